@@ -1,0 +1,7 @@
+// Explicit command map: oclif loads this one module instead of scanning a directory, which
+// keeps start-up fast and works inside a single-file bundle.
+import Version from './version.ts';
+
+export const COMMANDS = {
+  version: Version,
+};

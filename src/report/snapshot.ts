@@ -1,0 +1,59 @@
+// Everything known about one StatefulSet at one instant. The status report, the DNS report
+// and the diagnostics engine are pure functions of a snapshot, whether it was read from a
+// live API server (src/kube) or from an offline dump (`status -f dump.yaml`).
+import type {
+  ControllerRevision,
+  EndpointSlice,
+  KubeEvent,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  Service,
+  StatefulSet,
+  StorageClass,
+} from '../kube/types.ts';
+
+/** Something the snapshot could not read, and why (shown to the user instead of silently missing data). */
+export interface Unreadable {
+  resource: string;
+  reason: 'forbidden' | 'not-found' | 'error' | 'offline';
+  message: string;
+}
+
+export interface StatefulSetSnapshot {
+  statefulSet: StatefulSet;
+  /** Pods selected by the set's selector (may include pods owned by something else). */
+  pods: Pod[];
+  /** Claims in the namespace that may belong to the set (matched by exact name later). */
+  claims: PersistentVolumeClaim[];
+  /** Volumes bound to those claims, by PV name. Absent names were not readable. */
+  volumes: Map<string, PersistentVolume>;
+  /** The governing Service (`spec.serviceName`), undefined when it does not exist. */
+  service: Service | undefined;
+  endpointSlices: EndpointSlice[];
+  events: KubeEvent[];
+  storageClasses: StorageClass[];
+  nodes: Node[];
+  revisions: ControllerRevision[];
+  /** Resources that could not be read, with the reason. */
+  unreadable: Unreadable[];
+  /** The clock reading the snapshot is interpreted at (ages, durations). */
+  now: Date;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  /** Stable identifier scripts can match on, e.g. `OrderedReadyBlocked`. */
+  code: string;
+  severity: Severity;
+  /** One sentence saying what is wrong. */
+  message: string;
+  /** Ordinals affected, ascending (empty when the finding is about the set as a whole). */
+  ordinals: number[];
+  /** Facts that support the finding (field values, event messages). */
+  evidence: string[];
+  /** What to do about it, ideally a command to run. */
+  advice: string;
+}
