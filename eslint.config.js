@@ -23,7 +23,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: '@kubernetes/client-node', message: 'Only src/kube/ may import the client library.' }] },
+        {
+          paths: [
+            { name: '@kubernetes/client-node', message: 'Only src/kube/ may import the client library.' },
+          ],
+        },
       ],
     },
   },

@@ -34,7 +34,11 @@ export const outputFlags = {
     default: 'table',
     helpGroup: 'OUTPUT',
   }),
-  'no-headers': Flags.boolean({ description: 'Do not print table headers.', default: false, helpGroup: 'OUTPUT' }),
+  'no-headers': Flags.boolean({
+    description: 'Do not print table headers.',
+    default: false,
+    helpGroup: 'OUTPUT',
+  }),
   color: Flags.string({
     description: 'Colour the output.',
     options: ['auto', 'always', 'never'],
@@ -90,7 +94,15 @@ export interface OutputOptions {
 export function parseDuration(value: string, flag = '--request-timeout'): number {
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
   const part = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
   let total = 0;
   let consumed = 0;
@@ -99,7 +111,10 @@ export function parseDuration(value: string, flag = '--request-timeout'): number
     consumed = part.lastIndex;
   }
   if (consumed === 0 || consumed !== text.length) {
-    throw usageError(`invalid duration "${value}" for ${flag}`, 'use a number of seconds or a duration such as 30s, 2m, 1m30s');
+    throw usageError(
+      `invalid duration "${value}" for ${flag}`,
+      'use a number of seconds or a duration such as 30s, 2m, 1m30s',
+    );
   }
   return Math.round(total);
 }
@@ -131,6 +146,7 @@ export function toOutputOptions(
 ): OutputOptions {
   const format = (flags.output ?? 'table') as OutputFormat;
   const mode = flags.color ?? 'auto';
-  const color = mode === 'always' || (mode === 'auto' && Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb');
+  const color =
+    mode === 'always' || (mode === 'auto' && Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb');
   return { format, noHeaders: flags['no-headers'] ?? false, color };
 }

@@ -5,7 +5,8 @@ const SENSITIVE_KEYS =
   /^(token|id-token|refresh-token|access-token|client-key-data|client-key|password|authorization|client-secret|bearertoken)$/i;
 
 export function redactHeaderValue(name: string, value: string): string {
-  if (/^(authorization|proxy-authorization)$/i.test(name)) return value.replace(/^(\w+)\s+.*/, '$1 <redacted>');
+  if (/^(authorization|proxy-authorization)$/i.test(name))
+    return value.replace(/^(\w+)\s+.*/, '$1 <redacted>');
   if (/^cookie$/i.test(name)) return '<redacted>';
   return value;
 }
@@ -27,5 +28,8 @@ export function redactObject<T>(value: T): T {
 export function redactText(text: string): string {
   return text
     .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1<redacted>')
-    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '<redacted private key>');
+    .replace(
+      /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+      '<redacted private key>',
+    );
 }

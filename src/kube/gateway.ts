@@ -113,14 +113,21 @@ export interface ClusterGateway {
   listEndpointSlices(namespace: NamespaceScope, options?: ListOptions): Promise<Listed<EndpointSlice>>;
   listEvents(namespace: NamespaceScope, options?: ListOptions): Promise<Listed<KubeEvent>>;
   listNodes(options?: ListOptions): Promise<Listed<Node>>;
-  listPodDisruptionBudgets(namespace: NamespaceScope, options?: ListOptions): Promise<Listed<PodDisruptionBudget>>;
+  listPodDisruptionBudgets(
+    namespace: NamespaceScope,
+    options?: ListOptions,
+  ): Promise<Listed<PodDisruptionBudget>>;
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   getNamespace(name: string): Promise<{ metadata?: { name?: string } } | undefined>;
 
   /** Evict through the Eviction API so PodDisruptionBudgets are honoured. */
   evictPod(namespace: string, name: string): Promise<void>;
   /** Plain delete; `uid` makes it a precondition so only that incarnation is deleted. */
-  deletePod(namespace: string, name: string, options?: { uid?: string; gracePeriodSeconds?: number }): Promise<void>;
+  deletePod(
+    namespace: string,
+    name: string,
+    options?: { uid?: string; gracePeriodSeconds?: number },
+  ): Promise<void>;
 
   exec(options: ExecOptions): Promise<ExecResult>;
 

@@ -130,7 +130,13 @@ export interface PodSpec {
 export interface ContainerState {
   waiting?: { reason?: string; message?: string };
   running?: { startedAt?: string };
-  terminated?: { exitCode?: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string };
+  terminated?: {
+    exitCode?: number;
+    reason?: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+  };
 }
 
 export interface ContainerStatus {
@@ -244,7 +250,11 @@ export interface PersistentVolume extends KubeObject {
     volumeMode?: string;
     [other: string]: unknown;
   };
-  status?: { phase?: 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed' | string; reason?: string; message?: string };
+  status?: {
+    phase?: 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed' | string;
+    reason?: string;
+    message?: string;
+  };
 }
 
 export interface StorageClass extends KubeObject {

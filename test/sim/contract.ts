@@ -47,11 +47,20 @@ export interface ApiErrorShape {
   code: number;
   reason: string;
   message: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[] };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: { reason?: string; message?: string; field?: string }[];
+  };
 }
 
 export interface Store {
-  get<T extends KubeObject>(resource: ResourceName, namespace: string | undefined, name: string): T | undefined;
+  get<T extends KubeObject>(
+    resource: ResourceName,
+    namespace: string | undefined,
+    name: string,
+  ): T | undefined;
   /** All objects of a resource, in one namespace or (undefined) all. Returned objects must not be mutated. */
   list<T extends KubeObject>(resource: ResourceName, namespace?: string): T[];
   /** Creates with server-side defaults, uid, creationTimestamp, generation 1, a new resourceVersion. Throws ApiError (409 AlreadyExists, 422 Invalid). */
@@ -71,7 +80,12 @@ export interface Store {
    * Deletes as the API server does: objects with finalizers, and pods with a grace period,
    * get deletionTimestamp and stay until finalised; others are removed at once.
    */
-  delete<T extends KubeObject>(resource: ResourceName, namespace: string | undefined, name: string, options?: DeleteOptions): T;
+  delete<T extends KubeObject>(
+    resource: ResourceName,
+    namespace: string | undefined,
+    name: string,
+    options?: DeleteOptions,
+  ): T;
   /** Removes an object for good, regardless of finalizers (the kubelet finalising a pod, GC). */
   purge(resource: ResourceName, namespace: string | undefined, name: string): void;
   /** In-process subscription to every change of a resource (all namespaces). Returns an unsubscribe function. */
