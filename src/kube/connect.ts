@@ -1,0 +1,142 @@
+// From connection flags to a ready gateway: resolve the kubeconfig with kubectl's rules, let
+// client-node compute credentials for the one resolved context, and wire the HTTP client.
+// client-node is imported lazily so commands that never call the API start fast.
+import type { RequestOptions as HttpsRequestOptions } from 'node:https';
+import type { ConnectionOptions } from '../cli/flags.ts';
+import { ExitCode, StsError } from '../cli/errors.ts';
+import { VERSION } from '../version.ts';
+import type { ClusterGateway } from './gateway.ts';
+import { HttpGateway } from './http-gateway.ts';
+import { HttpClient } from './http.ts';
+import type { AuthMaterial, AuthSource, HttpClientOptions } from './http.ts';
+import { resolveKubeconfig, toClientNodeOptions } from './kubeconfig.ts';
+import type { ResolveEnvironment, ResolvedKubeconfig } from './kubeconfig.ts';
+
+export interface Connection {
+  gateway: ClusterGateway;
+  namespace: string;
+  context: string | undefined;
+  cluster: string | undefined;
+  server: string;
+  close(): void;
+}
+
+export interface ConnectExtras {
+  /** Where --debug lines go (default: stderr). */
+  trace?: (line: string) => void;
+  environment?: ResolveEnvironment;
+  retry?: HttpClientOptions['retry'];
+}
+
+/** How long computed credentials are reused; client-node itself re-reads token files and exec plugins. */
+const AUTH_REUSE_MS = 10_000;
+
+export async function connect(options: ConnectionOptions, extras: ConnectExtras = {}): Promise<Connection> {
+  const resolved = resolveKubeconfig(options, extras.environment);
+  const trace =
+    extras.trace ??
+    (options.debug ? (line: string) => void process.stderr.write(`debug: ${line}\n`) : undefined);
+  trace?.(
+    `kubeconfig: context "${resolved.contextName ?? ''}", cluster "${resolved.clusterName}", user "${resolved.userName ?? ''}", namespace "${resolved.namespace}" from ${resolved.files.join(', ') || '(no file)'}`,
+  );
+  const auth = await clientNodeAuth(resolved);
+  const client = new HttpClient({
+    server: resolved.cluster.server,
+    auth,
+    requestTimeoutMs: options.requestTimeoutMs,
+    userAgent: `kubectl-sts/${VERSION}`,
+    labels: { context: resolved.contextName, cluster: resolved.clusterName, user: resolved.userName },
+    trace,
+    retry: extras.retry,
+  });
+  return {
+    gateway: new HttpGateway(client),
+    namespace: resolved.namespace,
+    context: resolved.contextName,
+    cluster: resolved.clusterName,
+    server: client.server,
+    close: () => client.close(),
+  };
+}
+
+/**
+ * Credentials through client-node's KubeConfig, fed only the resolved context. Concurrent
+ * requests share one computation so an exec plugin runs once, not once per parallel request.
+ */
+export async function clientNodeAuth(resolved: ResolvedKubeconfig): Promise<AuthSource> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const config = toClientNodeOptions(resolved);
+  const cluster = config.clusters[0]!;
+  const server = String(cluster.server);
+  // client-node refuses to build an agent for http:// without insecure-skip-tls-verify; kubectl
+  // allows plain http, and the agent is ours anyway, so client-node sees an https URL.
+  if (server.startsWith('http:')) cluster.server = `https:${server.slice('http:'.length)}`;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions(config);
+  const usesProxy = Boolean(resolved.cluster['proxy-url']);
+
+  let cached: { at: number; material: Promise<AuthMaterial> } | undefined;
+  const compute = async (): Promise<AuthMaterial> => {
+    const opts: HttpsRequestOptions = {};
+    try {
+      await kubeConfig.applyToHTTPSOptions(opts);
+    } catch (error) {
+      throw credentialError(resolved, error);
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(opts.headers ?? {})) {
+      if (value !== undefined) headers[name] = String(value);
+    }
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    return {
+      headers,
+      ca: opts.ca as AuthMaterial['ca'],
+      cert: opts.cert as AuthMaterial['cert'],
+      key: opts.key as AuthMaterial['key'],
+      rejectUnauthorized: opts.rejectUnauthorized,
+      servername: opts.servername,
+      agent: usesProxy ? (opts.agent as AuthMaterial['agent']) : undefined,
+    };
+  };
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > AUTH_REUSE_MS) {
+      const material = compute();
+      cached = { at: now, material };
+      // A failure must not be remembered: the next request tries again.
+      material.catch(() => {
+        if (cached?.material === material) cached = undefined;
+      });
+    }
+    return cached.material;
+  };
+}
+
+function credentialError(resolved: ResolvedKubeconfig, error: unknown): StsError {
+  const user = resolved.userName ?? '(none)';
+  const exec = resolved.user.exec;
+  const code = (error as { code?: string } | undefined)?.code;
+  if (exec) {
+    const reason =
+      code === 'ENOENT'
+        ? `the exec credential plugin "${exec.command}" was not found`
+        : `the exec credential plugin "${exec.command}" failed: ${firstLine(error)}`;
+    return new StsError(`cannot get credentials for user "${user}": ${reason}`, {
+      exitCode: ExitCode.CONFIG,
+      cause: error,
+      hint: exec.installHint
+        ? firstLine(exec.installHint)
+        : 'check the plugin with `kubectl get --raw /version`',
+    });
+  }
+  return new StsError(`cannot get credentials for user "${user}": ${firstLine(error)}`, {
+    exitCode: ExitCode.CONFIG,
+    cause: error,
+    hint: 'check the user entry of the context in the kubeconfig',
+  });
+}
+
+function firstLine(value: unknown): string {
+  const text = value instanceof Error ? value.message : String(value);
+  return text.trim().split('\n')[0] || 'unknown error';
+}

@@ -1,0 +1,665 @@
+// A small HTTP client for the Kubernetes API: keep-alive agents, raw JSON (timestamps stay
+// strings; no ObjectSerializer, so listing thousands of pods stays cheap), bounded retries of
+// idempotent reads, and the mapping of every failure to one StsError a user can act on.
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { ExitCode, StsError } from '../cli/errors.ts';
+import type { ExitCodeValue } from '../cli/errors.ts';
+import { redactHeaderValue, redactText } from '../cli/redact.ts';
+import type { ApiStatus } from './types.ts';
+
+/** TLS material and headers computed by client-node from the kubeconfig user and cluster. */
+export interface AuthMaterial {
+  headers: Record<string, string>;
+  ca?: string | Buffer | (string | Buffer)[];
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+  /** Set only when the cluster needs a proxy agent (proxy-url); otherwise ours is used. */
+  agent?: http.Agent;
+}
+
+export type AuthSource = () => Promise<AuthMaterial>;
+
+export interface RetryPolicy {
+  /** Total attempts, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Upper bound for a server's Retry-After, so a bad header cannot stall the command. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 4000,
+  maxRetryAfterMs: 30_000,
+};
+
+/** Who we are talking as; used only to word errors and hints. */
+export interface ConnectionLabels {
+  context?: string;
+  cluster?: string;
+  user?: string;
+}
+
+export interface HttpClientOptions {
+  server: string;
+  auth: AuthSource;
+  /** Per request; 0 = no limit. */
+  requestTimeoutMs: number;
+  userAgent: string;
+  labels?: ConnectionLabels;
+  /** Receives --debug trace lines (already redacted). */
+  trace?: (line: string) => void;
+  retry?: Partial<RetryPolicy>;
+  /** Injected in tests to observe backoff without waiting for it. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Overrides the generic "check the name" hint of a 404. */
+  notFoundHint?: string;
+}
+
+/** An answer from the API server that was not a success; keeps the Status for callers. */
+export class KubeApiError extends StsError {
+  readonly status: number;
+  readonly reason: string | undefined;
+  readonly apiStatus: ApiStatus | undefined;
+
+  constructor(
+    message: string,
+    options: {
+      exitCode: ExitCodeValue;
+      hint?: string;
+      status: number;
+      apiStatus?: ApiStatus;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { exitCode: options.exitCode, hint: options.hint, cause: options.cause });
+    this.name = 'KubeApiError';
+    this.status = options.status;
+    this.reason = options.apiStatus?.reason;
+    this.apiStatus = options.apiStatus;
+  }
+}
+
+export function isKubeApiError(error: unknown, status?: number): error is KubeApiError {
+  return error instanceof KubeApiError && (status === undefined || error.status === status);
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const TLS_CODES: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT: 'certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate signed by unknown authority',
+  SELF_SIGNED_CERT_IN_CHAIN: 'certificate signed by unknown authority',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'certificate signed by unknown authority (self-signed)',
+  CERT_UNTRUSTED: 'certificate signed by unknown authority',
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  CERT_NOT_YET_VALID: "the server's certificate is not yet valid",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is not valid for this host name",
+  CERT_SIGNATURE_FAILURE: "the server's certificate signature is invalid",
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS (is it http://?)',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires a client certificate',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the server rejected the client certificate',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the server rejected the client certificate (unknown CA)',
+};
+const CONNECT_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  ECONNRESET: 'connection reset by the server',
+  EPIPE: 'connection closed by the server',
+};
+
+/** kubectl-style duration for messages: 1s, 1m30s, 500ms. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const totalSeconds = ms / 1000;
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = Math.round((totalSeconds - minutes * 60) * 1000) / 1000;
+  if (minutes === 0) return `${seconds}s`;
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+class RequestTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`timed out after ${formatDuration(timeoutMs)}`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+const VERB_BY_METHOD: Record<string, string> = {
+  GET: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+
+export class HttpClient {
+  readonly server: string;
+  readonly labels: ConnectionLabels;
+  private readonly base: URL;
+  private readonly options: HttpClientOptions;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  private agent: http.Agent | undefined;
+  private agentKey: string | undefined;
+  /** Requests sent, retries included; tests and --debug use it to prove a fixed API cost. */
+  requestCount = 0;
+
+  constructor(options: HttpClientOptions) {
+    this.options = options;
+    this.server = options.server.replace(/\/+$/, '');
+    this.base = new URL(this.server);
+    this.labels = options.labels ?? {};
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** A URL on the server, keeping any path prefix of the server (`https://host/k8s/clusters/x`). */
+  url(apiPath: string, query?: RequestOptions['query']): URL {
+    const url = new URL(this.base.href.replace(/\/$/, '') + apiPath);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, item);
+      else url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  /** Headers and TLS options for one request or WebSocket, fresh from the auth source (tokens may rotate). */
+  async connectionOptions(): Promise<{
+    headers: Record<string, string>;
+    agent: http.Agent;
+    tls: AuthMaterial;
+  }> {
+    const material = await this.options.auth();
+    const headers: Record<string, string> = { 'User-Agent': this.options.userAgent, ...material.headers };
+    return { headers, agent: material.agent ?? this.agentFor(material), tls: material };
+  }
+
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
+  /** GET/POST/DELETE returning parsed JSON; reads are retried, everything failing is a StsError. */
+  async json<T>(method: string, apiPath: string, options: RequestOptions = {}): Promise<T> {
+    const url = this.url(apiPath, this.withServerTimeout(options.query));
+    const response = await this.send(method, url, options);
+    return parseJson<T>(response.body, url);
+  }
+
+  /** Like json() but a 404 answers `undefined`, for getX methods that return `| undefined`. */
+  async jsonOrUndefined<T>(
+    method: string,
+    apiPath: string,
+    options: RequestOptions = {},
+  ): Promise<T | undefined> {
+    try {
+      return await this.json<T>(method, apiPath, options);
+    } catch (error) {
+      if (isKubeApiError(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Opens a streaming GET (watch). Establishing it is retried like any read; the returned response
+   * is already known to be 2xx. The request timeout covers only the wait for the response headers.
+   */
+  async openStream(
+    apiPath: string,
+    query: RequestOptions['query'],
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    const url = this.url(apiPath, query);
+    return this.withRetries('GET', url, signal, async () => {
+      const response = await this.once('GET', url, undefined, signal, true);
+      return response as IncomingMessage;
+    });
+  }
+
+  private withServerTimeout(query: RequestOptions['query']): RequestOptions['query'] {
+    const timeoutMs = this.options.requestTimeoutMs;
+    if (!timeoutMs || query?.watch) return query;
+    // As kubectl does: the server gets the same budget and stops working on our behalf after it.
+    return { ...query, timeout: `${Math.max(1, Math.ceil(timeoutMs / 1000))}s` };
+  }
+
+  private agentFor(material: AuthMaterial): http.Agent {
+    const key = JSON.stringify([
+      String(material.ca ?? ''),
+      String(material.cert ?? ''),
+      String(material.key ?? ''),
+      material.rejectUnauthorized,
+      material.servername,
+    ]);
+    if (this.agent && this.agentKey === key) return this.agent;
+    this.agent?.destroy();
+    const common = { keepAlive: true, maxSockets: 32 };
+    this.agent =
+      this.base.protocol === 'http:'
+        ? new http.Agent(common)
+        : new https.Agent({
+            ...common,
+            ca: material.ca,
+            cert: material.cert,
+            key: material.key,
+            rejectUnauthorized: material.rejectUnauthorized ?? true,
+            servername: material.servername,
+          });
+    this.agentKey = key;
+    return this.agent;
+  }
+
+  private async send(method: string, url: URL, options: RequestOptions): Promise<RawResponse> {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const run = async (): Promise<RawResponse> => {
+      const response = (await this.once(method, url, body, options.signal, false)) as RawResponse;
+      return response;
+    };
+    if (method === 'GET') return this.withRetries(method, url, options.signal, run, options.notFoundHint);
+    let response: RawResponse;
+    try {
+      response = await run();
+    } catch (error) {
+      throw this.transportError(method, url, error);
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    throw this.statusError(
+      method,
+      url,
+      response.status,
+      decodeStatus(response.body),
+      1,
+      options.notFoundHint,
+    );
+  }
+
+  /** Runs one attempt at a time; retries on 429/5xx and connection resets with jittered backoff. */
+  private async withRetries<
+    R extends { status?: number; statusCode?: number; headers: http.IncomingHttpHeaders },
+  >(
+    method: string,
+    url: URL,
+    signal: AbortSignal | undefined,
+    attempt: () => Promise<R>,
+    notFoundHint?: string,
+  ): Promise<R> {
+    for (let number = 1; ; number++) {
+      let response: R | undefined;
+      let failure: unknown;
+      try {
+        response = await attempt();
+      } catch (error) {
+        failure = error;
+      }
+      const status = response ? (response.status ?? response.statusCode ?? 0) : 0;
+      const retryable = response ? RETRYABLE_STATUS.has(status) : isConnectionReset(failure);
+      if (!retryable || number >= this.retry.maxAttempts || signal?.aborted) {
+        if (response) {
+          if (status >= 200 && status < 300) return response;
+          const body =
+            'body' in response
+              ? (response.body as Buffer)
+              : await readAll(response as unknown as IncomingMessage);
+          throw this.statusError(method, url, status, decodeStatus(body), number, notFoundHint);
+        }
+        throw this.transportError(method, url, failure, number);
+      }
+      const retryAfter = response ? parseRetryAfter(headerValue(response.headers['retry-after'])) : undefined;
+      const delay = this.backoff(number, retryAfter);
+      this.trace(
+        `retry ${number}/${this.retry.maxAttempts - 1} of ${method} ${displayUrl(url)} in ${delay}ms`,
+      );
+      if (response && !('body' in response)) (response as unknown as IncomingMessage).resume();
+      await this.sleep(delay, signal);
+    }
+  }
+
+  private backoff(attempt: number, retryAfterMs: number | undefined): number {
+    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, this.retry.maxRetryAfterMs);
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    // "Equal jitter": at least half the exponential step, so retries never bunch at zero.
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+
+  private async once(
+    method: string,
+    url: URL,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    stream: boolean,
+  ): Promise<RawResponse | IncomingMessage> {
+    const { headers, agent } = await this.connectionOptions();
+    headers.Accept = 'application/json';
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const started = performance.now();
+    this.requestCount++;
+    this.traceRequest(method, url, headers);
+    const transport = url.protocol === 'http:' ? http : https;
+    const timeoutMs = this.options.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const request = transport.request(url, { method, headers, agent, signal }, (response) => {
+        const status = response.statusCode ?? 0;
+        const elapsed = (): string => `${Math.round(performance.now() - started)}ms`;
+        if (stream && status >= 200 && status < 300) {
+          if (timer) clearTimeout(timer);
+          this.trace(`${method} ${displayUrl(url)} ${status} (stream opened in ${elapsed()})`);
+          resolve(response);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => {
+          if (timer) clearTimeout(timer);
+          reject(error);
+        });
+        response.on('end', () => {
+          if (timer) clearTimeout(timer);
+          this.trace(`${method} ${displayUrl(url)} ${status} in ${elapsed()}`);
+          resolve({ status, headers: response.headers, body: Buffer.concat(chunks) });
+        });
+      });
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => request.destroy(new RequestTimeoutError(timeoutMs)), timeoutMs);
+      }
+      request.on('error', (error) => {
+        if (timer) clearTimeout(timer);
+        this.trace(
+          `${method} ${displayUrl(url)} failed after ${Math.round(performance.now() - started)}ms: ${errorCode(error) ?? error.message}`,
+        );
+        reject(error);
+      });
+      request.end(body);
+    });
+  }
+
+  private trace(line: string): void {
+    this.options.trace?.(redactText(line));
+  }
+
+  private traceRequest(method: string, url: URL, headers: Record<string, string>): void {
+    if (!this.options.trace) return;
+    this.trace(`${method} ${displayUrl(url)}`);
+    for (const [name, value] of Object.entries(headers))
+      this.trace(`  ${name}: ${redactHeaderValue(name, value)}`);
+  }
+
+  /** Maps an HTTP error answer to the one-line error the user sees. */
+  statusError(
+    method: string,
+    url: URL,
+    status: number,
+    apiStatus: ApiStatus | undefined,
+    attempts: number,
+    notFoundHint?: string,
+  ): KubeApiError {
+    const apiMessage = apiStatus?.message?.trim();
+    const where = displayUrl(url);
+    const { context, user } = this.labels;
+    switch (status) {
+      case 401:
+        return new KubeApiError(
+          `the server at ${this.server} rejected the credentials${user ? ` of user "${user}"` : ''} (401 Unauthorized)`,
+          {
+            exitCode: ExitCode.AUTH,
+            status,
+            apiStatus,
+            hint: `log in again or refresh the token, or check the user of context "${context ?? '(none)'}" (kubectl config view --minify)`,
+          },
+        );
+      case 403:
+        return forbiddenError(method, url, apiStatus);
+      case 404: {
+        const missingNamespace = namespaceFromStatus(apiStatus);
+        if (missingNamespace) {
+          return new KubeApiError(`namespace "${missingNamespace}" does not exist`, {
+            exitCode: ExitCode.NOT_FOUND,
+            status,
+            apiStatus,
+            hint: 'check -n/--namespace or the namespace of the context; list namespaces with `kubectl get namespaces`',
+          });
+        }
+        return new KubeApiError(apiMessage || `the server could not find ${where}`, {
+          exitCode: ExitCode.NOT_FOUND,
+          status,
+          apiStatus,
+          hint: notFoundHint ?? 'check the name and the namespace (-n)',
+        });
+      }
+      case 408:
+      case 504:
+        if (attempts >= this.retry.maxAttempts || status === 408) {
+          return new KubeApiError(
+            `the API server timed out answering ${method} ${where}${attempts > 1 ? ` (${attempts} attempts)` : ''}${apiMessage ? `: ${apiMessage}` : ''}`,
+            {
+              exitCode: ExitCode.SERVER,
+              status,
+              apiStatus,
+              hint: 'the control plane may be overloaded; retry later',
+            },
+          );
+        }
+        break;
+      case 429:
+        return new KubeApiError(
+          `the API server is throttling requests (429 Too Many Requests${attempts > 1 ? ` after ${attempts} attempts` : ''})${apiMessage ? `: ${apiMessage}` : ''}`,
+          { exitCode: ExitCode.SERVER, status, apiStatus, hint: 'wait a moment and retry' },
+        );
+    }
+    if (status >= 500) {
+      return new KubeApiError(
+        `the API server failed on ${method} ${where} with ${status} ${http.STATUS_CODES[status] ?? ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}${apiMessage ? `: ${apiMessage}` : ''}`.replace(
+          / +:/,
+          ':',
+        ),
+        {
+          exitCode: ExitCode.SERVER,
+          status,
+          apiStatus,
+          hint: 'the control plane may be overloaded or restarting; retry later',
+        },
+      );
+    }
+    return new KubeApiError(
+      apiMessage || `${method} ${where} failed with ${status} ${http.STATUS_CODES[status] ?? ''}`.trim(),
+      {
+        exitCode: ExitCode.SERVER,
+        status,
+        apiStatus,
+        hint: 're-run with --debug to see the request',
+      },
+    );
+  }
+
+  /** Maps a failure to talk to the server at all (refused, DNS, TLS, timeout) to UNREACHABLE. */
+  transportError(method: string, url: URL, error: unknown, attempts = 1): StsError {
+    if (error instanceof StsError) return error;
+    const { cluster, context } = this.labels;
+    const clusterName = cluster ? `cluster "${cluster}"` : 'the cluster';
+    if (isAbort(error)) {
+      return new StsError(`${method} ${displayUrl(url)} was interrupted`, {
+        exitCode: ExitCode.INTERRUPTED,
+        cause: error,
+      });
+    }
+    if (error instanceof RequestTimeoutError) {
+      return new StsError(`request to ${this.server} ${error.message} (--request-timeout)`, {
+        exitCode: ExitCode.UNREACHABLE,
+        cause: error,
+        hint: 'the server is slow or unreachable; check the cluster or raise --request-timeout',
+      });
+    }
+    const code = errorCode(error);
+    if (code && TLS_CODES[code]) {
+      const clientSide = code.includes('ALERT');
+      return new StsError(`TLS handshake with ${this.server} failed: ${TLS_CODES[code]}`, {
+        exitCode: ExitCode.UNREACHABLE,
+        cause: error,
+        hint: clientSide
+          ? `check client-certificate and client-key of the user in context "${context ?? '(none)'}"`
+          : code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+            ? `check the server URL of ${clusterName} in the kubeconfig`
+            : `set certificate-authority(-data) of ${clusterName} in the kubeconfig to the CA that signed the server certificate (or insecure-skip-tls-verify: true for a throwaway test cluster)`,
+      });
+    }
+    const reason = (code && CONNECT_CODES[code]) ?? (error instanceof Error ? error.message : String(error));
+    const host = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ` (${this.base.hostname})` : '';
+    return new StsError(
+      `cannot reach the Kubernetes API server at ${this.server}: ${reason}${host}${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
+      {
+        exitCode: ExitCode.UNREACHABLE,
+        cause: error,
+        hint: `check that the cluster is running and that ${clusterName}${context ? ` of context "${context}"` : ''} has the right server`,
+      },
+    );
+  }
+}
+
+function forbiddenError(method: string, url: URL, apiStatus: ApiStatus | undefined): KubeApiError {
+  const message = apiStatus?.message ?? '';
+  const match =
+    /cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]*)")?/.exec(
+      message,
+    );
+  const verb = match?.[1] ?? VERB_BY_METHOD[method] ?? method.toLowerCase();
+  const resource = match?.[2] ?? resourceFromPath(url.pathname);
+  const namespace = match?.[4] ?? /\/namespaces\/([^/]+)\//.exec(url.pathname)?.[1];
+  const who = /User "([^"]*)"/.exec(message)?.[1];
+  // The API prefixes "<resource> is forbidden: "; the rest already names user, verb and resource.
+  const detail = message.replace(/^.*? is forbidden: /, '');
+  const text = detail
+    ? `forbidden: ${detail}`
+    : `forbidden: ${who ? `User "${who}"` : 'the user'} cannot ${verb} resource "${resource}"${namespace ? ` in the namespace "${namespace}"` : ''}`;
+  const check = `kubectl auth can-i ${verb} ${resource}${namespace ? ` -n ${namespace}` : ''}`;
+  return new KubeApiError(text, {
+    exitCode: ExitCode.AUTH,
+    status: 403,
+    apiStatus,
+    hint: `ask a cluster admin for "${verb}" on "${resource}"; check with \`${check}\``,
+  });
+}
+
+function resourceFromPath(pathname: string): string {
+  const parts = pathname.split('/').filter(Boolean);
+  // /api/v1/namespaces/x/pods/name or /apis/apps/v1/statefulsets
+  const start = parts[0] === 'api' ? 2 : 3;
+  const rest = parts.slice(start);
+  if (rest[0] === 'namespaces' && rest.length > 2) return rest[2]!;
+  return rest[0] ?? pathname;
+}
+
+function namespaceFromStatus(status: ApiStatus | undefined): string | undefined {
+  if (status?.details?.kind === 'namespaces' && status.details.name) return status.details.name;
+  return /^namespaces "([^"]+)" not found/.exec(status?.message ?? '')?.[1];
+}
+
+function decodeStatus(body: Buffer): ApiStatus | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as ApiStatus;
+    return parsed && typeof parsed === 'object' ? parsed : undefined;
+  } catch {
+    const text = body.toString('utf8').trim();
+    return text ? { message: text.split('\n')[0] } : undefined;
+  }
+}
+
+function parseJson<T>(body: Buffer, url: URL): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch (error) {
+    throw new StsError(`the server answered ${displayUrl(url)} with something that is not JSON`, {
+      exitCode: ExitCode.SERVER,
+      hint: 'check that the kubeconfig server points at a Kubernetes API server',
+      cause: error,
+    });
+  }
+}
+
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isConnectionReset(error: unknown): boolean {
+  const code = errorCode(error);
+  return (
+    (code !== undefined && RESET_CODES.has(code)) ||
+    (error instanceof Error && error.message === 'socket hang up')
+  );
+}
+
+export function isAbort(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'AbortError' || errorCode(error) === 'ABORT_ERR';
+}
+
+/** URL for messages: never includes credentials a server URL might carry. */
+export function displayUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return decodeURIComponent(copy.href);
+}

@@ -1,0 +1,479 @@
+// Kubeconfig resolution with kubectl's rules (client-go's clientcmd loading rules), not
+// client-node's: with several KUBECONFIG files the FIRST file wins for current-context and for
+// every duplicate cluster/user/context name, missing files are skipped, and relative paths are
+// resolved against the file that wrote them. client-node only receives the one resolved
+// context afterwards, to produce authentication material.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ExitCode, StsError } from '../cli/errors.ts';
+
+export interface KubeconfigCluster {
+  server?: string;
+  'certificate-authority'?: string;
+  'certificate-authority-data'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'tls-server-name'?: string;
+  'proxy-url'?: string;
+  [other: string]: unknown;
+}
+
+export interface ExecConfig {
+  apiVersion?: string;
+  command?: string;
+  args?: string[];
+  env?: { name: string; value: string }[] | null;
+  installHint?: string;
+  provideClusterInfo?: boolean;
+  interactiveMode?: string;
+  [other: string]: unknown;
+}
+
+export interface KubeconfigUser {
+  token?: string;
+  tokenFile?: string;
+  'client-certificate'?: string;
+  'client-certificate-data'?: string;
+  'client-key'?: string;
+  'client-key-data'?: string;
+  username?: string;
+  password?: string;
+  as?: string;
+  exec?: ExecConfig;
+  'auth-provider'?: { name?: string; config?: Record<string, unknown> };
+  [other: string]: unknown;
+}
+
+export interface KubeconfigContext {
+  cluster?: string;
+  user?: string;
+  namespace?: string;
+}
+
+/** Where the kubeconfig comes from, after applying kubectl's precedence. */
+export type KubeconfigSource =
+  { kind: 'flag'; path: string } | { kind: 'env'; paths: string[] } | { kind: 'home'; path: string };
+
+/** The merged view of every loaded file: name → entry, first definition wins. */
+export interface MergedKubeconfig {
+  source: KubeconfigSource;
+  /** Files actually read (missing KUBECONFIG entries are not listed). */
+  files: string[];
+  currentContext: string | undefined;
+  clusters: Map<string, KubeconfigCluster>;
+  users: Map<string, KubeconfigUser>;
+  contexts: Map<string, KubeconfigContext>;
+}
+
+export interface KubeconfigOverrides {
+  kubeconfig?: string;
+  context?: string;
+  cluster?: string;
+  user?: string;
+  namespace?: string;
+}
+
+/** The single context everything else works with (kubectl's `config view --minify`). */
+export interface ResolvedKubeconfig {
+  contextName: string | undefined;
+  clusterName: string;
+  userName: string | undefined;
+  cluster: KubeconfigCluster & { server: string };
+  user: KubeconfigUser;
+  /** -n, else the context's namespace, else `default`. */
+  namespace: string;
+  /** The files the configuration was read from, for messages. */
+  files: string[];
+}
+
+export interface ResolveEnvironment {
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  home?: string;
+}
+
+const GET_CONTEXTS_HINT = 'list the contexts with `kubectl config get-contexts`';
+
+function configError(message: string, hint: string, cause?: unknown): StsError {
+  return new StsError(message, { exitCode: ExitCode.CONFIG, hint, cause });
+}
+
+/** kubectl's precedence: --kubeconfig, else KUBECONFIG (a path list), else ~/.kube/config. */
+export function kubeconfigSource(
+  flag: string | undefined,
+  environment: ResolveEnvironment = {},
+): KubeconfigSource {
+  const env = environment.env ?? process.env;
+  const platform = environment.platform ?? process.platform;
+  if (flag) return { kind: 'flag', path: path.resolve(flag) };
+  const list = env.KUBECONFIG;
+  if (list) {
+    const separator = platform === 'win32' ? ';' : ':';
+    const paths: string[] = [];
+    for (const entry of list.split(separator)) {
+      if (entry === '') continue;
+      const absolute = path.resolve(entry);
+      // client-go de-duplicates the list, keeping the first occurrence.
+      if (!paths.includes(absolute)) paths.push(absolute);
+    }
+    return { kind: 'env', paths };
+  }
+  const home = environment.home ?? env.HOME ?? env.USERPROFILE ?? homedir();
+  return { kind: 'home', path: path.join(home, '.kube', 'config') };
+}
+
+interface ParsedFile {
+  path: string;
+  currentContext: string | undefined;
+  clusters: [string, KubeconfigCluster][];
+  users: [string, KubeconfigUser][];
+  contexts: [string, KubeconfigContext][];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function namedEntries<T>(file: string, list: unknown, field: string, key: string): [string, T][] {
+  if (list == null) return [];
+  if (!Array.isArray(list)) {
+    throw configError(`kubeconfig "${file}" is invalid: ${field} must be a list`, 'fix the file');
+  }
+  const out: [string, T][] = [];
+  for (const entry of list) {
+    if (!isRecord(entry) || typeof entry.name !== 'string') {
+      throw configError(`kubeconfig "${file}" is invalid: an entry of ${field} has no name`, 'fix the file');
+    }
+    const body = entry[key];
+    out.push([entry.name, (isRecord(body) ? body : {}) as T]);
+  }
+  return out;
+}
+
+function resolveAgainst(dir: string, file: string | undefined): string | undefined {
+  if (!file) return file;
+  return path.isAbsolute(file) ? file : path.join(dir, file);
+}
+
+/** Relative paths in a file mean "relative to this file", as client-go's ResolveLocalPaths does. */
+function resolveLocalPaths(parsed: ParsedFile): void {
+  const dir = path.dirname(parsed.path);
+  for (const [, cluster] of parsed.clusters) {
+    cluster['certificate-authority'] = resolveAgainst(dir, cluster['certificate-authority']);
+  }
+  for (const [, user] of parsed.users) {
+    user['client-certificate'] = resolveAgainst(dir, user['client-certificate']);
+    user['client-key'] = resolveAgainst(dir, user['client-key']);
+    user.tokenFile = resolveAgainst(dir, user.tokenFile);
+    // A bare command name is looked up on PATH; only a path with a separator is file-relative.
+    const command = user.exec?.command;
+    if (user.exec && command && command.includes('/') && !path.isAbsolute(command)) {
+      user.exec = { ...user.exec, command: path.join(dir, command) };
+    }
+  }
+}
+
+/** Reads and parses one kubeconfig file; an empty file is an empty configuration, as in client-go. */
+export function parseKubeconfigFile(file: string, text: string): ParsedFile {
+  let document: unknown;
+  try {
+    document = text.trim() === '' ? {} : parseYaml(text);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw configError(
+      `error loading kubeconfig "${file}": invalid YAML (${reason})`,
+      'fix the file, or point --kubeconfig / KUBECONFIG at another one',
+      error,
+    );
+  }
+  if (document == null) document = {};
+  if (!isRecord(document)) {
+    throw configError(
+      `error loading kubeconfig "${file}": the file is not a kubeconfig (expected a mapping with clusters, users and contexts)`,
+      'fix the file, or point --kubeconfig / KUBECONFIG at another one',
+    );
+  }
+  const currentContext = document['current-context'];
+  const parsed: ParsedFile = {
+    path: file,
+    currentContext: typeof currentContext === 'string' && currentContext !== '' ? currentContext : undefined,
+    clusters: namedEntries<KubeconfigCluster>(file, document.clusters, 'clusters', 'cluster'),
+    users: namedEntries<KubeconfigUser>(file, document.users, 'users', 'user'),
+    contexts: namedEntries<KubeconfigContext>(file, document.contexts, 'contexts', 'context'),
+  };
+  resolveLocalPaths(parsed);
+  return parsed;
+}
+
+function readKubeconfigFile(file: string): ParsedFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw configError(
+      `cannot read kubeconfig "${file}" (${code ?? 'read error'})`,
+      code === 'EACCES' ? 'check the file permissions' : 'check the path given by --kubeconfig or KUBECONFIG',
+      error,
+    );
+  }
+  return parseKubeconfigFile(file, text);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Loads and merges the kubeconfig files with kubectl's rules. */
+export function loadKubeconfig(
+  flag: string | undefined,
+  environment: ResolveEnvironment = {},
+): MergedKubeconfig {
+  const source = kubeconfigSource(flag, environment);
+  let paths: string[];
+  if (source.kind === 'flag') {
+    if (!existsSync(source.path)) {
+      throw configError(
+        `the kubeconfig file "${source.path}" given by --kubeconfig does not exist`,
+        'check the path, or leave --kubeconfig out to use KUBECONFIG or ~/.kube/config',
+      );
+    }
+    paths = [source.path];
+  } else if (source.kind === 'env') {
+    paths = source.paths.filter(isFile);
+  } else {
+    paths = isFile(source.path) ? [source.path] : [];
+  }
+  const merged: MergedKubeconfig = {
+    source,
+    files: paths,
+    currentContext: undefined,
+    clusters: new Map(),
+    users: new Map(),
+    contexts: new Map(),
+  };
+  for (const file of paths) {
+    const parsed = readKubeconfigFile(file);
+    merged.currentContext ??= parsed.currentContext;
+    for (const [name, cluster] of parsed.clusters)
+      if (!merged.clusters.has(name)) merged.clusters.set(name, cluster);
+    for (const [name, user] of parsed.users) if (!merged.users.has(name)) merged.users.set(name, user);
+    for (const [name, context] of parsed.contexts)
+      if (!merged.contexts.has(name)) merged.contexts.set(name, context);
+  }
+  return merged;
+}
+
+function describeSource(merged: MergedKubeconfig): string {
+  switch (merged.source.kind) {
+    case 'flag':
+      return `"${merged.source.path}"`;
+    case 'env':
+      return merged.files.length > 0 ? `KUBECONFIG (${merged.files.join(', ')})` : 'KUBECONFIG';
+    case 'home':
+      return `"${merged.source.path}"`;
+  }
+}
+
+function noConfiguration(merged: MergedKubeconfig): StsError {
+  if (merged.files.length === 0) {
+    const where =
+      merged.source.kind === 'env'
+        ? `none of the files in KUBECONFIG exist (${merged.source.paths.join(', ')})`
+        : merged.source.kind === 'home'
+          ? `KUBECONFIG is not set and "${merged.source.path}" does not exist`
+          : `"${merged.source.path}" is empty`;
+    return configError(
+      `no configuration has been provided: ${where}`,
+      "pass --kubeconfig FILE or set KUBECONFIG to your cluster's kubeconfig",
+    );
+  }
+  return configError(
+    `no current context is set in ${describeSource(merged)}`,
+    `pass --context NAME or run \`kubectl config use-context NAME\`; ${GET_CONTEXTS_HINT}`,
+  );
+}
+
+/** Picks the one context, cluster and user kubectl would use, applying --context/--cluster/--user/-n. */
+export function minifyKubeconfig(
+  merged: MergedKubeconfig,
+  overrides: KubeconfigOverrides = {},
+): ResolvedKubeconfig {
+  const contextName = overrides.context || merged.currentContext;
+  let context: KubeconfigContext = {};
+  if (contextName) {
+    const found = merged.contexts.get(contextName);
+    if (!found) {
+      if (overrides.context) {
+        throw configError(
+          `context "${contextName}" does not exist in ${describeSource(merged)}`,
+          `pass an existing context to --context; ${GET_CONTEXTS_HINT}`,
+        );
+      }
+      throw configError(
+        `the current context "${contextName}" does not exist in ${describeSource(merged)}`,
+        `run \`kubectl config use-context NAME\` with an existing context or pass --context; ${GET_CONTEXTS_HINT}`,
+      );
+    }
+    context = found;
+  } else if (!overrides.cluster) {
+    throw noConfiguration(merged);
+  }
+
+  const clusterName = overrides.cluster || context.cluster;
+  if (!clusterName) {
+    throw configError(
+      `context "${contextName}" names no cluster`,
+      'set the cluster of the context in the kubeconfig or pass --cluster NAME',
+    );
+  }
+  const cluster = merged.clusters.get(clusterName);
+  if (!cluster) {
+    const via = overrides.cluster ? 'given by --cluster' : `used by context "${contextName}"`;
+    throw configError(
+      `cluster "${clusterName}" (${via}) does not exist in ${describeSource(merged)}`,
+      'list the clusters with `kubectl config get-clusters`',
+    );
+  }
+  if (!cluster.server) {
+    throw configError(
+      `cluster "${clusterName}" has no server defined`,
+      `set clusters[].cluster.server for "${clusterName}" in the kubeconfig`,
+    );
+  }
+
+  const userName = overrides.user || context.user || undefined;
+  let user: KubeconfigUser = {};
+  if (userName) {
+    const found = merged.users.get(userName);
+    if (!found) {
+      const via = overrides.user ? 'given by --user' : `used by context "${contextName}"`;
+      throw configError(
+        `user "${userName}" (${via}) does not exist in ${describeSource(merged)}`,
+        "list the users with `kubectl config get-users`, or fix the context's user",
+      );
+    }
+    user = found;
+  }
+  checkCredentialFiles(clusterName, cluster, userName, user);
+
+  return {
+    contextName: contextName || undefined,
+    clusterName,
+    userName,
+    cluster: { ...cluster, server: cluster.server },
+    user,
+    namespace: overrides.namespace || context.namespace || 'default',
+    files: merged.files,
+  };
+}
+
+/** kubectl refuses to start with unreadable certificate files; so do we, naming the file. */
+function checkCredentialFiles(
+  clusterName: string,
+  cluster: KubeconfigCluster,
+  userName: string | undefined,
+  user: KubeconfigUser,
+): void {
+  const files: [string | undefined, string][] = [
+    [cluster['certificate-authority'], `certificate-authority of cluster "${clusterName}"`],
+    [user['client-certificate'], `client-certificate of user "${userName}"`],
+    [user['client-key'], `client-key of user "${userName}"`],
+    [user.tokenFile, `tokenFile of user "${userName}"`],
+  ];
+  for (const [file, what] of files) {
+    if (file && !isFile(file)) {
+      throw configError(
+        `unable to read the ${what}: "${file}" does not exist`,
+        'fix the path in the kubeconfig',
+      );
+    }
+  }
+  const hasCert = Boolean(user['client-certificate'] || user['client-certificate-data']);
+  const hasKey = Boolean(user['client-key'] || user['client-key-data']);
+  if (hasCert !== hasKey) {
+    throw configError(
+      `user "${userName}" has a client ${hasCert ? 'certificate but no client key' : 'key but no client certificate'}`,
+      'set both client-certificate(-data) and client-key(-data) in the kubeconfig',
+    );
+  }
+}
+
+/** The whole resolution, from flags and environment to the one context to use. */
+export function resolveKubeconfig(
+  overrides: KubeconfigOverrides = {},
+  environment: ResolveEnvironment = {},
+): ResolvedKubeconfig {
+  return minifyKubeconfig(loadKubeconfig(overrides.kubeconfig, environment), overrides);
+}
+
+/**
+ * The resolved context in the shape `KubeConfig.loadFromOptions` takes, so client-node computes
+ * the credentials (tokens, token files, certificates, exec plugins, auth providers) exactly as it
+ * does for its own callers.
+ */
+export function toClientNodeOptions(resolved: ResolvedKubeconfig): {
+  clusters: Record<string, unknown>[];
+  users: Record<string, unknown>[];
+  contexts: Record<string, unknown>[];
+  currentContext: string;
+} {
+  const { cluster, user } = resolved;
+  const contextName = resolved.contextName ?? 'kubectl-sts';
+  const userName = resolved.userName ?? 'kubectl-sts-anonymous';
+  let authProvider = user['auth-provider'] as Record<string, unknown> | undefined;
+  // client-node's FileAuth re-reads the token file like client-go does; a literal token wins.
+  if (!authProvider && !user.token && user.tokenFile) {
+    authProvider = { name: 'tokenFile', config: { tokenFile: user.tokenFile } };
+  }
+  let exec = user.exec;
+  if (exec) {
+    // kubectl always tells the plugin how it is run; some plugins require it.
+    const info = {
+      apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      spec: { interactive: false },
+    };
+    exec = {
+      ...exec,
+      env: [...(exec.env ?? []), { name: 'KUBERNETES_EXEC_INFO', value: JSON.stringify(info) }],
+    };
+  }
+  return {
+    clusters: [
+      {
+        name: resolved.clusterName,
+        server: cluster.server.replace(/\/$/, ''),
+        caData: cluster['certificate-authority-data'],
+        caFile: cluster['certificate-authority'],
+        skipTLSVerify: cluster['insecure-skip-tls-verify'] === true,
+        tlsServerName: cluster['tls-server-name'],
+        proxyUrl: cluster['proxy-url'],
+      },
+    ],
+    users: [
+      {
+        name: userName,
+        token: user.token,
+        certData: user['client-certificate-data'],
+        certFile: user['client-certificate'],
+        keyData: user['client-key-data'],
+        keyFile: user['client-key'],
+        username: user.username,
+        password: user.password,
+        impersonateUser: user.as,
+        exec,
+        authProvider,
+      },
+    ],
+    contexts: [
+      { name: contextName, cluster: resolved.clusterName, user: userName, namespace: resolved.namespace },
+    ],
+    currentContext: contextName,
+  };
+}
