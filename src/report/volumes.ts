@@ -1,0 +1,69 @@
+// Per-ordinal storage: for each volumeClaimTemplate, the claim the controller creates for that
+// ordinal (matched by exact name), what it is bound to, and the PV's details when readable.
+import type { PersistentVolume, PersistentVolumeClaim } from '../kube/types.ts';
+import type { Unreadable } from './snapshot.ts';
+
+export interface VolumeStatus {
+  /** The volumeClaimTemplate's name. */
+  template: string;
+  /** `<template>-<set>-<ordinal>`. */
+  claim: string;
+  claimExists: boolean;
+  /** PVC phase (`Bound`, `Pending`, `Lost`); null when the claim does not exist. */
+  phase: string | null;
+  /** Name of the bound PersistentVolume (from the claim, so it is known even when PVs are not readable). */
+  volume: string | null;
+  /** Actual capacity from the claim's status (e.g. `1Gi`), else null. */
+  capacity: string | null;
+  /** What the claim requests (`spec.resources.requests.storage`). */
+  requested: string | null;
+  /** Access modes, abbreviated as kubectl prints them (RWO, ROX, RWX, RWOP). */
+  accessModes: string[];
+  storageClass: string | null;
+  /** `read` when the PV was read, `not-readable` when reading PVs failed (e.g. forbidden), `missing` when the PV does not exist, null when there is no bound PV. */
+  volumeDetails: 'read' | 'not-readable' | 'missing' | null;
+  reclaimPolicy: string | null;
+  volumePhase: string | null;
+}
+
+const ACCESS_MODE_SHORT: Record<string, string> = {
+  ReadWriteOnce: 'RWO',
+  ReadOnlyMany: 'ROX',
+  ReadWriteMany: 'RWX',
+  ReadWriteOncePod: 'RWOP',
+};
+
+export function shortAccessModes(modes: string[] | undefined): string[] {
+  return (modes ?? []).map((mode) => ACCESS_MODE_SHORT[mode] ?? mode);
+}
+
+export function volumesUnreadable(unreadable: Unreadable[]): boolean {
+  return unreadable.some((entry) => entry.resource === 'persistentvolumes');
+}
+
+export function volumeStatusFor(
+  template: string,
+  claimName: string,
+  claim: PersistentVolumeClaim | undefined,
+  volumes: Map<string, PersistentVolume>,
+  pvUnreadable: boolean,
+): VolumeStatus {
+  const volumeName = claim?.spec?.volumeName || null;
+  const pv = volumeName ? volumes.get(volumeName) : undefined;
+  let volumeDetails: VolumeStatus['volumeDetails'] = null;
+  if (volumeName) volumeDetails = pv ? 'read' : pvUnreadable ? 'not-readable' : 'missing';
+  return {
+    template,
+    claim: claimName,
+    claimExists: claim !== undefined,
+    phase: claim ? (claim.status?.phase ?? 'Pending') : null,
+    volume: volumeName,
+    capacity: claim?.status?.capacity?.storage ?? pv?.spec?.capacity?.storage ?? null,
+    requested: claim?.spec?.resources?.requests?.storage ?? null,
+    accessModes: shortAccessModes(claim?.status?.accessModes ?? claim?.spec?.accessModes),
+    storageClass: claim?.spec?.storageClassName ?? pv?.spec?.storageClassName ?? null,
+    volumeDetails,
+    reclaimPolicy: pv?.spec?.persistentVolumeReclaimPolicy ?? null,
+    volumePhase: pv?.status?.phase ?? null,
+  };
+}

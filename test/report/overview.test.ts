@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { buildOverview } from '../../src/report/overview.ts';
+import { selectorMatches } from '../../src/report/selector.ts';
+import { T0, makeClaim, makePod, makeSet } from './objects.ts';
+
+const now = new Date(T0 + 3600_000);
+const claims = (set: string, n: number) => Array.from({ length: n }, (_, i) => makeClaim(`data-${set}-${i}`));
+const pods = (set: string, n: number) => Array.from({ length: n }, (_, i) => makePod(i, { set }));
+
+describe('buildOverview: one health line per set from shared lists', () => {
+  it.each([
+    {
+      case: 'all pods ready and updated is Healthy',
+      setPods: pods('web', 3),
+      setClaims: claims('web', 3),
+      want: { health: 'Healthy', finding: null, revision: 'current', claims: { bound: 3, total: 3 } },
+    },
+    {
+      case: 'a crash-looping pod is Degraded and named',
+      setPods: [makePod(0), makePod(1, { waiting: 'CrashLoopBackOff', readyAt: null }), makePod(2)],
+      setClaims: claims('web', 3),
+      want: { health: 'Degraded', finding: 'web-1 is CrashLoopBackOff' },
+    },
+    {
+      case: 'a missing pod is Progressing',
+      setPods: pods('web', 2),
+      setClaims: claims('web', 2),
+      want: {
+        health: 'Progressing',
+        finding: '1 of 3 not ready: web-2 (Missing)',
+        claims: { bound: 2, total: 3 },
+      },
+    },
+  ])('$case', ({ setPods, setClaims, want }) => {
+    const overview = buildOverview(
+      { statefulSets: [makeSet()], pods: setPods, claims: setClaims, unreadable: [], now },
+      { clusterDomain: 'cluster.local' },
+    );
+    expect(overview.items).toHaveLength(1);
+    expect(overview.items[0]).toMatchObject(want);
+  });
+
+  it('splits pods between sets by selector and claims by exact name', () => {
+    const overview = buildOverview(
+      {
+        statefulSets: [makeSet({ name: 'web-api', replicas: 1 }), makeSet({ name: 'web', replicas: 2 })],
+        pods: [...pods('web', 2), ...pods('web-api', 1)],
+        claims: [...claims('web', 2), ...claims('web-api', 1)],
+        unreadable: [],
+        now,
+      },
+      { clusterDomain: 'cluster.local' },
+    );
+    expect(overview.items.map((item) => [item.name, item.replicas.ready, item.claims])).toEqual([
+      ['web', 2, { bound: 2, total: 2 }],
+      ['web-api', 1, { bound: 1, total: 1 }],
+    ]);
+  });
+
+  it('reports a rollout in progress', () => {
+    const set = makeSet();
+    set.status = { ...set.status, updateRevision: 'web-rev2', updatedReplicas: 1 };
+    const overview = buildOverview(
+      { statefulSets: [set], pods: pods('web', 3), claims: claims('web', 3), unreadable: [], now },
+      { clusterDomain: 'cluster.local' },
+    );
+    expect(overview.items[0]).toMatchObject({
+      health: 'Progressing',
+      revision: 'updating',
+      finding: 'rolling out web-rev2: 1/3 updated',
+    });
+  });
+});
+
+describe('selectorMatches', () => {
+  const labels = { app: 'web', tier: 'db' };
+  it.each([
+    { case: 'matchLabels equal', selector: { matchLabels: { app: 'web' } }, want: true },
+    { case: 'matchLabels differ', selector: { matchLabels: { app: 'api' } }, want: false },
+    {
+      case: 'In',
+      selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['db', 'x'] }] },
+      want: true,
+    },
+    {
+      case: 'NotIn',
+      selector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] },
+      want: false,
+    },
+    { case: 'Exists', selector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, want: true },
+    {
+      case: 'DoesNotExist',
+      selector: { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] },
+      want: true,
+    },
+    { case: 'empty selector selects nothing', selector: {}, want: false },
+    { case: 'no selector selects nothing', selector: undefined, want: false },
+  ])('$case', ({ selector, want }) => {
+    expect(selectorMatches(selector, labels)).toBe(want);
+  });
+});
