@@ -56,4 +56,9 @@ export interface Diagnostic {
   evidence: string[];
   /** What to do about it, ideally a command to run. */
   advice: string;
+  /**
+   * The rollout cannot finish without someone acting on this finding (`status --wait` exits
+   * with ROLLOUT_STUCK once a blocking finding has persisted). Absent means false.
+   */
+  blocking?: boolean;
 }

@@ -1,6 +1,57 @@
-// Owned by the diagnostics work: pure rules over a snapshot. (Placeholder until that work lands.)
-import type { Diagnostic, StatefulSetSnapshot } from '../snapshot.ts';
+// The diagnostics engine: pure rules over one StatefulSet snapshot. Each finding says what is
+// wrong, which ordinals it affects, the evidence (field values and events) and what to do.
+import type { Diagnostic, Severity, StatefulSetSnapshot } from '../snapshot.ts';
+import { buildContext, type Rule } from './context.ts';
+import { governingService } from './identity.ts';
+import { podsOnLostNodes } from './nodes.ts';
+import { forcedRollbackTrap, orderedReadyBlocked } from './ordering.ts';
+import {
+  currentRevisionDrift,
+  generationNotObserved,
+  kubectlRolloutStatusMisleading,
+  minReadySecondsPending,
+  onDeletePending,
+  partitionHolding,
+} from './rollout-rules.ts';
+import { claimProblems, leftoverClaims, releasedVolumes, volumeNodeAffinityConflict } from './storage.ts';
 
-export function diagnose(_snapshot: StatefulSetSnapshot): Diagnostic[] {
-  return [];
+export { DIAGNOSTIC_CODES, type DiagnosticCodeInfo } from './codes.ts';
+
+const RULES: Rule[] = [
+  orderedReadyBlocked,
+  forcedRollbackTrap,
+  podsOnLostNodes,
+  claimProblems,
+  volumeNodeAffinityConflict,
+  releasedVolumes,
+  leftoverClaims,
+  governingService,
+  generationNotObserved,
+  onDeletePending,
+  partitionHolding,
+  minReadySecondsPending,
+  currentRevisionDrift,
+  kubectlRolloutStatusMisleading,
+];
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Every finding about the set, most severe first, then by lowest ordinal. */
+export function diagnose(snapshot: StatefulSetSnapshot): Diagnostic[] {
+  const context = buildContext(snapshot);
+  const findings = RULES.flatMap((rule) => rule(context));
+  return findings
+    .map((finding, index) => ({ finding, index }))
+    .sort(
+      (a, b) =>
+        SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] ||
+        (a.finding.ordinals[0] ?? -1) - (b.finding.ordinals[0] ?? -1) ||
+        a.index - b.index,
+    )
+    .map(({ finding }) => finding);
+}
+
+/** Findings that stop the rollout until someone acts. */
+export function blockingFindings(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.blocking === true);
 }

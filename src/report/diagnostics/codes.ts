@@ -1,0 +1,142 @@
+// The catalogue of finding codes: scripts match on these, the README documents them, and a test
+// checks that every code a rule emits is listed here.
+import type { Severity } from '../snapshot.ts';
+
+export interface DiagnosticCodeInfo {
+  code: string;
+  /** Usual severity (a few codes vary with the situation, noted in `meaning`). */
+  severity: Severity;
+  meaning: string;
+}
+
+export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
+  {
+    code: 'OrderedReadyBlocked',
+    severity: 'error',
+    meaning:
+      'OrderedReady: the controller waits on one ordinal (not created, Pending on its claim or scheduling, failing, not Ready, Terminating) and holds back creation, update or removal of others. error when the wait needs action, warning while terminating, info while it is just starting.',
+  },
+  {
+    code: 'ForcedRollbackTrap',
+    severity: 'error',
+    meaning:
+      'OrderedReady: a pod is failing (crash loop, image pull, long not Ready); reverting the template does not replace it until it is deleted (kubernetes#67250).',
+  },
+  { code: 'PodFailing', severity: 'error', meaning: 'Parallel or OnDelete: a pod is failing.' },
+  {
+    code: 'PodStuckTerminatingOnLostNode',
+    severity: 'error',
+    meaning:
+      'A pod is Terminating on a node that is not Ready or gone; no replacement is created while it exists.',
+  },
+  {
+    code: 'PodStuckTerminating',
+    severity: 'warning',
+    meaning: 'A pod is Terminating long past its grace period.',
+  },
+  { code: 'PodOnNotReadyNode', severity: 'warning', meaning: 'A pod runs on a node that is not Ready.' },
+  {
+    code: 'ClaimNoStorageClass',
+    severity: 'error',
+    meaning: 'A claim sets no storageClassName and the cluster has no default StorageClass.',
+  },
+  {
+    code: 'ClaimStorageClassNotFound',
+    severity: 'error',
+    meaning: 'A claim names a StorageClass that does not exist.',
+  },
+  {
+    code: 'ClaimProvisionerNotResponding',
+    severity: 'error',
+    meaning: 'A claim waits for a provisioner (external or unknown) that never creates the volume.',
+  },
+  {
+    code: 'ClaimProvisioningFailed',
+    severity: 'error',
+    meaning: 'The provisioner reported an error for a claim.',
+  },
+  {
+    code: 'ClaimWaitingForFirstConsumer',
+    severity: 'error',
+    meaning: 'A WaitForFirstConsumer claim waits for its pod, which cannot be scheduled.',
+  },
+  {
+    code: 'ClaimPending',
+    severity: 'warning',
+    meaning: 'A claim is Pending for another reason (see its events).',
+  },
+  { code: 'ClaimLost', severity: 'error', meaning: 'A claim is Lost: its volume no longer exists.' },
+  {
+    code: 'ClaimSizeDiffers',
+    severity: 'warning',
+    meaning:
+      "A claim's request differs from its volumeClaimTemplate; says whether the class allows expansion. warning when smaller, info when larger.",
+  },
+  {
+    code: 'VolumeNodeAffinityConflict',
+    severity: 'error',
+    meaning: 'A pod cannot be scheduled because its bound volume is pinned to nodes it cannot run on.',
+  },
+  {
+    code: 'VolumeReleased',
+    severity: 'warning',
+    meaning: "A volume of one of the set's claims is Released (claim deleted).",
+  },
+  {
+    code: 'VolumeFailed',
+    severity: 'error',
+    meaning: "A volume of one of the set's claims is Failed (reclamation failed).",
+  },
+  {
+    code: 'LeftoverClaims',
+    severity: 'warning',
+    meaning:
+      'Claims named <template>-<set>-N with N outside the current range; their old data is reattached on scale-up. info when whenScaled: Delete will remove them.',
+  },
+  {
+    code: 'ServiceMissing',
+    severity: 'error',
+    meaning: 'The governing Service (spec.serviceName) does not exist.',
+  },
+  {
+    code: 'ServiceNotHeadless',
+    severity: 'error',
+    meaning: 'The governing Service has a cluster IP (not headless).',
+  },
+  {
+    code: 'ServiceSelectorMismatch',
+    severity: 'error',
+    meaning: "The governing Service has no selector or does not select the set's pods.",
+  },
+  {
+    code: 'GenerationNotObserved',
+    severity: 'warning',
+    meaning: 'The controller has not yet observed the latest spec (observedGeneration < generation).',
+  },
+  {
+    code: 'OnDeletePendingDeletion',
+    severity: 'warning',
+    meaning: 'OnDelete: pods on an old revision wait for manual deletion.',
+  },
+  {
+    code: 'RolloutPartitioned',
+    severity: 'info',
+    meaning:
+      'The partition keeps ordinals on the old revision (counted from ordinals.start, kubernetes#128529).',
+  },
+  {
+    code: 'MinReadySecondsPending',
+    severity: 'info',
+    meaning: 'Pods are Ready but not yet available (minReadySeconds).',
+  },
+  {
+    code: 'CurrentRevisionDrift',
+    severity: 'info',
+    meaning: 'status.currentRevision names a revision no pod runs (kubernetes#73492).',
+  },
+  {
+    code: 'KubectlRolloutStatusMisleading',
+    severity: 'info',
+    meaning: '`kubectl rollout status` would report the rollout finished, but it is not.',
+  },
+];

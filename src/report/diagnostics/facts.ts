@@ -1,0 +1,274 @@
+// Small readings of API objects that several rules share. They follow the StatefulSet
+// controller's own definitions (pkg/controller/statefulset) so that "ready", "available" and
+// "terminating" mean here what they mean to the controller deciding what to do next.
+import type {
+  KubeEvent,
+  Node,
+  PersistentVolumeClaim,
+  Pod,
+  StatefulSet,
+  StorageClass,
+} from '../../kube/types.ts';
+
+export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
+export const REVISION_LABEL = 'controller-revision-hash';
+const DEFAULT_CLASS_ANNOTATIONS = [
+  'storageclass.kubernetes.io/is-default-class',
+  'storageclass.beta.kubernetes.io/is-default-class',
+];
+
+export function setName(set: StatefulSet): string {
+  return set.metadata?.name ?? '';
+}
+
+export function setNamespace(set: StatefulSet): string {
+  return set.metadata?.namespace ?? 'default';
+}
+
+export function startOrdinal(set: StatefulSet): number {
+  return set.spec?.ordinals?.start ?? 0;
+}
+
+export function desiredReplicas(set: StatefulSet): number {
+  return set.spec?.replicas ?? 1;
+}
+
+/** The ordinals the set should have right now: `start` … `start + replicas - 1`. */
+export function expectedOrdinals(set: StatefulSet): number[] {
+  const start = startOrdinal(set);
+  return Array.from({ length: Math.max(0, desiredReplicas(set)) }, (_, i) => start + i);
+}
+
+export function isOrderedReady(set: StatefulSet): boolean {
+  return (set.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
+}
+
+/**
+ * A pod's ordinal: the pod-index label when present, else the number after `<set>-` in its
+ * name. Undefined when the name does not belong to the set (`web-api-0` is not `web`'s).
+ */
+export function podOrdinal(pod: Pod, set: StatefulSet): number | undefined {
+  const label = pod.metadata?.labels?.[POD_INDEX_LABEL];
+  if (label !== undefined && /^\d+$/.test(label)) return Number(label);
+  return ordinalFromName(pod.metadata?.name ?? '', setName(set));
+}
+
+/** `<prefix>-<N>` → N, only when the name is exactly that. */
+export function ordinalFromName(name: string, prefix: string): number | undefined {
+  if (!name.startsWith(`${prefix}-`)) return undefined;
+  const rest = name.slice(prefix.length + 1);
+  return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
+}
+
+export function podName(set: StatefulSet, ordinal: number): string {
+  return `${setName(set)}-${ordinal}`;
+}
+
+export function claimName(template: string, set: StatefulSet, ordinal: number): string {
+  return `${template}-${setName(set)}-${ordinal}`;
+}
+
+/** Pods of the set keyed by ordinal (pods whose name is not `<set>-N` are left out). */
+export function podsByOrdinal(pods: Pod[], set: StatefulSet): Map<number, Pod> {
+  const byOrdinal = new Map<number, Pod>();
+  for (const pod of pods) {
+    const ordinal = podOrdinal(pod, set);
+    if (ordinal === undefined) continue;
+    if (pod.metadata?.name !== podName(set, ordinal)) continue;
+    byOrdinal.set(ordinal, pod);
+  }
+  return byOrdinal;
+}
+
+export function podRevision(pod: Pod): string | undefined {
+  return pod.metadata?.labels?.[REVISION_LABEL];
+}
+
+export function isTerminating(pod: Pod): boolean {
+  return Boolean(pod.metadata?.deletionTimestamp);
+}
+
+export function readyCondition(pod: Pod) {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export function isRunningAndReady(pod: Pod): boolean {
+  return pod.status?.phase === 'Running' && readyCondition(pod)?.status === 'True';
+}
+
+/** Ready for at least minReadySeconds (the controller's "available"). */
+export function isAvailable(pod: Pod, minReadySeconds: number, now: Date): boolean {
+  if (!isRunningAndReady(pod)) return false;
+  if (minReadySeconds <= 0) return true;
+  const since = parseTime(readyCondition(pod)?.lastTransitionTime);
+  if (since === undefined) return false;
+  return since.getTime() + minReadySeconds * 1000 <= now.getTime();
+}
+
+/** The controller's "healthy": running, ready (and available), not terminating. */
+export function isHealthy(pod: Pod, minReadySeconds: number, now: Date): boolean {
+  return !isTerminating(pod) && isAvailable(pod, minReadySeconds, now);
+}
+
+const FAILING_WAIT_REASONS = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'PreStartHookError',
+  'PostStartHookError',
+]);
+
+/** Not-ready pods older than this, running but never becoming Ready, count as failing. */
+export const NOT_READY_FAILING_MS = 5 * 60_000;
+
+/**
+ * Why a pod is failing (a container crash-looping, an image that cannot be pulled, or
+ * running but not Ready for a long time), or undefined when it is not failing.
+ */
+export function failureOf(pod: Pod, now: Date): string | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const status of statuses) {
+    const reason = status.state?.waiting?.reason;
+    if (reason && FAILING_WAIT_REASONS.has(reason)) {
+      const message = status.state?.waiting?.message;
+      const last = status.lastState?.terminated;
+      const detail = message
+        ? `: ${message}`
+        : last?.exitCode !== undefined
+          ? ` (last exit code ${last.exitCode})`
+          : '';
+      return `container ${status.name} is ${reason}${detail}`;
+    }
+  }
+  if (pod.status?.phase === 'Failed')
+    return `pod phase is Failed${pod.status.reason ? ` (${pod.status.reason})` : ''}`;
+  if (pod.status?.phase === 'Running' && readyCondition(pod)?.status !== 'True' && !isTerminating(pod)) {
+    const since = parseTime(readyCondition(pod)?.lastTransitionTime) ?? parseTime(pod.status.startTime);
+    if (since && now.getTime() - since.getTime() >= NOT_READY_FAILING_MS) {
+      const restarts = (pod.status.containerStatuses ?? []).reduce(
+        (sum, s) => sum + (s.restartCount ?? 0),
+        0,
+      );
+      return `Running but not Ready for ${formatDuration(now.getTime() - since.getTime())}${
+        restarts > 0 ? ` (${restarts} restarts)` : ''
+      }`;
+    }
+  }
+  return undefined;
+}
+
+/** One phrase saying what a pod is doing when it is not healthy. */
+export function describePodState(pod: Pod, minReadySeconds: number, now: Date): string {
+  if (isTerminating(pod)) return `Terminating since ${pod.metadata?.deletionTimestamp}`;
+  const failure = failureOf(pod, now);
+  if (failure) return failure;
+  const phase = pod.status?.phase ?? 'Unknown';
+  if (phase === 'Pending') {
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False') {
+      return `Pending, not scheduled (${scheduled.reason ?? 'Unschedulable'}${scheduled.message ? `: ${scheduled.message}` : ''})`;
+    }
+    const waiting = (pod.status?.containerStatuses ?? []).find((s) => s.state?.waiting?.reason);
+    return `Pending${waiting ? ` (${waiting.state?.waiting?.reason})` : ''}`;
+  }
+  if (phase !== 'Running') return `phase ${phase}`;
+  if (readyCondition(pod)?.status !== 'True') return 'Running but not Ready';
+  if (!isAvailable(pod, minReadySeconds, now)) {
+    const since = parseTime(readyCondition(pod)?.lastTransitionTime);
+    const left = since ? minReadySeconds * 1000 - (now.getTime() - since.getTime()) : minReadySeconds * 1000;
+    return `Ready but not yet available (minReadySeconds ${minReadySeconds}, ${formatDuration(Math.max(0, left))} to go)`;
+  }
+  return 'healthy';
+}
+
+export function nodeReady(node: Node): 'True' | 'False' | 'Unknown' {
+  const status = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return status === 'True' ? 'True' : status === 'False' ? 'False' : 'Unknown';
+}
+
+export function defaultStorageClass(classes: StorageClass[]): StorageClass | undefined {
+  return classes.find((c) =>
+    DEFAULT_CLASS_ANNOTATIONS.some((key) => c.metadata?.annotations?.[key] === 'true'),
+  );
+}
+
+/** The class a claim uses: its own, or (when unset, not "") the cluster default. */
+export function claimClassName(claim: PersistentVolumeClaim, classes: StorageClass[]): string | undefined {
+  const own = claim.spec?.storageClassName;
+  if (own !== undefined && own !== null) return own === '' ? undefined : own;
+  const legacy = claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'];
+  if (legacy) return legacy;
+  return defaultStorageClass(classes)?.metadata?.name;
+}
+
+export function parseTime(value: string | null | undefined): Date | undefined {
+  if (!value) return undefined;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : time;
+}
+
+/** kubectl's short duration style: 45s, 3m12s, 5h4m, 2d3h. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m}m${s % 60}s` : `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d}d${h % 24}h` : `${d}d`;
+}
+
+const QUANTITY_SUFFIX: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+  m: 1e-3,
+};
+
+/** A resource quantity (`10Gi`, `500M`, `1e9`) in base units; undefined when unparseable. */
+export function parseQuantity(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^([+-]?\d+(?:\.\d+)?|[+-]?\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?)$/.exec(
+    value.trim(),
+  );
+  if (!match) return undefined;
+  const base = Number(match[1]);
+  if (match[2]) return base * 10 ** Number(match[2].slice(1));
+  return base * (QUANTITY_SUFFIX[match[3] ?? ''] ?? 1);
+}
+
+/** Events about one object, newest first. */
+export function eventsAbout(events: KubeEvent[], kind: string, name: string): KubeEvent[] {
+  return events
+    .filter((e) => e.involvedObject?.kind === kind && e.involvedObject?.name === name)
+    .sort((a, b) => (eventTime(b)?.getTime() ?? 0) - (eventTime(a)?.getTime() ?? 0));
+}
+
+export function eventTime(event: KubeEvent): Date | undefined {
+  return parseTime(event.lastTimestamp) ?? parseTime(event.eventTime) ?? parseTime(event.firstTimestamp);
+}
+
+/** `Warning FailedScheduling on pod/web-0 (x3, last seen 2m ago): 0/3 nodes are available…` */
+export function formatEvent(event: KubeEvent, now: Date): string {
+  const seen = eventTime(event);
+  const kind = (event.involvedObject?.kind ?? 'object').toLowerCase();
+  const count = event.count && event.count > 1 ? `x${event.count}, ` : '';
+  const when = seen ? `last seen ${formatDuration(now.getTime() - seen.getTime())} ago` : 'time unknown';
+  return `event ${event.type ?? 'Normal'} ${event.reason ?? ''} on ${kind}/${event.involvedObject?.name ?? '?'} (${count}${when}): ${(event.message ?? '').trim()}`;
+}

@@ -1,0 +1,330 @@
+// Claims and volumes: leftovers after a scale-down, claims that do not bind and why, claims
+// whose size no longer matches the template, and volumes left Released or Failed.
+import type { PersistentVolume, PersistentVolumeClaim } from '../../kube/types.ts';
+import type { Diagnostic } from '../snapshot.ts';
+import { eventEvidence, ns, ordinalList, unreadable, warningEvents, type RuleContext } from './context.ts';
+import {
+  claimClassName,
+  claimName,
+  defaultStorageClass,
+  eventsAbout,
+  formatDuration,
+  ordinalFromName,
+  parseQuantity,
+  parseTime,
+  podName,
+} from './facts.ts';
+
+function age(context: RuleContext, timestamp: string | undefined): string {
+  const since = parseTime(timestamp);
+  return since ? formatDuration(context.now.getTime() - since.getTime()) : 'unknown age';
+}
+
+function requestOf(claim: { spec?: { resources?: { requests?: Record<string, string> } } } | undefined) {
+  return claim?.spec?.resources?.requests?.storage;
+}
+
+export const leftoverClaims = (context: RuleContext): Diagnostic[] => {
+  const expected = new Set(context.progress.ordinals.map((o) => o.ordinal));
+  const leftovers: { ordinal: number; claim: PersistentVolumeClaim }[] = [];
+  for (const template of context.templates) {
+    for (const claim of context.snapshot.claims) {
+      const ordinal = ordinalFromName(claim.metadata?.name ?? '', `${template}-${context.name}`);
+      if (ordinal === undefined || expected.has(ordinal)) continue;
+      leftovers.push({ ordinal, claim });
+    }
+  }
+  if (leftovers.length === 0) return [];
+  const whenScaled = context.set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled ?? 'Retain';
+  const evidence: string[] = [];
+  let allGoing = whenScaled === 'Delete';
+  for (const { ordinal, claim } of leftovers) {
+    const name = claim.metadata?.name ?? '';
+    const size = claim.status?.capacity?.storage ?? requestOf(claim) ?? 'unknown size';
+    const volume = claim.spec?.volumeName ? `, volume ${claim.spec.volumeName}` : '';
+    const ownedByPod = (claim.metadata?.ownerReferences ?? []).some(
+      (ref) => ref.kind === 'Pod' && ref.name === podName(context.set, ordinal),
+    );
+    let fate: string;
+    if (whenScaled !== 'Delete') fate = 'kept (whenScaled: Retain)';
+    else if (ownedByPod)
+      fate = `will be deleted by the garbage collector once pod ${podName(context.set, ordinal)} is gone`;
+    else {
+      fate =
+        'NOT deleted automatically despite whenScaled: Delete (no ownerReference to its pod; it predates the policy or was orphaned)';
+      allGoing = false;
+    }
+    evidence.push(
+      `${name}: ${claim.status?.phase ?? 'unknown phase'}, ${size}${volume}, age ${age(context, claim.metadata?.creationTimestamp)}; ${fate}`,
+    );
+  }
+  const ordinals = [...new Set(leftovers.map((l) => l.ordinal))].sort((a, b) => a - b);
+  const names = leftovers.map((l) => l.claim.metadata?.name ?? '');
+  return [
+    {
+      code: 'LeftoverClaims',
+      severity: allGoing ? 'info' : 'warning',
+      message: `${names.length} claim(s) of ordinals ${ordinalList(ordinals)} outside the current range (${context.progress.replicas} replicas from ${context.progress.startOrdinal}) still exist; scaling up again reattaches their old data`,
+      ordinals,
+      evidence: [...evidence, `persistentVolumeClaimRetentionPolicy.whenScaled: ${whenScaled}`],
+      advice: allGoing
+        ? 'nothing to do: they are removed with their pods'
+        : `if the old data is not needed, delete them before scaling up: \`kubectl delete pvc ${names.join(' ')} ${ns(context)}\``,
+    },
+  ];
+};
+
+function pendingClaimFinding(
+  context: RuleContext,
+  claim: PersistentVolumeClaim,
+  ordinal: number,
+): Diagnostic | undefined {
+  const name = claim.metadata?.name ?? '';
+  const classes = context.snapshot.storageClasses;
+  const classesKnown = !unreadable(context, 'storageclasses');
+  const own = claim.spec?.storageClassName;
+  const className = claimClassName(claim, classes);
+  const storageClass = classes.find((c) => c.metadata?.name === className);
+  const evidence = [
+    `claim ${name}: Pending for ${age(context, claim.metadata?.creationTimestamp)}`,
+    `storageClassName: ${own === undefined || own === null ? '(unset)' : own === '' ? '"" (no class)' : own}`,
+    ...eventEvidence(context, 'PersistentVolumeClaim', name),
+  ];
+  const describe = `\`kubectl describe pvc ${name} ${ns(context)}\``;
+  const base = { ordinals: [ordinal], evidence, blocking: true };
+
+  if (claim.spec?.volumeName) {
+    return {
+      ...base,
+      code: 'ClaimPending',
+      severity: 'error',
+      message: `claim ${name} is Pending while naming volume ${claim.spec.volumeName}, which is not available to it`,
+      advice: `check the volume: \`kubectl get pv ${claim.spec.volumeName} -o yaml\` (claimRef, capacity, access modes, class)`,
+    };
+  }
+  if ((own === undefined || own === null) && classesKnown && !defaultStorageClass(classes)) {
+    return {
+      ...base,
+      code: 'ClaimNoStorageClass',
+      severity: 'error',
+      message: `claim ${name} is Pending: it sets no storageClassName and the cluster has no default StorageClass, so nothing provisions a volume for it`,
+      evidence: [
+        ...evidence,
+        `storage classes: ${classes.map((c) => c.metadata?.name).join(', ') || 'none'}`,
+      ],
+      advice:
+        classes.length > 0
+          ? `mark a class as default (\`kubectl patch storageclass ${classes[0]!.metadata?.name} -p '{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'\`), or create a PersistentVolume that fits the claim`
+          : 'install a provisioner and a default StorageClass, or create a PersistentVolume that fits the claim',
+    };
+  }
+  if (own === '') {
+    return {
+      ...base,
+      code: 'ClaimPending',
+      severity: 'error',
+      message: `claim ${name} is Pending: storageClassName "" asks for a pre-created volume without class, and none fits`,
+      advice: `create a PersistentVolume without storageClassName that fits the claim; ${describe}`,
+    };
+  }
+  if (className && classesKnown && !storageClass) {
+    return {
+      ...base,
+      code: 'ClaimStorageClassNotFound',
+      severity: 'error',
+      message: `claim ${name} is Pending: its StorageClass "${className}" does not exist`,
+      evidence: [
+        ...evidence,
+        `storage classes: ${classes.map((c) => c.metadata?.name).join(', ') || 'none'}`,
+      ],
+      advice: `create StorageClass ${className}, or recreate the StatefulSet with an existing class in volumeClaimTemplates (they are immutable)`,
+    };
+  }
+  const pod = context.pods.get(ordinal);
+  if (storageClass?.volumeBindingMode === 'WaitForFirstConsumer' && !pod?.spec?.nodeName) {
+    if (!pod) return undefined; // normal: the claim binds when its pod is created and scheduled
+    const scheduling = warningEvents(context, 'Pod', podName(context.set, ordinal), ['FailedScheduling']);
+    if (scheduling.length === 0) return undefined;
+    return {
+      ...base,
+      code: 'ClaimWaitingForFirstConsumer',
+      severity: 'error',
+      message: `claim ${name} waits for pod ${podName(context.set, ordinal)} to be scheduled (StorageClass ${className} binds WaitForFirstConsumer), and the pod cannot be scheduled`,
+      evidence: [...evidence, ...eventEvidence(context, 'Pod', podName(context.set, ordinal), 2)],
+      advice: `fix the pod's scheduling first (\`kubectl describe pod ${podName(context.set, ordinal)} ${ns(context)}\`); the volume is provisioned in the zone of the node it lands on`,
+    };
+  }
+  const failed = warningEvents(context, 'PersistentVolumeClaim', name, ['ProvisioningFailed']);
+  if (failed.length) {
+    return {
+      ...base,
+      code: 'ClaimProvisioningFailed',
+      severity: 'error',
+      message: `claim ${name} is Pending: the provisioner${storageClass?.provisioner ? ` ${storageClass.provisioner}` : ''} failed to create a volume: ${(failed[0]!.message ?? '').trim()}`,
+      advice: `fix the provisioning error, or the class parameters; ${describe}`,
+    };
+  }
+  const provisioner =
+    claim.metadata?.annotations?.['volume.kubernetes.io/storage-provisioner'] ??
+    claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-provisioner'] ??
+    storageClass?.provisioner;
+  const external = eventsAbout(context.snapshot.events, 'PersistentVolumeClaim', name).find(
+    (e) => e.reason === 'ExternalProvisioning',
+  );
+  const created = parseTime(claim.metadata?.creationTimestamp);
+  const waitedLong = created ? context.now.getTime() - created.getTime() > 60_000 : true;
+  if (external || (provisioner && waitedLong)) {
+    return {
+      ...base,
+      code: 'ClaimProvisionerNotResponding',
+      severity: waitedLong ? 'error' : 'info',
+      message: `claim ${name} is Pending: waiting for provisioner ${provisioner ?? '(unknown)'} to create a volume, which has not happened`,
+      advice: `check that the provisioner ${provisioner ?? ''} is installed and running (its controller pod and CSIDriver), and that StorageClass ${className ?? ''} names it correctly`,
+    };
+  }
+  return {
+    ...base,
+    code: 'ClaimPending',
+    severity: 'warning',
+    message: `claim ${name} is Pending`,
+    advice: describe,
+  };
+}
+
+export const claimProblems = (context: RuleContext): Diagnostic[] => {
+  const findings: Diagnostic[] = [];
+  const templates = new Map(
+    (context.set.spec?.volumeClaimTemplates ?? []).map((t) => [t.metadata?.name ?? '', t] as const),
+  );
+  for (const state of context.progress.ordinals) {
+    for (const [template, spec] of templates) {
+      const name = claimName(template, context.set, state.ordinal);
+      const claim = context.claims.get(name);
+      if (!claim) continue;
+      const phase = claim.status?.phase ?? 'Pending';
+      if (phase === 'Pending') {
+        const finding = pendingClaimFinding(context, claim, state.ordinal);
+        if (finding) findings.push(finding);
+      } else if (phase === 'Lost') {
+        findings.push({
+          code: 'ClaimLost',
+          severity: 'error',
+          message: `claim ${name} is Lost: its volume ${claim.spec?.volumeName ?? ''} no longer exists; the data is gone`,
+          ordinals: [state.ordinal],
+          evidence: [`claim ${name}: Lost`, ...eventEvidence(context, 'PersistentVolumeClaim', name)],
+          advice: `restore the volume from backup, or delete the claim and the pod so both are recreated empty: \`kubectl delete pvc ${name} ${ns(context)}\` then \`kubectl delete pod ${state.pod} ${ns(context)}\``,
+          blocking: true,
+        });
+      }
+      const wanted = requestOf(spec);
+      const has = requestOf(claim);
+      const wantedBytes = parseQuantity(wanted);
+      const hasBytes = parseQuantity(has);
+      if (wantedBytes !== undefined && hasBytes !== undefined && wantedBytes !== hasBytes) {
+        const className = claimClassName(claim, context.snapshot.storageClasses);
+        const storageClass = context.snapshot.storageClasses.find((c) => c.metadata?.name === className);
+        const expandable = storageClass?.allowVolumeExpansion === true;
+        const smaller = hasBytes < wantedBytes;
+        findings.push({
+          code: 'ClaimSizeDiffers',
+          severity: smaller ? 'warning' : 'info',
+          message: `claim ${name} requests ${has}, the template ${template} asks for ${wanted}${
+            smaller
+              ? '; the StatefulSet controller never resizes existing claims'
+              : '; new ordinals get the smaller template size'
+          }`,
+          ordinals: [state.ordinal],
+          evidence: [
+            `volumeClaimTemplates[${template}].resources.requests.storage: ${wanted}`,
+            `claim ${name} spec.resources.requests.storage: ${has}`,
+            `StorageClass ${className ?? '(none)'}: allowVolumeExpansion ${storageClass ? String(expandable) : 'unknown'}`,
+          ],
+          advice: smaller
+            ? expandable
+              ? `expand the claim: \`kubectl patch pvc ${name} ${ns(context)} -p '{"spec":{"resources":{"requests":{"storage":"${wanted}"}}}}'\``
+              : `StorageClass ${className ?? '(none)'} does not allow expansion: migrate the data to a new claim, or enable allowVolumeExpansion if the driver supports it`
+            : 'expected after expanding claims by hand; to make new ordinals match, recreate the StatefulSet with the larger template (`kubectl delete statefulset --cascade=orphan` then apply)',
+        });
+      }
+    }
+  }
+  return findings;
+};
+
+export const volumeNodeAffinityConflict = (context: RuleContext): Diagnostic[] => {
+  const findings: Diagnostic[] = [];
+  for (const state of context.progress.ordinals) {
+    const pod = context.pods.get(state.ordinal);
+    if (!pod || pod.spec?.nodeName) continue;
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    const events = warningEvents(context, 'Pod', state.pod, ['FailedScheduling']);
+    const messages = [scheduled?.message ?? '', ...events.map((e) => e.message ?? '')];
+    if (!messages.some((m) => /volume node affinity conflict/i.test(m))) continue;
+    const claims = context.templates
+      .map((t) => context.claims.get(claimName(t, context.set, state.ordinal)))
+      .filter((c): c is PersistentVolumeClaim => c !== undefined && c.status?.phase === 'Bound');
+    const volumes = claims
+      .map((c) => (c.spec?.volumeName ? context.snapshot.volumes.get(c.spec.volumeName) : undefined))
+      .filter((v): v is PersistentVolume => v !== undefined);
+    const first = claims[0]?.metadata?.name;
+    findings.push({
+      code: 'VolumeNodeAffinityConflict',
+      severity: 'error',
+      message: `${state.pod} cannot be scheduled: its bound volume is pinned to nodes (or a zone) the pod cannot run on`,
+      ordinals: [state.ordinal],
+      evidence: [
+        ...volumes.map(
+          (v) =>
+            `volume ${v.metadata?.name}: nodeAffinity ${JSON.stringify(v.spec?.nodeAffinity?.required ?? {})}`,
+        ),
+        ...eventEvidence(context, 'Pod', state.pod, 2),
+      ],
+      advice: `bring back a schedulable node matching the volume's nodeAffinity; if that node is gone for good the data on a local volume is lost: \`kubectl delete pvc ${first ?? '<claim>'} ${ns(context)}\` then \`kubectl delete pod ${state.pod} ${ns(context)}\` to get a new empty volume`,
+      blocking: true,
+    });
+  }
+  return findings;
+};
+
+export const releasedVolumes = (context: RuleContext): Diagnostic[] => {
+  const findings: Diagnostic[] = [];
+  const ours = (claim: string | undefined) =>
+    claim !== undefined &&
+    context.templates.some((t) => ordinalFromName(claim, `${t}-${context.name}`) !== undefined);
+  for (const volume of context.snapshot.volumes.values()) {
+    const ref = volume.spec?.claimRef;
+    if (!ref || (ref.namespace && ref.namespace !== context.namespace) || !ours(ref.name)) continue;
+    const phase = volume.status?.phase;
+    if (phase !== 'Released' && phase !== 'Failed') continue;
+    const pvName = volume.metadata?.name ?? '';
+    const ordinal = context.templates
+      .map((t) => ordinalFromName(ref.name ?? '', `${t}-${context.name}`))
+      .find((o) => o !== undefined);
+    const evidence = [
+      `volume ${pvName}: ${phase}${volume.status?.message ? ` (${volume.status.message})` : ''}`,
+      `claimRef: ${ref.namespace ?? context.namespace}/${ref.name} uid ${ref.uid ?? 'unset'}`,
+      `reclaimPolicy: ${volume.spec?.persistentVolumeReclaimPolicy ?? 'unknown'}`,
+      ...eventEvidence(context, 'PersistentVolume', pvName, 2),
+    ];
+    findings.push(
+      phase === 'Released'
+        ? {
+            code: 'VolumeReleased',
+            severity: 'warning',
+            message: `volume ${pvName} is Released: claim ${ref.name} was deleted; its data is kept but it will not bind to a new claim by itself`,
+            ordinals: ordinal === undefined ? [] : [ordinal],
+            evidence,
+            advice: `to reattach the data to a new ${ref.name}, clear the stale claim uid: \`kubectl patch pv ${pvName} --type json -p '[{"op":"remove","path":"/spec/claimRef/uid"}]'\`; otherwise delete the volume when the data is no longer needed`,
+          }
+        : {
+            code: 'VolumeFailed',
+            severity: 'error',
+            message: `volume ${pvName} (formerly claim ${ref.name}) is Failed: automatic reclamation did not work`,
+            ordinals: ordinal === undefined ? [] : [ordinal],
+            evidence,
+            advice: `read the reason (\`kubectl describe pv ${pvName}\`), clean up the backing storage by hand, then \`kubectl delete pv ${pvName}\``,
+          },
+    );
+  }
+  return findings;
+};
