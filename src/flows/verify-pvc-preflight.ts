@@ -1,0 +1,418 @@
+// Pre-flight: everything verify-pvc must know, and every reason to refuse, before it touches
+// anything. Nothing here writes to the cluster; the shell probe only runs `sh -c 'exit 0'`.
+import { posix } from 'node:path';
+import { ExitCode, StsError, usageError } from '../cli/errors.ts';
+import type { AccessCheck, ClusterGateway } from '../kube/gateway.ts';
+import type { Container, PersistentVolumeClaim, Pod, StatefulSet, VolumeMount } from '../kube/types.ts';
+import { apiFailureOf, errorMessage, refusal, throwIfAborted } from './verify-pvc-errors.ts';
+import type { PlannedClaim, PodPlan, VerifyPlan, VerifyPvcOptions } from './verify-pvc-types.ts';
+
+/** The PVC the StatefulSet controller creates for a template and ordinal. */
+export function claimNameFor(template: string, statefulSet: string, ordinal: number): string {
+  return `${template}-${statefulSet}-${ordinal}`;
+}
+
+/** The set's ordinals, highest first (the order --all verifies them in). */
+export function ordinalsOf(statefulSet: StatefulSet): number[] {
+  const start = statefulSet.spec?.ordinals?.start ?? 0;
+  const replicas = statefulSet.spec?.replicas ?? 1;
+  const ordinals: number[] = [];
+  for (let ordinal = start + replicas - 1; ordinal >= start; ordinal--) ordinals.push(ordinal);
+  return ordinals;
+}
+
+/** Turns a gateway failure into the error the user sees, keeping StsErrors the gateway made. */
+export function asStsError(error: unknown, what: string): StsError {
+  if (error instanceof StsError) return error;
+  const failure = apiFailureOf(error);
+  if (failure.code === 404)
+    return new StsError(`${what} not found`, {
+      exitCode: ExitCode.NOT_FOUND,
+      hint: 'check the name and the namespace (-n)',
+      cause: error,
+    });
+  if (failure.code === 401 || failure.code === 403)
+    return new StsError(`cannot read ${what}: ${failure.message}`, {
+      exitCode: ExitCode.AUTH,
+      hint: 'check your credentials and RBAC permissions',
+      cause: error,
+    });
+  return new StsError(`cannot read ${what}: ${failure.message}`, {
+    exitCode: ExitCode.SERVER,
+    hint: 'retry; if it persists, re-run with --debug',
+    cause: error,
+  });
+}
+
+/** Why a StatefulSet is not at rest, or undefined when it is (a rollout would change the pod under test). */
+export function rolloutInProgress(statefulSet: StatefulSet): string | undefined {
+  const status = statefulSet.status ?? {};
+  const generation = statefulSet.metadata?.generation;
+  const replicas = statefulSet.spec?.replicas ?? 1;
+  if (generation !== undefined && (status.observedGeneration ?? 0) < generation)
+    return `the controller has not observed generation ${generation} yet (observedGeneration ${status.observedGeneration ?? 'unset'})`;
+  if (status.currentRevision && status.updateRevision && status.currentRevision !== status.updateRevision)
+    return `currentRevision ${status.currentRevision} differs from updateRevision ${status.updateRevision}`;
+  if ((status.updatedReplicas ?? 0) < replicas)
+    return `only ${status.updatedReplicas ?? 0} of ${replicas} replicas are updated`;
+  return undefined;
+}
+
+function isReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function notReadyReason(pod: Pod): string {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const waiting = pod.status?.containerStatuses?.find((s) => s.state?.waiting?.reason);
+  const parts = [`phase ${pod.status?.phase ?? 'unknown'}`];
+  if (ready?.reason) parts.push(`Ready=${ready.status} (${ready.reason})`);
+  if (waiting) parts.push(`container ${waiting.name} waiting: ${waiting.state?.waiting?.reason}`);
+  return parts.join(', ');
+}
+
+export function accessChecksFor(namespace: string, forceDelete: boolean): AccessCheck[] {
+  return [
+    { verb: 'get', resource: 'pods', namespace },
+    { verb: 'watch', resource: 'pods', namespace },
+    { verb: 'create', resource: 'pods', subresource: 'exec', namespace },
+    forceDelete
+      ? { verb: 'delete', resource: 'pods', namespace }
+      : { verb: 'create', resource: 'pods', subresource: 'eviction', namespace },
+    { verb: 'get', resource: 'persistentvolumeclaims', namespace },
+  ];
+}
+
+function describeCheck(check: AccessCheck): string {
+  const resource = check.subresource ? `${check.resource}/${check.subresource}` : check.resource;
+  return `${check.verb} ${resource}`;
+}
+
+async function checkPermissions(
+  gateway: ClusterGateway,
+  namespace: string,
+  forceDelete: boolean,
+  warn: (message: string) => void,
+): Promise<void> {
+  const checks = accessChecksFor(namespace, forceDelete);
+  let answers;
+  try {
+    answers = await gateway.checkAccess(checks);
+  } catch (error) {
+    // Some clusters forbid SelfSubjectAccessReview; the real calls will still be authorised one by one.
+    warn(`could not check permissions in advance (${errorMessage(error)}); continuing`);
+    return;
+  }
+  const missing = answers.filter((answer) => !answer.allowed);
+  if (missing.length === 0) return;
+  const list = missing.map((answer) => describeCheck(answer)).join(', ');
+  throw refusal(
+    `missing permissions in namespace ${namespace}: ${list}`,
+    forceDelete
+      ? 'ask for a Role granting these verbs (kubectl auth can-i --list -n ' + namespace + ')'
+      : `ask for a Role granting these verbs, or see which you have with kubectl auth can-i --list -n ${namespace}`,
+  );
+}
+
+/** The writable mount of `volume` in one of `containers`, preferring the earlier container. */
+function findMount(
+  containers: Container[],
+  volume: string,
+): { container: Container; mount: VolumeMount } | { readOnlyIn: string[] } | undefined {
+  const readOnlyIn: string[] = [];
+  for (const container of containers) {
+    for (const mount of container.volumeMounts ?? []) {
+      if (mount.name !== volume) continue;
+      if (mount.readOnly) readOnlyIn.push(container.name);
+      else return { container, mount };
+    }
+  }
+  return readOnlyIn.length > 0 ? { readOnlyIn } : undefined;
+}
+
+function isInside(path: string, directory: string): boolean {
+  const dir = directory === '/' ? '/' : directory.replace(/\/+$/, '');
+  return path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
+}
+
+async function planClaims(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  statefulSet: StatefulSet,
+  pod: Pod,
+  ordinal: number,
+): Promise<PlannedClaim[]> {
+  const setName = statefulSet.metadata?.name ?? options.statefulSet;
+  const podName = pod.metadata?.name ?? '';
+  const allContainers = pod.spec?.containers ?? [];
+  let containers = allContainers;
+  if (options.container) {
+    const chosen = allContainers.find((c) => c.name === options.container);
+    if (!chosen)
+      throw usageError(
+        `pod ${podName} has no container "${options.container}"`,
+        `choose one of: ${allContainers.map((c) => c.name).join(', ')}`,
+      );
+    containers = [chosen];
+  }
+  const where = options.container ? `container ${options.container}` : 'any container';
+
+  const claims: PlannedClaim[] = [];
+  for (const template of statefulSet.spec?.volumeClaimTemplates ?? []) {
+    const templateName = template.metadata?.name ?? '';
+    const claimName = claimNameFor(templateName, setName, ordinal);
+    const podVolume = pod.spec?.volumes?.find((v) => v.name === templateName);
+    if (!podVolume)
+      throw refusal(
+        `pod ${podName} has no volume "${templateName}" for claim ${claimName}`,
+        'the pod was not created from this StatefulSet revision; wait for the controller to re-create it',
+      );
+    const problems: string[] = [];
+    let podVolumeSource = 'persistentVolumeClaim';
+    if (podVolume.persistentVolumeClaim) {
+      if (podVolume.persistentVolumeClaim.claimName !== claimName)
+        problems.push(
+          `pod volume "${templateName}" uses claim ${podVolume.persistentVolumeClaim.claimName}, not ${claimName}`,
+        );
+    } else {
+      podVolumeSource =
+        Object.keys(podVolume).find((key) => key !== 'name' && podVolume[key] !== undefined) ?? 'unknown';
+      problems.push(`pod volume "${templateName}" is a ${podVolumeSource}, not the claim ${claimName}`);
+    }
+
+    let pvc: PersistentVolumeClaim | undefined;
+    try {
+      pvc = await gateway.getPersistentVolumeClaim(options.namespace, claimName);
+    } catch (error) {
+      throw asStsError(error, `PersistentVolumeClaim ${claimName}`);
+    }
+    if (!pvc && podVolumeSource === 'persistentVolumeClaim')
+      throw refusal(
+        `claim ${claimName} of pod ${podName} does not exist`,
+        'the pod cannot be running with it; check `kubectl get pvc -n ' + options.namespace + '`',
+      );
+    if (pvc && pvc.status?.phase !== 'Bound' && podVolumeSource === 'persistentVolumeClaim')
+      throw refusal(
+        `claim ${claimName} is ${pvc.status?.phase ?? 'not Bound'}, not Bound`,
+        `wait until it is Bound (kubectl describe pvc ${claimName} -n ${options.namespace})`,
+      );
+
+    const found = findMount(containers, templateName);
+    if (!found || 'readOnlyIn' in found) {
+      const readOnly = found && 'readOnlyIn' in found ? found.readOnlyIn : [];
+      throw refusal(
+        readOnly.length > 0
+          ? `volume "${templateName}" (claim ${claimName}) is mounted read-only in ${readOnly.join(', ')}`
+          : `volume "${templateName}" (claim ${claimName}) is not mounted in ${where} of pod ${podName}`,
+        options.container
+          ? 'choose a container that mounts it read-write with --container'
+          : 'nothing can write a marker into it; mount it read-write in a container',
+      );
+    }
+    const { container, mount } = found;
+    claims.push({
+      template: templateName,
+      claim: claimName,
+      uid: pvc?.metadata?.uid ?? null,
+      volume: pvc?.spec?.volumeName ?? null,
+      phase: pvc?.status?.phase ?? null,
+      podVolumeSource,
+      container: container.name,
+      image: container.image ?? null,
+      mountPath: mount.mountPath,
+      subPath: mount.subPath ?? mount.subPathExpr ?? null,
+      markerDir: mount.mountPath,
+      problems,
+    });
+  }
+
+  if (options.path !== undefined) {
+    if (!options.path.startsWith('/'))
+      throw usageError(
+        `--path "${options.path}" is not absolute`,
+        'give a directory path inside the container',
+      );
+    const wanted = posix.normalize(options.path);
+    const target = claims
+      .filter((claim) => isInside(wanted, claim.mountPath))
+      .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+    if (!target)
+      throw usageError(
+        `--path ${wanted} is not inside a claim volume mount`,
+        `choose a directory under ${claims.map((c) => `${c.mountPath} (${c.claim})`).join(', ')}`,
+      );
+    target.markerDir = wanted;
+  }
+  return claims;
+}
+
+function looksLikeMissingShell(text: string): boolean {
+  return /executable file not found|no such file or directory|not found in \$PATH|sh: not found|exec format error/i.test(
+    text,
+  );
+}
+
+/** Refuses when a container cannot run `sh`, which every marker operation needs. */
+async function probeShell(
+  gateway: ClusterGateway,
+  namespace: string,
+  pod: Pod,
+  container: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const podName = pod.metadata?.name ?? '';
+  const image = pod.spec?.containers.find((c) => c.name === container)?.image ?? 'unknown image';
+  const others = (pod.spec?.containers ?? []).map((c) => c.name).filter((name) => name !== container);
+  const hint =
+    others.length > 0
+      ? `choose a container with a shell that mounts the claim with --container (other containers: ${others.join(', ')})`
+      : 'add a container with a shell that mounts the claim (a debug sidecar), then use --container';
+  let result;
+  try {
+    result = await gateway.exec({
+      namespace,
+      pod: podName,
+      container,
+      command: ['sh', '-c', 'exit 0'],
+      signal,
+    });
+  } catch (error) {
+    throwIfAborted(signal);
+    const failure = apiFailureOf(error);
+    if (failure.code === 403)
+      throw refusal(
+        `not allowed to exec into pod ${podName}: ${failure.message}`,
+        'ask for create on pods/exec',
+      );
+    if (looksLikeMissingShell(failure.message))
+      throw refusal(`container ${container} (image ${image}) has no shell (sh)`, hint);
+    throw refusal(`cannot exec into container ${container} of pod ${podName}: ${failure.message}`, hint);
+  }
+  if (result.exitCode !== 0) {
+    if (result.exitCode === 126 || result.exitCode === 127 || looksLikeMissingShell(result.stderr))
+      throw refusal(`container ${container} (image ${image}) has no shell (sh)`, hint);
+    throw refusal(
+      `a shell in container ${container} of pod ${podName} failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
+      hint,
+    );
+  }
+}
+
+export async function planPod(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  statefulSet: StatefulSet,
+  ordinal: number,
+  signal?: AbortSignal,
+): Promise<PodPlan> {
+  const setName = statefulSet.metadata?.name ?? options.statefulSet;
+  const podName = `${setName}-${ordinal}`;
+  let pod: Pod | undefined;
+  try {
+    pod = await gateway.getPod(options.namespace, podName);
+  } catch (error) {
+    throw asStsError(error, `pod ${podName}`);
+  }
+  if (!pod)
+    throw refusal(
+      `pod ${podName} does not exist`,
+      `wait for the StatefulSet controller to create it (kubectl get pods -n ${options.namespace})`,
+    );
+  if (pod.metadata?.deletionTimestamp)
+    throw refusal(
+      `pod ${podName} is being deleted`,
+      'wait until it has been re-created and is Ready, then retry',
+    );
+  const owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
+  if (!owner || owner.kind !== 'StatefulSet' || owner.uid !== statefulSet.metadata?.uid)
+    throw refusal(
+      `pod ${podName} is not controlled by StatefulSet ${setName}`,
+      'nothing would re-create it after deletion; verify-pvc only works on StatefulSet pods',
+    );
+  if (!isReady(pod))
+    throw refusal(
+      `pod ${podName} is not Ready (${notReadyReason(pod)})`,
+      `fix the pod first (kubectl describe pod ${podName} -n ${options.namespace}); verify-pvc only disrupts healthy pods`,
+    );
+
+  const claims = await planClaims(gateway, options, statefulSet, pod, ordinal);
+  for (const container of new Set(claims.map((c) => c.container))) {
+    throwIfAborted(signal);
+    await probeShell(gateway, options.namespace, pod, container, signal);
+  }
+  return {
+    namespace: options.namespace,
+    statefulSet: setName,
+    pod: podName,
+    ordinal,
+    podUid: pod.metadata?.uid ?? '',
+    node: pod.spec?.nodeName ?? null,
+    removal: options.forceDelete ? 'delete' : 'eviction',
+    claims,
+  };
+}
+
+export async function readStatefulSet(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+): Promise<StatefulSet> {
+  try {
+    return await gateway.getStatefulSet(options.namespace, options.statefulSet);
+  } catch (error) {
+    throw asStsError(error, `StatefulSet ${options.statefulSet} in namespace ${options.namespace}`);
+  }
+}
+
+/** Refusals that concern the whole set; returns its ordinals to verify, in order. */
+export function checkStatefulSet(statefulSet: StatefulSet, options: VerifyPvcOptions): number[] {
+  const name = statefulSet.metadata?.name ?? options.statefulSet;
+  if ((statefulSet.spec?.volumeClaimTemplates ?? []).length === 0)
+    throw refusal(
+      `StatefulSet ${name} has no volumeClaimTemplates`,
+      'its pods have no per-ordinal claims, so there is no persistence to verify',
+    );
+  const rollout = rolloutInProgress(statefulSet);
+  if (rollout)
+    throw refusal(
+      `StatefulSet ${name} is mid-rollout: ${rollout}`,
+      `wait for kubectl rollout status statefulset/${name} -n ${options.namespace} to finish, then retry`,
+    );
+  const ordinals = ordinalsOf(statefulSet);
+  if (ordinals.length === 0)
+    throw refusal(`StatefulSet ${name} has 0 replicas`, 'scale it up first; there is no pod to verify');
+  if (options.all) return ordinals;
+  if (options.ordinal === undefined) return [ordinals[0]!];
+  if (!ordinals.includes(options.ordinal))
+    throw usageError(
+      `--ordinal ${options.ordinal} is not an ordinal of StatefulSet ${name}`,
+      `choose one of ${[...ordinals].reverse().join(', ')}`,
+    );
+  return [options.ordinal];
+}
+
+/** Every check of step 1; throws the first refusal, returns the plan to show. */
+export async function preflight(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  warn: (message: string) => void,
+  signal?: AbortSignal,
+): Promise<VerifyPlan> {
+  const statefulSet = await readStatefulSet(gateway, options);
+  const ordinals = checkStatefulSet(statefulSet, options);
+  throwIfAborted(signal);
+  await checkPermissions(gateway, options.namespace, options.forceDelete ?? false, warn);
+  const pods: PodPlan[] = [];
+  for (const ordinal of ordinals) {
+    throwIfAborted(signal);
+    pods.push(await planPod(gateway, options, statefulSet, ordinal, signal));
+  }
+  return {
+    namespace: options.namespace,
+    statefulSet: statefulSet.metadata?.name ?? options.statefulSet,
+    pods,
+    removal: options.forceDelete ? 'delete' : 'eviction',
+    keepMarker: options.keepMarker ?? false,
+    dryRun: options.dryRun ?? false,
+    timeoutMs: options.timeoutMs,
+  };
+}
