@@ -1,0 +1,269 @@
+// Resolution rules that `kubectl config view --minify` cannot show (it ignores --cluster, --user
+// and -n), the wording of configuration errors, and what client-node is handed.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
+import {
+  kubeconfigSource,
+  parseKubeconfigFile,
+  resolveKubeconfig,
+  toClientNodeOptions,
+} from '../../src/kube/kubeconfig.ts';
+import type { KubeconfigOverrides } from '../../src/kube/kubeconfig.ts';
+
+let dir: string;
+const file = (name: string): string => path.join(dir, name);
+
+const MAIN = `apiVersion: v1
+kind: Config
+current-context: dev
+clusters:
+- name: dev-cluster
+  cluster: {server: "https://dev.example:6443/"}
+- name: prod-cluster
+  cluster: {server: "https://prod.example"}
+- name: serverless
+  cluster: {certificate-authority-data: Zm9v}
+- name: bad-ca
+  cluster: {server: "https://x", certificate-authority: missing-ca.crt}
+contexts:
+- name: dev
+  context: {cluster: dev-cluster, user: dev-user, namespace: dev-ns}
+- name: no-server
+  context: {cluster: serverless, user: dev-user}
+- name: bad-ca
+  context: {cluster: bad-ca, user: dev-user}
+- name: half-cert
+  context: {cluster: dev-cluster, user: cert-without-key}
+users:
+- name: dev-user
+  user: {token: dev-token}
+- name: prod-user
+  user: {username: admin, password: secret}
+- name: cert-without-key
+  user: {client-certificate-data: Zm9v}
+- name: path-plugin
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1, command: gke-gcloud-auth-plugin}
+`;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-kubeconfig-'));
+  writeFileSync(file('main'), MAIN);
+  writeFileSync(file('no-current'), MAIN.replace('current-context: dev\n', ''));
+  writeFileSync(file('dangling-current'), MAIN.replace('current-context: dev', 'current-context: gone'));
+  writeFileSync(file('list.yaml'), '- a\n- b\n');
+  mkdirSync(file('home/.kube'), { recursive: true });
+  writeFileSync(file('home/.kube/config'), MAIN);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function resolve(overrides: KubeconfigOverrides, env: NodeJS.ProcessEnv = {}) {
+  return resolveKubeconfig(overrides, { env, home: file('home'), platform: 'linux' });
+}
+
+function failure(overrides: KubeconfigOverrides, env: NodeJS.ProcessEnv = {}): StsError {
+  try {
+    resolve(overrides, env);
+  } catch (error) {
+    if (error instanceof StsError) return error;
+    throw error;
+  }
+  throw new Error('expected resolution to fail');
+}
+
+describe('overrides kubectl applies on top of the context', () => {
+  it.each([
+    { name: 'no flags: the context decides', flags: {}, want: ['dev', 'dev-cluster', 'dev-user', 'dev-ns'] },
+    {
+      name: '-n beats the context namespace',
+      flags: { namespace: 'other' },
+      want: ['dev', 'dev-cluster', 'dev-user', 'other'],
+    },
+    {
+      name: '--cluster swaps only the cluster',
+      flags: { cluster: 'prod-cluster' },
+      want: ['dev', 'prod-cluster', 'dev-user', 'dev-ns'],
+    },
+    {
+      name: '--user swaps only the user',
+      flags: { user: 'prod-user' },
+      want: ['dev', 'dev-cluster', 'prod-user', 'dev-ns'],
+    },
+  ])('$name', ({ flags, want }) => {
+    const resolved = resolve({ kubeconfig: file('main'), ...flags });
+    expect([resolved.contextName, resolved.clusterName, resolved.userName, resolved.namespace]).toEqual(want);
+  });
+
+  it('--cluster and --user work without any current context', () => {
+    const resolved = resolve({ kubeconfig: file('no-current'), cluster: 'prod-cluster', user: 'prod-user' });
+    expect(resolved.cluster.server).toBe('https://prod.example');
+    expect(resolved.namespace).toBe('default');
+  });
+
+  it('falls back to ~/.kube/config when neither --kubeconfig nor KUBECONFIG is set', () => {
+    expect(resolve({}).files).toEqual([file('home/.kube/config')]);
+  });
+
+  it('an empty KUBECONFIG counts as unset', () => {
+    expect(resolve({}, { KUBECONFIG: '' }).files).toEqual([file('home/.kube/config')]);
+  });
+});
+
+describe('KUBECONFIG list syntax', () => {
+  it.each([
+    { platform: 'linux' as const, value: '/a:/b::/a', want: ['/a', '/b'] },
+    {
+      platform: 'win32' as const,
+      value: 'C:\\a;;C:\\b',
+      want: ['C:\\a', 'C:\\b'].map((p) => path.resolve(p)),
+    },
+  ])('$platform splits "$value" and drops empty and repeated entries', ({ platform, value, want }) => {
+    const source = kubeconfigSource(undefined, { env: { KUBECONFIG: value }, platform });
+    expect(source).toEqual({ kind: 'env', paths: want });
+  });
+});
+
+describe('configuration errors: one line, exit code 3, a hint', () => {
+  it.each([
+    {
+      name: 'unknown --context',
+      overrides: { context: 'nope' },
+      says: 'context "nope" does not exist',
+      hint: 'kubectl config get-contexts',
+    },
+    {
+      name: 'current-context names a missing context',
+      overrides: { kubeconfig: 'dangling-current' },
+      says: 'current context "gone" does not exist',
+      hint: 'use-context',
+    },
+    {
+      name: 'no current context',
+      overrides: { kubeconfig: 'no-current' },
+      says: 'no current context is set',
+      hint: '--context',
+    },
+    {
+      name: 'unknown --cluster',
+      overrides: { cluster: 'nowhere' },
+      says: 'cluster "nowhere" (given by --cluster) does not exist',
+      hint: 'get-clusters',
+    },
+    {
+      name: 'unknown --user',
+      overrides: { user: 'nobody' },
+      says: 'user "nobody" (given by --user) does not exist',
+      hint: 'get-users',
+    },
+    {
+      name: 'cluster without server',
+      overrides: { context: 'no-server' },
+      says: 'cluster "serverless" has no server defined',
+      hint: 'server',
+    },
+    {
+      name: 'unreadable CA file',
+      overrides: { context: 'bad-ca' },
+      says: 'certificate-authority of cluster "bad-ca"',
+      hint: 'fix the path',
+    },
+    {
+      name: 'client certificate without key',
+      overrides: { context: 'half-cert' },
+      says: 'has a client certificate but no client key',
+      hint: 'client-key',
+    },
+    {
+      name: 'missing --kubeconfig file',
+      overrides: { kubeconfig: 'absent' },
+      says: 'given by --kubeconfig does not exist',
+      hint: 'check the path',
+    },
+    {
+      name: 'file that is not a mapping',
+      overrides: { kubeconfig: 'list.yaml' },
+      says: 'is not a kubeconfig',
+      hint: 'fix the file',
+    },
+  ])('$name', ({ overrides, says, hint }) => {
+    const withPath = { ...overrides, kubeconfig: file(overrides.kubeconfig ?? 'main') };
+    const error = failure(withPath);
+    expect(error.exitCode).toBe(ExitCode.CONFIG);
+    expect(error.message).toContain(says);
+    expect(error.hint).toContain(hint);
+    expect(formatError(error)).not.toContain('\n');
+  });
+
+  it('no kubeconfig anywhere says where it looked', () => {
+    const error = failure({}, { KUBECONFIG: file('nothing-here') });
+    expect(error.message).toBe(
+      `no configuration has been provided: none of the files in KUBECONFIG exist (${file('nothing-here')})`,
+    );
+  });
+});
+
+describe('parsing', () => {
+  it('resolves relative paths against the defining file, but leaves PATH commands alone', () => {
+    const parsed = parseKubeconfigFile(
+      '/etc/kube/config',
+      `users:
+- {name: a, user: {client-certificate: c.crt, client-key: /abs/k.key, tokenFile: t}}
+- {name: b, user: {exec: {command: ./plugins/auth}}}
+- {name: c, user: {exec: {command: aws}}}
+clusters:
+- {name: x, cluster: {server: "https://x", certificate-authority: ../ca.crt}}
+`,
+    );
+    const users = Object.fromEntries(parsed.users);
+    expect(users.a).toMatchObject({
+      'client-certificate': '/etc/kube/c.crt',
+      'client-key': '/abs/k.key',
+      tokenFile: '/etc/kube/t',
+    });
+    expect(users.b!.exec!.command).toBe('/etc/kube/plugins/auth');
+    expect(users.c!.exec!.command).toBe('aws');
+    expect(parsed.clusters[0]![1]['certificate-authority']).toBe('/etc/ca.crt');
+  });
+
+  it.each(['', '   \n', '# only a comment\n'])('treats %j as an empty configuration', (text) => {
+    expect(parseKubeconfigFile('/x', text)).toMatchObject({
+      currentContext: undefined,
+      clusters: [],
+      users: [],
+      contexts: [],
+    });
+  });
+});
+
+describe('what client-node receives', () => {
+  it("is the one resolved context, with the token file as client-node's tokenFile provider", () => {
+    const resolved = resolve({ kubeconfig: file('main') });
+    resolved.user = { tokenFile: '/var/run/token' };
+    const options = toClientNodeOptions(resolved);
+    expect(options.currentContext).toBe('dev');
+    expect(options.clusters).toHaveLength(1);
+    expect(options.clusters[0]).toMatchObject({
+      name: 'dev-cluster',
+      server: 'https://dev.example:6443',
+      skipTLSVerify: false,
+    });
+    expect(options.users[0]).toMatchObject({
+      authProvider: { name: 'tokenFile', config: { tokenFile: '/var/run/token' } },
+    });
+    expect(options.contexts[0]).toMatchObject({ cluster: 'dev-cluster', namespace: 'dev-ns' });
+  });
+
+  it('tells exec plugins how they run (KUBERNETES_EXEC_INFO), as kubectl does', () => {
+    const resolved = resolve({ kubeconfig: file('main'), user: 'path-plugin' });
+    const exec = toClientNodeOptions(resolved).users[0]!.exec as { env: { name: string; value: string }[] };
+    const info = exec.env.find((entry) => entry.name === 'KUBERNETES_EXEC_INFO');
+    expect(JSON.parse(info!.value)).toMatchObject({
+      kind: 'ExecCredential',
+      apiVersion: 'client.authentication.k8s.io/v1',
+    });
+  });
+});
