@@ -4,7 +4,7 @@ import type { PersistentVolumeClaim, Pod, Service, StatefulSet } from '../kube/t
 import { selectorMatches } from './selector.ts';
 import type { Diagnostic, Severity, StatefulSetSnapshot, Unreadable } from './snapshot.ts';
 import { buildStatusReport } from './status.ts';
-import type { StatusReport } from './status.ts';
+import type { StatusOptions, StatusReport } from './status.ts';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded';
 
@@ -99,7 +99,7 @@ export function healthOf(report: StatusReport): StatefulSetHealth {
   };
 }
 
-export function buildOverview(input: OverviewInput, options: { clusterDomain: string }): OverviewReport {
+export function buildOverview(input: OverviewInput, options: Omit<StatusOptions, 'now'>): OverviewReport {
   const key = (namespace: string | undefined, name: string | undefined) =>
     `${namespace ?? 'default'}/${name ?? ''}`;
   const podsByNamespace = new Map<string, Pod[]>();
@@ -144,7 +144,7 @@ export function buildOverview(input: OverviewInput, options: { clusterDomain: st
         unreadable: input.unreadable,
         now: input.now,
       };
-      return healthOf(buildStatusReport(snapshot, { clusterDomain: options.clusterDomain, now: input.now }));
+      return healthOf(buildStatusReport(snapshot, { ...options, now: input.now }));
     });
   return { items, unreadable: input.unreadable, generatedAt: input.now.toISOString() };
 }

@@ -30,6 +30,8 @@ export interface StatusOptions {
   clusterDomain: string;
   /** The clock reading ages are computed at; defaults to the snapshot's. */
   now?: Date;
+  /** The diagnostics engine; replaceable so that rendering tests do not depend on its rules. */
+  diagnose?: (snapshot: StatefulSetSnapshot) => Diagnostic[];
 }
 
 export interface StatefulSetSummary {
@@ -233,7 +235,7 @@ export function buildStatusReport(snapshot: StatefulSetSnapshot, options: Status
   return {
     statefulSet: summary,
     pods: rows,
-    diagnostics: diagnose(snapshot),
+    diagnostics: (options.diagnose ?? diagnose)(snapshot),
     unreadable: snapshot.unreadable,
     clusterDomain: options.clusterDomain,
     generatedAt: now.toISOString(),

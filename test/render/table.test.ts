@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { paint } from '../../src/render/colour.ts';
+import { humanDuration } from '../../src/render/duration.ts';
+import { renderTable } from '../../src/render/table.ts';
+
+describe('renderTable: the kubectl look', () => {
+  const headers = ['name', 'Ready', 'STATUS'];
+  const rows = [
+    ['web-0', '1/1', 'Running'],
+    ['web-10', '0/1', 'CrashLoopBackOff'],
+  ];
+
+  it('aligns left with three spaces between columns, upper-case headers, no borders or trailing spaces', () => {
+    expect(renderTable(headers, rows)).toBe(
+      ['NAME     READY   STATUS', 'web-0    1/1     Running', 'web-10   0/1     CrashLoopBackOff', ''].join(
+        '\n',
+      ),
+    );
+  });
+
+  it('leaves the header out with --no-headers and sizes columns from the rows alone', () => {
+    expect(renderTable(headers, rows, { noHeaders: true })).toBe(
+      ['web-0    1/1   Running', 'web-10   0/1   CrashLoopBackOff', ''].join('\n'),
+    );
+  });
+
+  it('measures coloured cells without their escape codes', () => {
+    const coloured = renderTable(
+      ['a', 'b'],
+      [
+        [paint('red', 'red', true), 'x'],
+        ['longer', 'y'],
+      ],
+    );
+    const visible = coloured.replace(/\x1b\[\d+m/g, '');
+    expect(visible).toBe(['A        B', 'red      x', 'longer   y', ''].join('\n'));
+  });
+
+  it('keeps empty cells in place', () => {
+    expect(renderTable(['a', 'b', 'c'], [['1', '', '3']])).toBe(['A   B   C', '1       3', ''].join('\n'));
+  });
+
+  it('prints nothing for no rows without headers', () => {
+    expect(renderTable(headers, [], { noHeaders: true })).toBe('');
+  });
+});
+
+describe('paint', () => {
+  it.each([
+    { enabled: true, want: '\x1b[31mbad\x1b[0m' },
+    { enabled: false, want: 'bad' },
+  ])('colours only when enabled ($enabled)', ({ enabled, want }) => {
+    expect(paint('bad', 'red', enabled)).toBe(want);
+  });
+});
+
+describe('humanDuration: ages as kubectl prints them', () => {
+  it.each([
+    [-5, '<invalid>'],
+    [0, '0s'],
+    [45, '45s'],
+    [119, '119s'],
+    [120, '2m'],
+    [302, '5m2s'],
+    [600, '10m'],
+    [179 * 60, '179m'],
+    [3 * 3600 + 600, '3h10m'],
+    [8 * 3600, '8h'],
+    [47 * 3600, '47h'],
+    [4 * 86400 + 2 * 3600, '4d2h'],
+    [30 * 86400, '30d'],
+    [(2 * 365 + 30) * 86400, '2y30d'],
+    [9 * 365 * 86400, '9y'],
+  ])('%i s → %s', (seconds, want) => {
+    expect(humanDuration(seconds)).toBe(want);
+  });
+});
