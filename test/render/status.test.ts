@@ -49,7 +49,7 @@ describe('renderStatus', () => {
       noHeaders: false,
       color: false,
     });
-    expect(text).not.toMatch(/\x1b\[/);
+    expect(text).not.toContain('\x1b[');
     expect(text).toContain('CrashLoopBackOff');
   });
 
