@@ -1,0 +1,119 @@
+// Turning the bundle into per-platform payloads: a Node single executable application where
+// the platform allows it, the launcher layout where it does not (see targets.ts).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ArchiveEntry } from './archive.ts';
+import { executableName, hostTarget } from './targets.ts';
+import type { ReleaseTarget } from './targets.ts';
+
+/**
+ * Code cache is V8 bytecode for the machine that builds it, so it is only embedded when the
+ * target is the build host; elsewhere the binary would crash or silently recompile.
+ */
+export function canUseCodeCache(target: ReleaseTarget): boolean {
+  return hostTarget() === target;
+}
+
+export interface SeaOptions {
+  bundleFile: string;
+  /** The target's unmodified official Node binary, same version as the running Node. */
+  nodeBinary: string;
+  output: string;
+  useCodeCache: boolean;
+}
+
+/** Builds with Node's own `--build-sea`, which injects the blob into ELF, Mach-O and PE files. */
+export function buildSea(options: SeaOptions): void {
+  mkdirSync(path.dirname(options.output), { recursive: true });
+  const work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-sea-'));
+  try {
+    const config = path.join(work, 'sea-config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main: options.bundleFile,
+        mainFormat: 'commonjs',
+        executable: options.nodeBinary,
+        output: options.output,
+        disableExperimentalSEAWarning: true,
+        useCodeCache: options.useCodeCache,
+        useSnapshot: false,
+        // NODE_OPTIONS from the user's shell must not change how the plugin runs.
+        execArgvExtension: 'none',
+      }),
+    );
+    execFileSync(process.execPath, ['--build-sea', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * POSIX sh launcher of the macOS layout. krew links bin/kubectl-sts to it, so it resolves its
+ * own location through symlinks before running the Node binary that sits beside it.
+ */
+export const LAUNCHER_SCRIPT = `#!/bin/sh
+# kubectl-sts launcher: runs the bundled plugin with the Node binary shipped beside it.
+self=$0
+while [ -L "$self" ]; do
+  target=$(readlink "$self")
+  case $target in
+    /*) self=$target ;;
+    *) self=$(dirname "$self")/$target ;;
+  esac
+done
+here=$(cd "$(dirname "$self")" && pwd -P)
+exec "$here/node" "$here/kubectl-sts.cjs" "$@"
+`;
+
+/** kubectl (1.26+) runs \`kubectl_complete-sts <words>\` to complete \`kubectl sts <words>\`. */
+export const COMPLETE_SCRIPT = `#!/bin/sh
+# Shell completion helper found by kubectl on PATH; asks kubectl-sts beside it for candidates.
+self=$0
+while [ -L "$self" ]; do
+  target=$(readlink "$self")
+  case $target in
+    /*) self=$target ;;
+    *) self=$(dirname "$self")/$target ;;
+  esac
+done
+here=$(cd "$(dirname "$self")" && pwd -P)
+exec "$here/kubectl-sts" completion __complete -- "$@"
+`;
+
+export const COMPLETE_SCRIPT_WINDOWS = `@echo off\r
+rem Shell completion helper found by kubectl on PATH; asks kubectl-sts.exe beside it.\r
+"%~dp0kubectl-sts.exe" completion __complete -- %*\r
+`;
+
+/** Files that go into the archive for `target`, LICENSE included. */
+export function payloadFor(
+  target: ReleaseTarget,
+  options: { bundleFile: string; nodeBinary: string; workDir: string; licenseFile: string },
+): ArchiveEntry[] {
+  const text = (value: string) => new TextEncoder().encode(value);
+  const license: ArchiveEntry = { name: 'LICENSE', data: readFileSync(options.licenseFile), mode: 0o644 };
+  if (target.packaging === 'launcher') {
+    return [
+      { name: 'kubectl-sts', data: text(LAUNCHER_SCRIPT), mode: 0o755 },
+      { name: 'kubectl-sts.cjs', data: readFileSync(options.bundleFile), mode: 0o644 },
+      { name: 'node', data: readFileSync(options.nodeBinary), mode: 0o755 },
+      { name: 'kubectl_complete-sts', data: text(COMPLETE_SCRIPT), mode: 0o755 },
+      license,
+    ];
+  }
+  const output = path.join(options.workDir, `${target.os}_${target.arch}`, executableName(target));
+  buildSea({
+    bundleFile: options.bundleFile,
+    nodeBinary: options.nodeBinary,
+    output,
+    useCodeCache: canUseCodeCache(target),
+  });
+  const helper: ArchiveEntry =
+    target.os === 'windows'
+      ? { name: 'kubectl_complete-sts.cmd', data: text(COMPLETE_SCRIPT_WINDOWS), mode: 0o755 }
+      : { name: 'kubectl_complete-sts', data: text(COMPLETE_SCRIPT), mode: 0o755 };
+  return [{ name: executableName(target), data: readFileSync(output), mode: 0o755 }, helper, license];
+}
