@@ -1,0 +1,365 @@
+// The HTTP client against real scripted servers: what it sends, when it retries, and the one
+// error line each failure becomes.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
+import { HttpClient, formatDuration, parseRetryAfter } from '../../src/kube/http.ts';
+import { makePki, rejection, sendJson, startServer, status, testClient } from './helpers.ts';
+import type { Pki, TestServer } from './helpers.ts';
+
+const servers: TestServer[] = [];
+async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {
+  const server = await startServer(...args);
+  servers.push(server);
+  return server;
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+/** A server answering a fixed script of statuses, one per request, then 200s. */
+function scripted(steps: { status: number; headers?: Record<string, string>; body?: unknown }[]) {
+  let index = 0;
+  return serve((_request, response) => {
+    const step = steps[index++] ?? {
+      status: 200,
+      body: { kind: 'PodList', items: [], metadata: { resourceVersion: '7' } },
+    };
+    sendJson(
+      response,
+      step.status,
+      step.body ?? status(step.status, 'x', `status ${step.status}`),
+      step.headers,
+    );
+  });
+}
+
+describe('requests', () => {
+  it('sends the token, a kubectl-sts User-Agent and Accept JSON, and returns raw JSON with string timestamps', async () => {
+    const server = await serve((_request, response) =>
+      sendJson(response, 200, { metadata: { name: 'web', creationTimestamp: '2024-05-01T10:00:00Z' } }),
+    );
+    const { client } = testClient(server.url);
+    const body = await client.json<{ metadata: { creationTimestamp: unknown } }>(
+      'GET',
+      '/apis/apps/v1/namespaces/a/statefulsets/web',
+    );
+    expect(body.metadata.creationTimestamp).toBe('2024-05-01T10:00:00Z');
+    const seen = server.requests[0]!;
+    expect(seen.headers.authorization).toBe('Bearer test-token-123');
+    expect(seen.headers['user-agent']).toBe('kubectl-sts/test');
+    expect(seen.headers.accept).toBe('application/json');
+    expect(client.requestCount).toBe(1);
+    client.close();
+  });
+
+  it('passes --request-timeout to the server as ?timeout=, as kubectl does', async () => {
+    const server = await scripted([]);
+    const { client } = testClient(server.url, { requestTimeoutMs: 2500 });
+    await client.json('GET', '/api/v1/pods');
+    expect(server.requests[0]!.url.searchParams.get('timeout')).toBe('3s');
+    client.close();
+  });
+
+  it('keeps a path prefix of the server URL (clusters behind a proxy path)', async () => {
+    const server = await scripted([]);
+    const { client } = testClient(`${server.url}/k8s/clusters/c-1/`);
+    await client.json('GET', '/api/v1/pods', { query: { labelSelector: 'app=web,tier in (db)' } });
+    expect(server.requests[0]!.url.pathname).toBe('/k8s/clusters/c-1/api/v1/pods');
+    expect(server.requests[0]!.url.searchParams.get('labelSelector')).toBe('app=web,tier in (db)');
+    client.close();
+  });
+});
+
+describe('retries of idempotent reads', () => {
+  it.each([
+    { name: '503 then success', script: [{ status: 503 }], requests: 2, sleeps: [188] },
+    {
+      name: '500, 502, 504 then success',
+      script: [{ status: 500 }, { status: 502 }, { status: 504 }],
+      requests: 4,
+      sleeps: [188, 375, 750],
+    },
+    {
+      name: '429 with Retry-After: 2 waits two seconds',
+      script: [{ status: 429, headers: { 'Retry-After': '2' } }],
+      requests: 2,
+      sleeps: [2000],
+    },
+    {
+      name: 'Retry-After is capped so a bad header cannot stall the command',
+      script: [{ status: 503, headers: { 'Retry-After': '3600' } }],
+      requests: 2,
+      sleeps: [30_000],
+    },
+  ])('$name', async ({ script, requests, sleeps }) => {
+    const server = await scripted(script);
+    const { client, sleeps: slept } = testClient(server.url);
+    await expect(client.json('GET', '/api/v1/pods')).resolves.toMatchObject({ kind: 'PodList' });
+    expect(server.requests).toHaveLength(requests);
+    expect(slept).toEqual(sleeps);
+    client.close();
+  });
+
+  it.each([
+    { status: 503, says: 'the API server failed on GET', after: 'after 4 attempts' },
+    {
+      status: 429,
+      says: 'the API server is throttling requests (429 Too Many Requests after 4 attempts)',
+      after: '',
+    },
+  ])(
+    'gives up after the attempt limit on $status with a SERVER error',
+    async ({ status: code, says, after }) => {
+      const server = await scripted(Array.from({ length: 10 }, () => ({ status: code })));
+      const { client, sleeps } = testClient(server.url);
+      const error = await rejection(client.json('GET', '/api/v1/pods'));
+      expect(error).toBeInstanceOf(StsError);
+      expect(error.exitCode).toBe(ExitCode.SERVER);
+      expect(error.message).toContain(says);
+      expect(error.message).toContain(after);
+      expect(server.requests).toHaveLength(4);
+      expect(sleeps).toHaveLength(3);
+      client.close();
+    },
+  );
+
+  it('backoff doubles up to the ceiling, with jitter between half and the full step', async () => {
+    const server = await serve((_request, response) => sendJson(response, 503, status(503, 'x', 'busy')));
+    const low = testClient(server.url, {
+      random: () => 0,
+      retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 500 },
+    });
+    await rejection(low.client.json('GET', '/x'));
+    expect(low.sleeps).toEqual([50, 100, 200, 250, 250]);
+    const high = testClient(server.url, {
+      random: () => 0.999999,
+      retry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 500 },
+    });
+    await rejection(high.client.json('GET', '/x'));
+    expect(high.sleeps).toEqual([100, 200, 400, 500, 500]);
+    low.client.close();
+    high.client.close();
+  });
+
+  it('does not retry writes', async () => {
+    const server = await scripted([{ status: 503 }]);
+    const { client } = testClient(server.url);
+    const error = await rejection(client.json('POST', '/api/v1/namespaces/a/pods/p/eviction', { body: {} }));
+    expect(error.exitCode).toBe(ExitCode.SERVER);
+    expect(server.requests).toHaveLength(1);
+    client.close();
+  });
+
+  it('retries a read whose connection was reset', async () => {
+    let first = true;
+    const server = await serve((_request, response, raw) => {
+      if (first) {
+        first = false;
+        raw.socket.destroy();
+        return;
+      }
+      sendJson(response, 200, { items: [] });
+    });
+    const { client, sleeps } = testClient(server.url);
+    await expect(client.json('GET', '/api/v1/pods')).resolves.toEqual({ items: [] });
+    expect(server.requests).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+    client.close();
+  });
+
+  it('honours Retry-After given as an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+describe('HTTP errors become one actionable line', () => {
+  it.each([
+    {
+      name: '401: credentials rejected, names the user and how to fix it',
+      code: 401,
+      body: status(401, 'Unauthorized', 'Unauthorized'),
+      exit: ExitCode.AUTH,
+      line: 'error: the server at SERVER rejected the credentials of user "test-user" (401 Unauthorized); log in again or refresh the token, or check the user of context "test-ctx" (kubectl config view --minify)',
+    },
+    {
+      name: '403: says which verb and resource are missing',
+      code: 403,
+      body: status(
+        403,
+        'Forbidden',
+        'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "web"',
+        { kind: 'pods' },
+      ),
+      exit: ExitCode.AUTH,
+      line: 'error: forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "web"; ask a cluster admin for "list" on "pods"; check with `kubectl auth can-i list pods -n web`',
+    },
+    {
+      name: '404: the API message, plus a hint',
+      code: 404,
+      body: status(404, 'NotFound', 'statefulsets.apps "db" not found', {
+        name: 'db',
+        group: 'apps',
+        kind: 'statefulsets',
+      }),
+      exit: ExitCode.NOT_FOUND,
+      line: 'error: statefulsets.apps "db" not found; check the name and the namespace (-n)',
+    },
+    {
+      name: '404 naming a namespace: the namespace does not exist',
+      code: 404,
+      body: status(404, 'NotFound', 'namespaces "nope" not found', { name: 'nope', kind: 'namespaces' }),
+      exit: ExitCode.NOT_FOUND,
+      line: 'error: namespace "nope" does not exist; check -n/--namespace or the namespace of the context; list namespaces with `kubectl get namespaces`',
+    },
+    {
+      name: '422 and other client errors: the API message',
+      code: 422,
+      body: status(422, 'Invalid', 'Pod "x" is invalid: spec: Forbidden'),
+      exit: ExitCode.SERVER,
+      line: 'error: Pod "x" is invalid: spec: Forbidden; re-run with --debug to see the request',
+    },
+  ])('$name', async ({ code, body, exit, line }) => {
+    const server = await serve((_request, response) => sendJson(response, code, body));
+    const { client } = testClient(server.url);
+    const error = await rejection(client.json('GET', '/api/v1/namespaces/web/pods'));
+    expect(error).toBeInstanceOf(StsError);
+    expect(error.exitCode).toBe(exit);
+    expect(formatError(error as unknown as StsError)).toBe(line.replace('SERVER', server.url));
+    client.close();
+  });
+
+  it('a 403 without a Status body still names verb and resource from the request', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(403);
+      response.end();
+    });
+    const { client } = testClient(server.url);
+    const error = await rejection(client.json('DELETE', '/api/v1/namespaces/a/pods/web-0', { body: {} }));
+    expect(error.message).toBe('forbidden: the user cannot delete resource "pods" in the namespace "a"');
+    client.close();
+  });
+});
+
+describe('transport failures are UNREACHABLE and name the server', () => {
+  it('connection refused', async () => {
+    const server = await startServer(() => undefined);
+    await server.close();
+    const { client } = testClient(server.url);
+    const error = await rejection(client.json('GET', '/version'));
+    expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+    expect(error.message).toBe(`cannot reach the Kubernetes API server at ${server.url}: connection refused`);
+    expect(error.hint).toContain('cluster "test-cluster" of context "test-ctx" has the right server');
+  });
+
+  it('request timeout names the --request-timeout value', async () => {
+    const server = await serve(() => undefined); // never answers
+    const { client } = testClient(server.url, { requestTimeoutMs: 300 });
+    const error = await rejection(client.json('GET', '/api/v1/pods'));
+    expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+    expect(error.message).toBe(`request to ${server.url} timed out after 300ms (--request-timeout)`);
+    expect(server.requests).toHaveLength(1);
+    client.close();
+  });
+
+  it.each([
+    { code: 'ENOTFOUND', says: 'host not found (api.example)' },
+    { code: 'EHOSTUNREACH', says: 'host unreachable' },
+    {
+      code: 'CERT_HAS_EXPIRED',
+      says: "TLS handshake with https://api.example:6443 failed: the server's certificate has expired",
+    },
+  ])('$code', ({ code, says }) => {
+    const client = new HttpClient({
+      server: 'https://api.example:6443',
+      auth: async () => ({ headers: {} }),
+      requestTimeoutMs: 0,
+      userAgent: 'x',
+    });
+    const error = client.transportError(
+      'GET',
+      new URL('https://api.example:6443/version'),
+      Object.assign(new Error(code), { code }),
+    );
+    expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+    expect(error.message).toContain(says);
+  });
+
+  it('formats durations the way kubectl flags are written', () => {
+    expect([500, 1000, 90_000, 120_000].map(formatDuration)).toEqual(['500ms', '1s', '1m30s', '2m']);
+  });
+});
+
+describe('TLS', () => {
+  let pki: Pki;
+  beforeAll(() => {
+    pki = makePki();
+  });
+  afterAll(() => pki.cleanup());
+
+  it('trusts the server when the kubeconfig CA signed its certificate', async () => {
+    const server = await serve((_request, response) => sendJson(response, 200, { ok: true }), pki.server);
+    const { client } = testClient(server.url, { material: { ca: pki.caCert } });
+    await expect(client.json('GET', '/version')).resolves.toEqual({ ok: true });
+    client.close();
+  });
+
+  it.each([
+    {
+      name: 'unknown CA',
+      cert: 'server' as const,
+      ca: 'other' as const,
+      says: 'certificate signed by unknown authority',
+      hint: 'certificate-authority',
+    },
+    {
+      name: 'no CA configured',
+      cert: 'server' as const,
+      ca: undefined,
+      says: 'certificate signed by unknown authority',
+      hint: 'insecure-skip-tls-verify',
+    },
+    {
+      name: 'host name mismatch',
+      cert: 'wrongHost' as const,
+      ca: 'ours' as const,
+      says: "the server's certificate is not valid for this host name",
+      hint: 'certificate-authority',
+    },
+  ])('$name fails before any request, with a TLS hint', async ({ cert, ca, says, hint }) => {
+    const server = await serve(() => undefined, pki[cert]);
+    const material = ca === 'other' ? { ca: pki.otherCaCert } : ca === 'ours' ? { ca: pki.caCert } : {};
+    const { client, sleeps } = testClient(server.url, { material });
+    const error = await rejection(client.json('GET', '/version'));
+    expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+    expect(error.message).toBe(`TLS handshake with ${server.url} failed: ${says}`);
+    expect(error.hint).toContain(hint);
+    expect(server.requests).toHaveLength(0);
+    expect(sleeps).toEqual([]);
+    client.close();
+  });
+
+  it('insecure-skip-tls-verify accepts any certificate', async () => {
+    const server = await serve((_request, response) => sendJson(response, 200, { ok: true }), pki.wrongHost);
+    const { client } = testClient(server.url, { material: { rejectUnauthorized: false } });
+    await expect(client.json('GET', '/version')).resolves.toEqual({ ok: true });
+    client.close();
+  });
+});
+
+describe('--debug trace', () => {
+  it('shows method, URL, status, timing and retries, with the token redacted', async () => {
+    const server = await scripted([{ status: 503 }]);
+    const { client, trace } = testClient(server.url);
+    await client.json('GET', '/api/v1/namespaces/a/pods', { query: { labelSelector: 'app=web' } });
+    const text = trace.join('\n');
+    expect(text).toContain(`GET ${server.url}/api/v1/namespaces/a/pods?labelSelector=app=web 503 in`);
+    expect(text).toContain('retry 1/3 of GET');
+    expect(text).toContain(`GET ${server.url}/api/v1/namespaces/a/pods?labelSelector=app=web 200 in`);
+    expect(text).toContain('Authorization: Bearer <redacted>');
+    expect(text).not.toContain('test-token-123');
+    client.close();
+  });
+});
