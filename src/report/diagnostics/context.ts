@@ -90,3 +90,8 @@ export function ordinalList(ordinals: number[]): string {
   }
   return parts.join(', ');
 }
+
+/** `ordinal 3` or `ordinals 3-7, 9`. */
+export function ordinalsPhrase(ordinals: number[]): string {
+  return ordinals.length === 1 ? `ordinal ${ordinals[0]}` : `ordinals ${ordinalList(ordinals)}`;
+}

@@ -7,7 +7,7 @@
 // help: the controller never gets as far as replacing it (kubernetes#67250).
 import type { Pod } from '../../kube/types.ts';
 import type { Diagnostic, Severity } from '../snapshot.ts';
-import { claimsOf, eventEvidence, ns, ordinalList, type RuleContext } from './context.ts';
+import { claimsOf, eventEvidence, ns, ordinalsPhrase, type RuleContext } from './context.ts';
 import {
   describePodState,
   failureOf,
@@ -132,9 +132,9 @@ export const orderedReadyBlocked = (context: RuleContext): Diagnostic[] => {
   const notCreated = heldBack.filter((o) => !context.pods.has(o));
   const notUpdated = heldBack.filter((o) => context.pods.has(o));
   const held: string[] = [];
-  if (notCreated.length) held.push(`creation of ordinals ${ordinalList(notCreated)}`);
-  if (notUpdated.length) held.push(`update of ordinals ${ordinalList(notUpdated)}`);
-  if (condemned.length) held.push(`removal of ordinals ${ordinalList(condemned)}`);
+  if (notCreated.length) held.push(`creation of ${ordinalsPhrase(notCreated)}`);
+  if (notUpdated.length) held.push(`update of ${ordinalsPhrase(notUpdated)}`);
+  if (condemned.length) held.push(`removal of ${ordinalsPhrase(condemned)}`);
   return [
     {
       code: 'OrderedReadyBlocked',

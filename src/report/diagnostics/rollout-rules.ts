@@ -1,7 +1,7 @@
 // Findings about rollout progress, read from the pods (src/report/rollout.ts) rather than from
 // the status counters.
 import type { Diagnostic } from '../snapshot.ts';
-import { ns, ordinalList, type RuleContext } from './context.ts';
+import { ns, ordinalList, ordinalsPhrase, type RuleContext } from './context.ts';
 
 export const partitionHolding = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
@@ -26,7 +26,7 @@ export const partitionHolding = (context: RuleContext): Diagnostic[] => {
     {
       code: 'RolloutPartitioned',
       severity: 'info',
-      message: `the partition (${progress.partition}) keeps ordinals ${ordinalList(behind.map((o) => o.ordinal))} on the old revision`,
+      message: `the partition (${progress.partition}) keeps ${ordinalsPhrase(behind.map((o) => o.ordinal))} on the old revision`,
       ordinals: behind.map((o) => o.ordinal),
       evidence,
       advice: `to continue the rollout lower the partition, e.g. \`kubectl patch statefulset ${context.name} ${ns(context)} -p '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":${lowerTo}}}}}'\``,
@@ -43,7 +43,7 @@ export const onDeletePending = (context: RuleContext): Diagnostic[] => {
     {
       code: 'OnDeletePendingDeletion',
       severity: 'warning',
-      message: `updateStrategy is OnDelete: ordinals ${ordinalList(ordinals)} still run an old revision and are replaced only when you delete them`,
+      message: `updateStrategy is OnDelete: the pods of ${ordinalsPhrase(ordinals)} still run an old revision and are replaced only when you delete them`,
       ordinals,
       evidence: progress.ordinals
         .filter((o) => ordinals.includes(o.ordinal))
@@ -64,7 +64,7 @@ export const minReadySecondsPending = (context: RuleContext): Diagnostic[] => {
     {
       code: 'MinReadySecondsPending',
       severity: 'info',
-      message: `ordinals ${ordinalList(progress.notAvailableOrdinals)} are Ready but not yet available: minReadySeconds is ${progress.minReadySeconds}s`,
+      message: `the pods of ${ordinalsPhrase(progress.notAvailableOrdinals)} are Ready but not yet available: minReadySeconds is ${progress.minReadySeconds}s`,
       ordinals: progress.notAvailableOrdinals,
       evidence: [
         `spec.minReadySeconds: ${progress.minReadySeconds}`,

@@ -2,7 +2,7 @@
 // whose size no longer matches the template, and volumes left Released or Failed.
 import type { PersistentVolume, PersistentVolumeClaim } from '../../kube/types.ts';
 import type { Diagnostic } from '../snapshot.ts';
-import { eventEvidence, ns, ordinalList, unreadable, warningEvents, type RuleContext } from './context.ts';
+import { eventEvidence, ns, ordinalsPhrase, unreadable, warningEvents, type RuleContext } from './context.ts';
 import {
   claimClassName,
   claimName,
@@ -64,7 +64,7 @@ export const leftoverClaims = (context: RuleContext): Diagnostic[] => {
     {
       code: 'LeftoverClaims',
       severity: allGoing ? 'info' : 'warning',
-      message: `${names.length} claim(s) of ordinals ${ordinalList(ordinals)} outside the current range (${context.progress.replicas} replicas from ${context.progress.startOrdinal}) still exist; scaling up again reattaches their old data`,
+      message: `${names.length} claim(s) of ${ordinalsPhrase(ordinals)} outside the current range (${context.progress.replicas} replicas from ${context.progress.startOrdinal}) still exist; scaling up again reattaches their old data`,
       ordinals,
       evidence: [...evidence, `persistentVolumeClaimRetentionPolicy.whenScaled: ${whenScaled}`],
       advice: allGoing

@@ -1,0 +1,625 @@
+import { describe, expect, it } from 'vitest';
+import { DIAGNOSTIC_CODES, diagnose } from '../../src/report/diagnostics/index.ts';
+import type { Diagnostic, StatefulSetSnapshot } from '../../src/report/snapshot.ts';
+import {
+  claim,
+  claimsFor,
+  event,
+  healthyPods,
+  node,
+  pod,
+  replacePod,
+  snapshot,
+  statefulSet,
+  storageClass,
+  volume,
+  withoutPod,
+} from './builders.ts';
+
+interface Case {
+  name: string;
+  snapshot: () => StatefulSetSnapshot;
+  code: string;
+  severity?: Diagnostic['severity'];
+  ordinals: number[];
+  /** Substrings the advice must contain (commands are checked exactly). */
+  advice: string[];
+  message?: string[];
+  evidence?: string[];
+  blocking?: boolean;
+}
+
+const cases: Case[] = [
+  {
+    name: 'OrderedReady scale-up waits on an unschedulable ordinal and holds back the rest',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 5 });
+      const pods = healthyPods(set).slice(0, 3);
+      pods[2] = pod(set, 2, { unschedulable: '0/3 nodes are available: 3 Insufficient cpu.', ready: false });
+      return snapshot(set, {
+        pods,
+        events: [
+          event('Pod', 'web-2', 'FailedScheduling', '0/3 nodes are available: 3 Insufficient cpu.', {
+            count: 7,
+          }),
+        ],
+      });
+    },
+    code: 'OrderedReadyBlocked',
+    severity: 'error',
+    ordinals: [2, 3, 4],
+    message: ['waits on ordinal 2', 'cannot be scheduled', 'creation of ordinals 3, 4'],
+    evidence: ['FailedScheduling on pod/web-2 (x7, last seen 1m ago)'],
+    advice: ['kubectl describe pod web-2 -n shop'],
+    blocking: true,
+  },
+  {
+    name: 'OrderedReady waits on an ordinal whose claim is Pending',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 3 });
+      const claims = claimsFor(set);
+      claims[1] = claim('data-web-1', { phase: 'Pending' });
+      return snapshot(set, {
+        pods: [pod(set, 0), pod(set, 1, { phase: 'Pending', ready: false, node: null })],
+        claims,
+      });
+    },
+    code: 'OrderedReadyBlocked',
+    severity: 'error',
+    ordinals: [1, 2],
+    message: ['claim data-web-1 is not Bound'],
+    advice: ['kubectl describe pvc data-web-1 -n shop'],
+  },
+  {
+    name: 'OrderedReady waits on a starting pod: info, not blocking',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 3 });
+      return snapshot(set, {
+        pods: [pod(set, 0), pod(set, 1, { ready: false, readySince: 20, createdAgo: 20 })],
+      });
+    },
+    code: 'OrderedReadyBlocked',
+    severity: 'info',
+    ordinals: [1, 2],
+    advice: ['kubectl describe pod web-1 -n shop'],
+    blocking: false,
+  },
+  {
+    name: 'OrderedReady with a scale-down waits on an unready pod before removing higher ordinals',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2 });
+      const pods = [...healthyPods(set), pod(set, 2), pod(set, 3)];
+      return snapshot(set, { pods: replacePod(pods, pod(set, 0, { ready: false, readySince: 30 })) });
+    },
+    code: 'OrderedReadyBlocked',
+    ordinals: [0, 2, 3],
+    message: ['removal of ordinals 2, 3'],
+    advice: [],
+  },
+  {
+    name: 'forced-rollback trap: a crash-looping pod on an old revision after the template was reverted',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 3, currentRevision: 'web-good', updateRevision: 'web-good' });
+      const pods = replacePod(
+        healthyPods(set),
+        pod(set, 2, { revision: 'web-bad', ready: false, waiting: 'CrashLoopBackOff', restarts: 9 }),
+      );
+      return snapshot(set, {
+        pods,
+        events: [event('Pod', 'web-2', 'BackOff', 'Back-off restarting failed container app', { count: 40 })],
+      });
+    },
+    code: 'ForcedRollbackTrap',
+    severity: 'error',
+    ordinals: [2],
+    message: ['revision web-bad', 'kubernetes#67250'],
+    evidence: ['CrashLoopBackOff', 'BackOff on pod/web-2 (x40'],
+    advice: ['`kubectl delete pod web-2 -n shop`'],
+    blocking: true,
+  },
+  {
+    name: 'forced-rollback trap: an image that cannot be pulled on the update revision',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 3, currentRevision: 'web-1', updateRevision: 'web-2' });
+      const pods = healthyPods(set).map((p, i) =>
+        i === 2
+          ? pod(set, 2, { revision: 'web-2', ready: false, waiting: 'ImagePullBackOff' })
+          : pod(set, i, { revision: 'web-1' }),
+      );
+      return snapshot(set, { pods });
+    },
+    code: 'ForcedRollbackTrap',
+    ordinals: [2],
+    message: ['update revision web-2'],
+    advice: ['kubectl rollout undo statefulset/web -n shop', '`kubectl delete pod web-2 -n shop`'],
+  },
+  {
+    name: 'Parallel: a failing pod is reported without the OrderedReady trap',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2, policy: 'Parallel' });
+      return snapshot(set, {
+        pods: replacePod(healthyPods(set), pod(set, 1, { ready: false, waiting: 'CrashLoopBackOff' })),
+      });
+    },
+    code: 'PodFailing',
+    ordinals: [1],
+    advice: ['kubectl logs web-1 -n shop --previous'],
+  },
+  {
+    name: 'partition holding ordinals back, counted from ordinals.start',
+    snapshot: () => {
+      const set = statefulSet({
+        replicas: 4,
+        start: 10,
+        partition: 2,
+        currentRevision: 'r1',
+        updateRevision: 'r2',
+      });
+      const pods = [10, 11, 12, 13].map((o) => pod(set, o, { revision: o >= 12 ? 'r2' : 'r1' }));
+      return snapshot(set, { pods, claims: claimsFor(set) });
+    },
+    code: 'RolloutPartitioned',
+    severity: 'info',
+    ordinals: [10, 11],
+    evidence: ['ordinals below 12 are held', 'kubernetes#128529'],
+    advice: [
+      `kubectl patch statefulset web -n shop -p '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}'`,
+    ],
+  },
+  {
+    name: 'OnDelete pods waiting for manual deletion',
+    snapshot: () => {
+      const set = statefulSet({ strategy: 'OnDelete', currentRevision: 'r1', updateRevision: 'r2' });
+      return snapshot(set, {
+        pods: healthyPods(set).map((p, i) => pod(set, i, { revision: i === 0 ? 'r2' : 'r1' })),
+      });
+    },
+    code: 'OnDeletePendingDeletion',
+    severity: 'warning',
+    ordinals: [1, 2],
+    advice: ['`kubectl delete pod web-2 -n shop`'],
+    blocking: true,
+  },
+  {
+    name: 'minReadySeconds not yet elapsed',
+    snapshot: () => {
+      const set = statefulSet({ minReadySeconds: 120 });
+      return snapshot(set, { pods: replacePod(healthyPods(set), pod(set, 1, { readySince: 30 })) });
+    },
+    code: 'MinReadySecondsPending',
+    severity: 'info',
+    ordinals: [1],
+    advice: ['wait'],
+  },
+  {
+    name: 'observedGeneration behind the spec',
+    snapshot: () => snapshot(statefulSet({ generation: 7, observedGeneration: 6 })),
+    code: 'GenerationNotObserved',
+    severity: 'warning',
+    ordinals: [],
+    message: ['generation 7, observedGeneration 6'],
+    advice: ['kube-controller-manager'],
+  },
+  {
+    name: 'currentRevision drift after an OnDelete update',
+    snapshot: () => {
+      const set = statefulSet({ strategy: 'OnDelete', currentRevision: 'r1', updateRevision: 'r2' });
+      return snapshot(set, { pods: healthyPods(set).map((p, i) => pod(set, i, { revision: 'r2' })) });
+    },
+    code: 'CurrentRevisionDrift',
+    severity: 'info',
+    ordinals: [],
+    evidence: ['kubernetes#73492'],
+    advice: ['nothing to fix'],
+  },
+  {
+    name: 'kubectl rollout status would already say done during minReadySeconds',
+    snapshot: () => {
+      const set = statefulSet({ minReadySeconds: 300 });
+      return snapshot(set, { pods: replacePod(healthyPods(set), pod(set, 2, { readySince: 5 })) });
+    },
+    code: 'KubectlRolloutStatusMisleading',
+    ordinals: [2],
+    advice: ['kubectl sts status web -n shop --wait'],
+  },
+  {
+    name: 'leftover claims after a scale-down, kept by whenScaled: Retain',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2 });
+      return snapshot(set, {
+        claims: [
+          ...claimsFor(set),
+          claim('data-web-2', { size: '5Gi', createdAgo: 3 * 86400 }),
+          claim('data-web-3'),
+          claim('data-web-api-0'),
+        ],
+      });
+    },
+    code: 'LeftoverClaims',
+    severity: 'warning',
+    ordinals: [2, 3],
+    message: ['reattaches their old data'],
+    evidence: ['data-web-2: Bound, 5Gi, volume pv-data-web-2, age 3d; kept (whenScaled: Retain)'],
+    advice: ['`kubectl delete pvc data-web-2 data-web-3 -n shop`'],
+  },
+  {
+    name: 'leftover claims that whenScaled: Delete will remove with their pods',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1, whenScaled: 'Delete' });
+      return snapshot(set, {
+        pods: [pod(set, 0), pod(set, 1, { terminatingSince: 5 })],
+        claims: [...claimsFor(set), claim('data-web-1', { ownerPod: 'web-1' })],
+      });
+    },
+    code: 'LeftoverClaims',
+    severity: 'info',
+    ordinals: [1],
+    evidence: ['will be deleted by the garbage collector once pod web-1 is gone'],
+    advice: ['nothing to do'],
+  },
+  {
+    name: 'leftover claims below a raised ordinals.start',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2, start: 5 });
+      return snapshot(set, { claims: [...claimsFor(set), claim('data-web-0')] });
+    },
+    code: 'LeftoverClaims',
+    ordinals: [0],
+    advice: ['kubectl delete pvc data-web-0 -n shop'],
+  },
+  {
+    name: 'claim Pending: no storage class set and no default class',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      return snapshot(set, {
+        pods: [pod(set, 0, { phase: 'Pending', ready: false, node: null })],
+        claims: [claim('data-web-0', { phase: 'Pending', storageClassName: null })],
+        storageClasses: [storageClass('fast')],
+        events: [
+          event(
+            'PersistentVolumeClaim',
+            'data-web-0',
+            'FailedBinding',
+            'no persistent volumes available for this claim and no storage class is set',
+            { type: 'Normal', count: 12 },
+          ),
+        ],
+      });
+    },
+    code: 'ClaimNoStorageClass',
+    severity: 'error',
+    ordinals: [0],
+    evidence: ['no storage class is set'],
+    advice: [
+      `kubectl patch storageclass fast -p '{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'`,
+    ],
+    blocking: true,
+  },
+  {
+    name: 'claim Pending: its StorageClass does not exist',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      return snapshot(set, {
+        pods: [pod(set, 0, { phase: 'Pending', ready: false, node: null })],
+        claims: [claim('data-web-0', { phase: 'Pending', storageClassName: 'gold' })],
+      });
+    },
+    code: 'ClaimStorageClassNotFound',
+    ordinals: [0],
+    message: ['"gold" does not exist'],
+    advice: ['create StorageClass gold'],
+  },
+  {
+    name: 'claim Pending: waiting for an external provisioner that never answers',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      return snapshot(set, {
+        pods: [pod(set, 0, { phase: 'Pending', ready: false, node: null })],
+        claims: [claim('data-web-0', { phase: 'Pending', storageClassName: 'csi', createdAgo: 600 })],
+        storageClasses: [storageClass('csi', { provisioner: 'ebs.csi.aws.com' }, true)],
+        events: [
+          event(
+            'PersistentVolumeClaim',
+            'data-web-0',
+            'ExternalProvisioning',
+            "Waiting for a volume to be created either by the external provisioner 'ebs.csi.aws.com' or manually by the system administrator.",
+            { type: 'Normal', count: 41 },
+          ),
+        ],
+      });
+    },
+    code: 'ClaimProvisionerNotResponding',
+    severity: 'error',
+    ordinals: [0],
+    message: ['ebs.csi.aws.com'],
+    evidence: ['ExternalProvisioning'],
+    advice: ['installed and running'],
+  },
+  {
+    name: 'claim Pending: the provisioner reported an error',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      return snapshot(set, {
+        pods: [pod(set, 0, { phase: 'Pending', ready: false, node: null })],
+        claims: [claim('data-web-0', { phase: 'Pending' })],
+        events: [
+          event(
+            'PersistentVolumeClaim',
+            'data-web-0',
+            'ProvisioningFailed',
+            'failed to provision volume: quota exceeded',
+          ),
+        ],
+      });
+    },
+    code: 'ClaimProvisioningFailed',
+    ordinals: [0],
+    message: ['quota exceeded'],
+    advice: ['kubectl describe pvc data-web-0 -n shop'],
+  },
+  {
+    name: 'claim Pending for an unexplained reason, recently created',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      const pending = claim('data-web-0', { phase: 'Pending', createdAgo: 10 });
+      return snapshot(set, {
+        pods: [pod(set, 0, { phase: 'Pending', ready: false, node: null })],
+        claims: [pending],
+        storageClasses: [storageClass('standard', { provisioner: '' }, true)],
+      });
+    },
+    code: 'ClaimPending',
+    severity: 'warning',
+    ordinals: [0],
+    advice: ['kubectl describe pvc data-web-0 -n shop'],
+  },
+  {
+    name: 'claim Lost',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      const lost = claim('data-web-0');
+      lost.status = { phase: 'Lost' };
+      return snapshot(set, { claims: [lost] });
+    },
+    code: 'ClaimLost',
+    severity: 'error',
+    ordinals: [0],
+    advice: ['`kubectl delete pvc data-web-0 -n shop`'],
+  },
+  {
+    name: 'a pod Terminating long past its grace period on a Ready node',
+    snapshot: () => {
+      const set = statefulSet();
+      return snapshot(set, { pods: replacePod(healthyPods(set), pod(set, 2, { terminatingSince: 1800 })) });
+    },
+    code: 'PodStuckTerminating',
+    severity: 'warning',
+    ordinals: [2],
+    message: ['30m'],
+    advice: ['kubectl get pod web-2 -n shop -o yaml'],
+  },
+  {
+    name: 'claim Pending: WaitForFirstConsumer while its pod cannot be scheduled',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      return snapshot(set, {
+        pods: [
+          pod(set, 0, {
+            unschedulable: '0/2 nodes are available: 2 node(s) had untolerated taint.',
+            ready: false,
+          }),
+        ],
+        claims: [claim('data-web-0', { phase: 'Pending', storageClassName: 'local' })],
+        storageClasses: [storageClass('local', { volumeBindingMode: 'WaitForFirstConsumer' }, true)],
+        events: [
+          event(
+            'Pod',
+            'web-0',
+            'FailedScheduling',
+            '0/2 nodes are available: 2 node(s) had untolerated taint.',
+          ),
+        ],
+      });
+    },
+    code: 'ClaimWaitingForFirstConsumer',
+    ordinals: [0],
+    advice: ['kubectl describe pod web-0 -n shop'],
+  },
+  {
+    name: 'volume node affinity conflict after the node holding a local volume went away',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      const pv = volume('pv-data-web-0', 'data-web-0', 'Bound', {});
+      pv.spec!.nodeAffinity = {
+        required: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-gone'] }] },
+          ],
+        },
+      };
+      return snapshot(set, {
+        pods: [
+          pod(set, 0, {
+            unschedulable: '0/2 nodes are available: 2 node(s) had volume node affinity conflict.',
+            ready: false,
+          }),
+        ],
+        volumes: new Map([['pv-data-web-0', pv]]),
+      });
+    },
+    code: 'VolumeNodeAffinityConflict',
+    ordinals: [0],
+    evidence: ['node-gone'],
+    advice: ['`kubectl delete pvc data-web-0 -n shop`', '`kubectl delete pod web-0 -n shop`'],
+  },
+  {
+    name: 'claim smaller than the template on an expandable class',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1, templates: [{ name: 'data', size: '10Gi' }] });
+      return snapshot(set, {
+        claims: [claim('data-web-0', { size: '5Gi' })],
+        storageClasses: [storageClass('standard', { allowVolumeExpansion: true }, true)],
+      });
+    },
+    code: 'ClaimSizeDiffers',
+    severity: 'warning',
+    ordinals: [0],
+    advice: [
+      `kubectl patch pvc data-web-0 -n shop -p '{"spec":{"resources":{"requests":{"storage":"10Gi"}}}}'`,
+    ],
+  },
+  {
+    name: 'claim smaller than the template on a class without expansion',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1, templates: [{ name: 'data', size: '10Gi' }] });
+      return snapshot(set, { claims: [claim('data-web-0', { size: '5Gi' })] });
+    },
+    code: 'ClaimSizeDiffers',
+    ordinals: [0],
+    advice: ['does not allow expansion'],
+  },
+  {
+    name: 'a Released volume of a deleted claim',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      return snapshot(set, { volumes: new Map([['pv-old', volume('pv-old', 'data-web-3', 'Released')]]) });
+    },
+    code: 'VolumeReleased',
+    severity: 'warning',
+    ordinals: [3],
+    advice: [`kubectl patch pv pv-old --type json -p '[{"op":"remove","path":"/spec/claimRef/uid"}]'`],
+  },
+  {
+    name: 'a Failed volume',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      return snapshot(set, { volumes: new Map([['pv-f', volume('pv-f', 'data-web-0', 'Failed')]]) });
+    },
+    code: 'VolumeFailed',
+    severity: 'error',
+    ordinals: [0],
+    advice: ['kubectl describe pv pv-f'],
+  },
+  {
+    name: 'governing Service missing',
+    snapshot: () => snapshot(statefulSet(), { service: undefined }),
+    code: 'ServiceMissing',
+    severity: 'error',
+    ordinals: [],
+    advice: ['--clusterip=None'],
+  },
+  {
+    name: 'governing Service not headless',
+    snapshot: () => {
+      const set = statefulSet();
+      return snapshot(set, {
+        service: { ...snapshot(set).service!, spec: { clusterIP: '10.0.0.7', selector: { app: 'web' } } },
+      });
+    },
+    code: 'ServiceNotHeadless',
+    ordinals: [],
+    advice: ['clusterIP: None'],
+  },
+  {
+    name: 'governing Service selecting other pods',
+    snapshot: () => {
+      const set = statefulSet();
+      return snapshot(set, {
+        service: { ...snapshot(set).service!, spec: { clusterIP: 'None', selector: { app: 'nginx' } } },
+      });
+    },
+    code: 'ServiceSelectorMismatch',
+    ordinals: [],
+    message: ['app=nginx'],
+    advice: ['kubectl edit service web -n shop'],
+  },
+  {
+    name: 'a pod stuck Terminating on a node that stopped reporting',
+    snapshot: () => {
+      const set = statefulSet();
+      return snapshot(set, {
+        pods: replacePod(healthyPods(set), pod(set, 1, { node: 'node-b', terminatingSince: 900 })),
+        nodes: [node('node-a'), node('node-b', 'Unknown')],
+      });
+    },
+    code: 'PodStuckTerminatingOnLostNode',
+    severity: 'error',
+    ordinals: [1],
+    evidence: ['node node-b: Ready=Unknown'],
+    advice: [
+      '`kubectl delete pod web-1 -n shop --force --grace-period=0`',
+      '`kubectl delete node node-b`',
+      'confirm node-b is really down',
+    ],
+    blocking: true,
+  },
+  {
+    name: 'a pod on a NotReady node that is not yet terminating',
+    snapshot: () => {
+      const set = statefulSet();
+      return snapshot(set, {
+        pods: replacePod(healthyPods(set), pod(set, 0, { node: 'node-b' })),
+        nodes: [node('node-a'), node('node-b', 'False')],
+      });
+    },
+    code: 'PodOnNotReadyNode',
+    ordinals: [0],
+    advice: ['kubectl describe node node-b'],
+  },
+];
+
+describe('diagnostics rules', () => {
+  it.each(cases)('$name', (c) => {
+    const findings = diagnose(c.snapshot());
+    const finding = findings.find((f) => f.code === c.code);
+    expect(finding, `codes found: ${findings.map((f) => f.code).join(', ')}`).toBeDefined();
+    expect(finding!.ordinals).toEqual(c.ordinals);
+    if (c.severity) expect(finding!.severity).toBe(c.severity);
+    if (c.blocking !== undefined) expect(finding!.blocking ?? false).toBe(c.blocking);
+    for (const part of c.advice) expect(finding!.advice).toContain(part);
+    for (const part of c.message ?? []) expect(finding!.message).toContain(part);
+    for (const part of c.evidence ?? []) expect(finding!.evidence.join('\n')).toContain(part);
+  });
+
+  it('reports nothing for a healthy set', () => {
+    expect(diagnose(snapshot(statefulSet()))).toEqual([]);
+  });
+
+  it('reports nothing for a healthy set with ordinals.start, a partition on one revision and minReadySeconds elapsed', () => {
+    const set = statefulSet({ replicas: 4, start: 3, partition: 2, minReadySeconds: 30 });
+    expect(diagnose(snapshot(set))).toEqual([]);
+  });
+
+  it('reports nothing for a scale-up just under way (next pod starting, higher ones not yet created)', () => {
+    const set = statefulSet({ replicas: 3 });
+    const pods = withoutPod(withoutPod(healthyPods(set), 'web-2'), 'web-1');
+    const found = diagnose(snapshot(set, { pods })).filter((d) => d.severity !== 'info');
+    expect(found).toEqual([]);
+  });
+
+  it('orders findings by severity, then ordinal', () => {
+    const set = statefulSet({ replicas: 2 });
+    const found = diagnose(
+      snapshot(set, { service: undefined, claims: [...claimsFor(set), claim('data-web-5')] }),
+    ).map((d) => d.code);
+    expect(found).toEqual(['ServiceMissing', 'LeftoverClaims']);
+  });
+
+  it('emits only catalogued codes, each with message, advice and sorted ordinals', () => {
+    const known = new Set(DIAGNOSTIC_CODES.map((c) => c.code));
+    for (const c of cases) {
+      for (const finding of diagnose(c.snapshot())) {
+        expect(known.has(finding.code), finding.code).toBe(true);
+        expect(finding.message.length).toBeGreaterThan(0);
+        expect(finding.advice.length).toBeGreaterThan(0);
+        expect(finding.ordinals).toEqual([...finding.ordinals].sort((a, b) => a - b));
+      }
+    }
+  });
+
+  it('every catalogued code is produced by some case', () => {
+    const produced = new Set(cases.flatMap((c) => diagnose(c.snapshot()).map((f) => f.code)));
+    const missing = DIAGNOSTIC_CODES.map((c) => c.code).filter((code) => !produced.has(code));
+    expect(missing).toEqual([]);
+  });
+});
