@@ -41,6 +41,7 @@ import type { PodTracker } from './verify-pvc-wait.ts';
 
 export { claimNameFor, rolloutInProgress } from './verify-pvc-preflight.ts';
 export type * from './verify-pvc-types.ts';
+export { systemClock } from './verify-pvc-types.ts';
 
 const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
 const READ_ATTEMPTS = 3;
@@ -443,7 +444,8 @@ function classify(
       reason: error.message,
       hint: 'check the pod with kubectl describe pod; raise --timeout if it is just slow',
     };
-  if (error instanceof StsError)
+  // The flow's own refusals are ABORTED StsErrors; anything else is the API failing under us.
+  if (error instanceof StsError && error.exitCode === ExitCode.ABORTED)
     return { result: 'ABORTED', reason: error.message, hint: error.hint ?? null };
   return {
     result: 'ABORTED',

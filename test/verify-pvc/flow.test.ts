@@ -1,0 +1,528 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/errors.ts';
+import { exitCodeFor } from '../../src/flows/verify-pvc.ts';
+import type { VerifyEvent, VerifyPvcOptions } from '../../src/flows/verify-pvc.ts';
+import { FakeCluster, apiError } from './fake-cluster.ts';
+import type { FakeOptions } from './fake-cluster.ts';
+import { runAgainst } from './harness.ts';
+
+const clusters: FakeCluster[] = [];
+function cluster(options: FakeOptions = {}): FakeCluster {
+  const fake = new FakeCluster(options);
+  clusters.push(fake);
+  return fake;
+}
+afterEach(() => {
+  for (const fake of clusters.splice(0)) fake.close();
+});
+
+const markerFiles = (fake: FakeCluster): string[] =>
+  fake.leftovers().filter((entry) => entry.includes('.kubectl-sts-verify-pvc-'));
+
+describe('verify-pvc on a healthy StatefulSet', () => {
+  it('passes, evicting only the highest ordinal and leaving no marker behind', async () => {
+    const fake = cluster();
+    const before = fake.claims.get('data-web-1')!;
+    const { report, events } = await runAgainst(fake);
+    expect(report?.result).toBe('PASS');
+    expect(report?.pod).toBe('web-1');
+    expect(report?.ordinal).toBe(1);
+    expect(fake.deletedPods).toEqual(['web-1']);
+    expect(fake.calls).toContain('evictPod');
+    expect(fake.calls).not.toContain('deletePod');
+    const claim = report!.claims[0]!;
+    expect(claim).toMatchObject({
+      claim: 'data-web-1',
+      result: 'PASS',
+      uidBefore: before.metadata!.uid,
+      uidAfter: before.metadata!.uid,
+      volumeBefore: before.spec!.volumeName,
+      volumeAfter: before.spec!.volumeName,
+      markerSurvived: true,
+    });
+    expect(report!.runs[0]!.podUidAfter).not.toBe(report!.runs[0]!.podUidBefore);
+    expect(report!.timings.recreateMs).not.toBeNull();
+    expect(report!.timings.readyMs).toBeGreaterThanOrEqual(report!.timings.recreateMs!);
+    expect(report!.cleanup).toEqual([expect.objectContaining({ claim: 'data-web-1', status: 'removed' })]);
+    expect(markerFiles(fake)).toEqual([]);
+    expect(exitCodeFor(report!.result)).toBe(ExitCode.OK);
+    const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
+    expect(phases).toEqual([
+      'preflight',
+      'confirm',
+      'write-markers',
+      'remove-pod',
+      'wait-gone',
+      'wait-created',
+      'wait-ready',
+      'verify',
+      'cleanup',
+    ]);
+  });
+
+  it.each([
+    ['--ordinal 0', { ordinal: 0 }, 'web-0'],
+    ['default (highest)', {}, 'web-2'],
+  ])('targets the chosen pod: %s', async (_name, options, pod) => {
+    const fake = cluster({ replicas: 3 });
+    const { report } = await runAgainst(fake, options);
+    expect(report?.result).toBe('PASS');
+    expect(fake.deletedPods).toEqual([pod]);
+  });
+
+  it('--force-delete deletes with a uid precondition instead of evicting, and says so', async () => {
+    const fake = cluster();
+    const { report } = await runAgainst(fake, { forceDelete: true });
+    expect(report?.result).toBe('PASS');
+    expect(report?.plan.removal).toBe('delete');
+    expect(report?.runs[0]?.removal).toBe('delete');
+    expect(fake.calls).toContain('deletePod');
+    expect(fake.calls).not.toContain('evictPod');
+  });
+
+  it('checks every claim template and honours subPath mounts', async () => {
+    const fake = cluster({
+      templates: [
+        { name: 'data', mountPath: '/var/lib/postgresql/data', subPath: 'pgdata' },
+        { name: 'logs', mountPath: '/logs' },
+      ],
+    });
+    const seen: string[] = [];
+    const { report } = await runAgainst(fake, { keepMarker: true });
+    expect(report?.result).toBe('PASS');
+    expect(report!.claims.map((c) => [c.claim, c.result])).toEqual([
+      ['data-web-1', 'PASS'],
+      ['logs-web-1', 'PASS'],
+    ]);
+    for (const entry of markerFiles(fake)) seen.push(entry.replace(/test\d+/, 'ID'));
+    // The subPath marker lives under /pgdata inside the volume, as mounting the PV elsewhere would show.
+    expect(seen.sort()).toEqual([
+      `pv:${fake.claims.get('data-web-1')!.spec!.volumeName}:/pgdata/.kubectl-sts-verify-pvc-ID`,
+      `pv:${fake.claims.get('logs-web-1')!.spec!.volumeName}:/.kubectl-sts-verify-pvc-ID`,
+    ]);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['kept', 'kept']);
+    expect(report!.cleanup[0]!.where).toMatch(
+      /PersistentVolume pv-\S+ \(claim data-web-1\) at \/pgdata\/\.kubectl-sts/,
+    );
+  });
+
+  it('--all verifies every ordinal highest first, each Ready again before the next is touched', async () => {
+    const fake = cluster({ replicas: 3 });
+    const { report, events } = await runAgainst(fake, { all: true });
+    expect(report?.result).toBe('PASS');
+    expect(fake.deletedPods).toEqual(['web-2', 'web-1', 'web-0']);
+    expect(report!.runs.map((r) => r.result)).toEqual(['PASS', 'PASS', 'PASS']);
+    const order = events
+      .filter((e) => e.type === 'pod-removed' || e.type === 'pod-ready')
+      .map((e) => `${e.type} ${(e as { pod: string }).pod}`);
+    expect(order).toEqual([
+      'pod-removed web-2',
+      'pod-ready web-2',
+      'pod-removed web-1',
+      'pod-ready web-1',
+      'pod-removed web-0',
+      'pod-ready web-0',
+    ]);
+  });
+
+  it('--dry-run stops after the plan: nothing written, nothing deleted', async () => {
+    const fake = cluster();
+    const { report } = await runAgainst(fake, { dryRun: true });
+    expect(report?.result).toBe('DRY-RUN');
+    expect(report?.plan.pods[0]?.claims[0]).toMatchObject({ claim: 'data-web-1', mountPath: '/data' });
+    expect(fake.deletedPods).toEqual([]);
+    expect(fake.execLog.map((e) => e.command[2])).toEqual(['exit 0']);
+  });
+});
+
+describe('verify-pvc detects lost persistence', () => {
+  it('fails when the volume is an emptyDir instead of the claim', async () => {
+    const fake = cluster({ emptyDirFor: ['data'] });
+    const { report } = await runAgainst(fake);
+    expect(report?.result).toBe('FAIL');
+    expect(exitCodeFor(report!.result)).toBe(ExitCode.VERIFY_FAILED);
+    const claim = report!.claims[0]!;
+    expect(claim.result).toBe('FAIL');
+    expect(claim.markerSurvived).toBe(false);
+    expect(claim.evidence.join('\n')).toMatch(/pod volume "data" is a emptyDir, not the claim data-web-1/);
+    expect(claim.evidence.join('\n')).toMatch(/marker .* is missing/);
+    expect(report!.cleanup[0]!.status).toBe('absent');
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('fails when the claim is replaced while the pod is away, and says where the old marker is', async () => {
+    const fake = cluster({ onPodGone: (c) => c.replaceClaim('data-web-1') });
+    const oldVolume = fake.claims.get('data-web-1')!.spec!.volumeName;
+    const { report } = await runAgainst(fake);
+    expect(report?.result).toBe('FAIL');
+    const claim = report!.claims[0]!;
+    expect(claim.uidAfter).not.toBe(claim.uidBefore);
+    expect(claim.volumeAfter).not.toBe(claim.volumeBefore);
+    expect(claim.markerSurvived).toBe(false);
+    expect(claim.evidence.join('\n')).toMatch(/CHANGED: the claim was replaced/);
+    expect(report!.reason).toMatch(/data-web-1: the claim was replaced/);
+    expect(report!.cleanup[0]).toMatchObject({ status: 'left' });
+    expect(report!.cleanup[0]!.where).toContain(`PersistentVolume ${oldVolume}`);
+    expect(markerFiles(fake)).toEqual([expect.stringContaining(`pv:${oldVolume}:`)]);
+  });
+});
+
+describe('verify-pvc stops safely', () => {
+  it('stops with the PodDisruptionBudget message when eviction is refused, deleting nothing', async () => {
+    const fake = cluster({ pdbBlocks: true });
+    const { report } = await runAgainst(fake);
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(/eviction of pod web-1 refused: Cannot evict pod as it would violate/);
+    expect(report?.hint).toMatch(/--force-delete/);
+    expect(fake.deletedPods).toEqual([]);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('times out when the pod never comes back, and reports where the markers are', async () => {
+    const fake = cluster({ noRecreate: true });
+    const { report } = await runAgainst(fake, { timeoutMs: 150 });
+    expect(report?.result).toBe('TIMEOUT');
+    expect(exitCodeFor(report!.result)).toBe(ExitCode.TIMEOUT);
+    expect(report?.reason).toMatch(/pod web-1 was not re-created within 0.1s|was not re-created/);
+    const volume = fake.claims.get('data-web-1')!.spec!.volumeName!;
+    expect(report!.cleanup[0]).toMatchObject({ status: 'left' });
+    expect(report!.cleanup[0]!.where).toMatch(
+      new RegExp(`PersistentVolume ${volume} \\(claim data-web-1\\) at /\\.kubectl-sts-verify-pvc-`),
+    );
+    expect(report!.cleanup[0]!.reason).toMatch(/no running pod web-1/);
+  });
+
+  it('times out when the new pod never becomes Ready, still removing the markers from it', async () => {
+    const fake = cluster({ neverReady: true });
+    const { report } = await runAgainst(fake, { timeoutMs: 200 });
+    expect(report?.result).toBe('TIMEOUT');
+    expect(report?.reason).toMatch(/did not become Ready/);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  const steps: { name: string; at: (event: VerifyEvent) => boolean }[] = [
+    { name: 'pre-flight', at: (e) => e.type === 'phase' && e.phase === 'preflight' },
+    { name: 'confirmation', at: (e) => e.type === 'phase' && e.phase === 'confirm' },
+    { name: 'writing markers', at: (e) => e.type === 'phase' && e.phase === 'write-markers' },
+    { name: 'marker written', at: (e) => e.type === 'marker-written' },
+    { name: 'removing the pod', at: (e) => e.type === 'phase' && e.phase === 'remove-pod' },
+    { name: 'pod removed', at: (e) => e.type === 'pod-removed' },
+    { name: 'waiting for the old pod to go', at: (e) => e.type === 'phase' && e.phase === 'wait-gone' },
+    { name: 'old pod terminating', at: (e) => e.type === 'pod-terminating' },
+    { name: 'old pod gone', at: (e) => e.type === 'pod-gone' },
+    { name: 'new pod created', at: (e) => e.type === 'pod-created' },
+    { name: 'new pod Ready', at: (e) => e.type === 'pod-ready' },
+    { name: 'verifying', at: (e) => e.type === 'phase' && e.phase === 'verify' },
+    { name: 'first claim verified', at: (e) => e.type === 'claim-verified' },
+  ];
+  it.each(steps)('leaves no marker behind when interrupted at: $name', async ({ at }) => {
+    const fake = cluster({
+      templates: [
+        { name: 'data', mountPath: '/data' },
+        { name: 'wal', mountPath: '/wal' },
+      ],
+    });
+    let fired = false;
+    const outcome = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event, abort) => {
+          if (!fired && at(event)) {
+            fired = true;
+            abort();
+          }
+        },
+      },
+    );
+    expect(fired).toBe(true);
+    if (outcome.error) {
+      expect(outcome.error.exitCode).toBe(ExitCode.INTERRUPTED);
+      expect(fake.execLog.filter((e) => e.command[2] !== 'exit 0')).toEqual([]);
+    } else {
+      expect(outcome.report?.result).toBe('INTERRUPTED');
+      expect(outcome.report!.cleanup.every((c) => c.status === 'removed' || c.status === 'absent')).toBe(
+        true,
+      );
+    }
+    expect(fake.deletedPods.length).toBeLessThanOrEqual(1);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('reports markers it could not remove when cleanup itself is interrupted', async () => {
+    const fake = cluster({ noRecreate: true });
+    const cleanup = new AbortController();
+    const { runVerifyPvc, systemClock } = await import('../../src/flows/verify-pvc.ts');
+    const run = new AbortController();
+    const report = await runVerifyPvc(
+      { namespace: 'default', statefulSet: 'web', timeoutMs: 5_000, cleanupTimeoutMs: 5_000 },
+      {
+        gateway: fake,
+        clock: systemClock,
+        newMarkerId: () => 'second-ctrl-c',
+        confirm: async () => true,
+        signal: run.signal,
+        cleanupSignal: cleanup.signal,
+        onEvent: (event) => {
+          if (event.type === 'pod-gone') run.abort();
+          if (event.type === 'phase' && event.phase === 'cleanup') setTimeout(() => cleanup.abort(), 20);
+        },
+      },
+    );
+    expect(report.result).toBe('INTERRUPTED');
+    expect(report.cleanup[0]).toMatchObject({ status: 'left', reason: 'cleanup was interrupted' });
+    expect(report.cleanup[0]!.where).toContain('.kubectl-sts-verify-pvc-second-ctrl-c');
+  });
+});
+
+describe('verify-pvc survives API errors mid-flow', () => {
+  it('retries a failed read during verification instead of calling it a failure', async () => {
+    const fake = cluster();
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'pod-ready') fake.failNext('getPersistentVolumeClaim', 1);
+        },
+      },
+    );
+    expect(report?.result).toBe('PASS');
+  });
+
+  it('aborts without deleting anything when the eviction call fails, and removes the markers', async () => {
+    const fake = cluster();
+    fake.failNext('evictPod', 1);
+    const { report } = await runAgainst(fake);
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(/could not evict pod web-1: etcd timeout/);
+    expect(fake.deletedPods).toEqual([]);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('aborts before removal when the watch cannot be set up, and removes the markers', async () => {
+    const fake = cluster();
+    fake.failNext('listPods', 1);
+    const { report } = await runAgainst(fake);
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.runs[0]?.removed).toBe(false);
+    expect(fake.deletedPods).toEqual([]);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('aborts with the API error when exec keeps failing after the pod is back, reporting leftover markers', async () => {
+    const fake = cluster();
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'pod-ready') fake.failNext('exec', 100);
+        },
+      },
+    );
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(/API error: etcd timeout/);
+    expect(report!.cleanup[0]).toMatchObject({ status: 'left', reason: 'etcd timeout' });
+  });
+
+  it('resumes watching with a fresh list when the server closes the watch mid-wait', async () => {
+    const fake = cluster({ stepMs: 20 });
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'pod-removed') fake.endWatches();
+        },
+      },
+    );
+    expect(report?.result).toBe('PASS');
+    expect(fake.calls.filter((call) => call === 'watchPods').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('verify-pvc refuses to start', () => {
+  const refusals: {
+    name: string;
+    setup: (fake: FakeCluster) => void;
+    options?: Partial<VerifyPvcOptions>;
+    fake?: FakeOptions;
+    exitCode: number;
+    message: RegExp;
+  }[] = [
+    {
+      name: 'the pod is not Ready',
+      setup: (f) => {
+        const pod = f.pods.get('web-1')!;
+        pod.status!.conditions = [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }];
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /pod web-1 is not Ready \(phase Running, Ready=False \(ContainersNotReady\)\)/,
+    },
+    {
+      name: 'a claim is not Bound',
+      setup: (f) => {
+        f.claims.get('data-web-1')!.status!.phase = 'Pending';
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /claim data-web-1 is Pending, not Bound/,
+    },
+    {
+      name: 'the revisions differ (mid-rollout)',
+      setup: (f) => {
+        f.statefulSet.status!.updateRevision = 'web-2';
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /mid-rollout: currentRevision web-1 differs from updateRevision web-2/,
+    },
+    {
+      name: 'not every replica is updated (mid-rollout)',
+      setup: (f) => {
+        f.statefulSet.status!.updatedReplicas = 1;
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /mid-rollout: only 1 of 2 replicas are updated/,
+    },
+    {
+      name: 'the controller has not observed the latest generation',
+      setup: (f) => {
+        f.statefulSet.metadata!.generation = 2;
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /mid-rollout: the controller has not observed generation 2/,
+    },
+    {
+      name: 'the StatefulSet has no volumeClaimTemplates',
+      setup: (f) => {
+        f.statefulSet.spec!.volumeClaimTemplates = [];
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /has no volumeClaimTemplates/,
+    },
+    {
+      name: 'the StatefulSet does not exist',
+      setup: () => {},
+      options: { statefulSet: 'nope' },
+      exitCode: ExitCode.NOT_FOUND,
+      message: /not found/,
+    },
+    {
+      name: 'the ordinal is not one of the set',
+      setup: () => {},
+      options: { ordinal: 7 },
+      exitCode: ExitCode.USAGE,
+      message: /--ordinal 7 is not an ordinal of StatefulSet web/,
+    },
+    {
+      name: 'the pod does not exist',
+      setup: (f) => {
+        f.pods.delete('web-1');
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /pod web-1 does not exist/,
+    },
+    {
+      name: 'exec is denied by RBAC',
+      setup: () => {},
+      fake: { denied: ['create pods/exec'] },
+      exitCode: ExitCode.ABORTED,
+      message: /missing permissions in namespace default: create pods\/exec$/,
+    },
+    {
+      name: 'eviction is denied by RBAC',
+      setup: () => {},
+      fake: { denied: ['create pods/eviction', 'get pods'] },
+      exitCode: ExitCode.ABORTED,
+      message: /missing permissions in namespace default: get pods, create pods\/eviction/,
+    },
+    {
+      name: 'delete is denied with --force-delete',
+      setup: () => {},
+      fake: { denied: ['delete pods'] },
+      options: { forceDelete: true },
+      exitCode: ExitCode.ABORTED,
+      message: /missing permissions in namespace default: delete pods/,
+    },
+    {
+      name: 'the container has no shell',
+      setup: () => {},
+      fake: {
+        noShellImages: ['gcr.io/distroless/static'],
+        containers: [{ name: 'app', image: 'gcr.io/distroless/static' }],
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /container app \(image gcr.io\/distroless\/static\) has no shell \(sh\)/,
+    },
+    {
+      name: 'the claim is mounted read-only',
+      setup: () => {},
+      fake: { templates: [{ name: 'data', mountPath: '/data', readOnly: true }] },
+      exitCode: ExitCode.ABORTED,
+      message: /volume "data" \(claim data-web-1\) is mounted read-only in main/,
+    },
+    {
+      name: '--container names no container',
+      setup: () => {},
+      options: { container: 'sidecar' },
+      exitCode: ExitCode.USAGE,
+      message: /pod web-1 has no container "sidecar"/,
+    },
+    {
+      name: '--path is outside every claim mount',
+      setup: () => {},
+      options: { path: '/etc' },
+      exitCode: ExitCode.USAGE,
+      message: /--path \/etc is not inside a claim volume mount/,
+    },
+  ];
+  it.each(refusals)('when $name', async ({ setup, options, fake: fakeOptions, exitCode, message }) => {
+    const fake = cluster(fakeOptions);
+    setup(fake);
+    const { error, report } = await runAgainst(fake, options);
+    expect(report).toBeUndefined();
+    expect(error?.exitCode).toBe(exitCode);
+    expect(error?.message).toMatch(message);
+    expect(error?.hint).toBeTruthy();
+    expect(fake.deletedPods).toEqual([]);
+    expect(fake.execLog.filter((e) => e.command[2] !== 'exit 0')).toEqual([]);
+  });
+
+  it('suggests --container for a shell-less image, and passes through a container that has one', async () => {
+    const options: FakeOptions = {
+      noShellImages: ['distroless'],
+      containers: [
+        { name: 'app', image: 'distroless', mounts: ['data'] },
+        { name: 'debug', image: 'busybox', mounts: ['data'] },
+      ],
+    };
+    const refused = await runAgainst(cluster(options));
+    expect(refused.error?.hint).toMatch(/--container \(other containers: debug\)/);
+    const passed = await runAgainst(cluster(options), { container: 'debug' });
+    expect(passed.report?.result).toBe('PASS');
+    expect(passed.report?.claims[0]?.container).toBe('debug');
+  });
+
+  it('refuses without touching anything when the plan is not confirmed', async () => {
+    const fake = cluster();
+    const { error } = await runAgainst(fake, {}, { confirm: false });
+    expect(error?.exitCode).toBe(ExitCode.ABORTED);
+    expect(error?.message).toBe('not confirmed');
+    expect(fake.deletedPods).toEqual([]);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('goes on with a warning when permissions cannot be checked in advance', async () => {
+    const fake = cluster();
+    fake.failNext('checkAccess', 1, () =>
+      apiError(403, 'Forbidden', 'selfsubjectaccessreviews is forbidden'),
+    );
+    const { report, events } = await runAgainst(fake);
+    expect(report?.result).toBe('PASS');
+    expect(events.some((e) => e.type === 'warning' && /could not check permissions/.test(e.message))).toBe(
+      true,
+    );
+  });
+});
