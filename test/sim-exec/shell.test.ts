@@ -162,6 +162,11 @@ const cases: Case[] = [
     stdout: 'xxx',
   },
   {
+    name: 'command -v finds programs and fails for missing ones',
+    script: 'command -v cat; command -v nope || echo none',
+    stdout: '/usr/bin/cat\nnone\n',
+  },
+  {
     name: 'sha256sum digests a file',
     script: 'printf abc > /tmp/h; sha256sum /tmp/h',
     stdout: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  /tmp/h\n',

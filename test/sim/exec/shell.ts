@@ -287,6 +287,18 @@ export class Shell {
           for (const arg of argv.slice(1)) this.vars.delete(arg);
           return 0;
         };
+      case 'command':
+        return (argv, io) => {
+          // Only `command -v NAME...`: where each program is, exit 1 when one is missing.
+          if (argv[1] !== '-v') return this.invoke(argv.slice(1), io);
+          let status = 0;
+          for (const name of argv.slice(2)) {
+            if (this.builtin(name)) io.stdout(Buffer.from(`${name}\n`));
+            else if (this.utilities.has(name)) io.stdout(Buffer.from(`/usr/bin/${name}\n`));
+            else status = 1;
+          }
+          return status;
+        };
       case 'set':
         return (argv) => {
           const dashDash = argv.indexOf('--');
