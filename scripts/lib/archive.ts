@@ -55,7 +55,7 @@ export function createTarGz(entries: readonly ArchiveEntry[], mtimeSeconds: numb
     if (padding) parts.push(Buffer.alloc(padding));
   }
   parts.push(Buffer.alloc(BLOCK * 2)); // end-of-archive marker
-  return gzipSync(Buffer.concat(parts), { level: 9 });
+  return gzipSync(Buffer.concat(parts), { level: 6 });
 }
 
 /** Regular files of a (possibly gzip-compressed) tar archive; other entry types are skipped. */
@@ -104,7 +104,7 @@ export function createZip(entries: readonly ArchiveEntry[], mtimeSeconds: number
   let offset = 0;
   for (const entry of entries) {
     const name = Buffer.from(entry.name, 'utf8');
-    const compressed = deflateRawSync(entry.data, { level: 9 });
+    const compressed = deflateRawSync(entry.data, { level: 6 });
     const checksum = crc32(entry.data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);

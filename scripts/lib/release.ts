@@ -95,6 +95,7 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
       nodeBinary,
       workDir,
       licenseFile: path.join(REPO_ROOT, 'LICENSE'),
+      repoRoot: REPO_ROOT,
     });
     const data =
       target.archiveFormat === 'zip'

@@ -68,21 +68,6 @@ here=$(cd "$(dirname "$self")" && pwd -P)
 exec "$here/node" "$here/kubectl-sts.cjs" "$@"
 `;
 
-/** kubectl (1.26+) runs \`kubectl_complete-sts <words>\` to complete \`kubectl sts <words>\`. */
-export const COMPLETE_SCRIPT = `#!/bin/sh
-# Shell completion helper found by kubectl on PATH; asks kubectl-sts beside it for candidates.
-self=$0
-while [ -L "$self" ]; do
-  target=$(readlink "$self")
-  case $target in
-    /*) self=$target ;;
-    *) self=$(dirname "$self")/$target ;;
-  esac
-done
-here=$(cd "$(dirname "$self")" && pwd -P)
-exec "$here/kubectl-sts" completion __complete -- "$@"
-`;
-
 export const COMPLETE_SCRIPT_WINDOWS = `@echo off\r
 rem Shell completion helper found by kubectl on PATH; asks kubectl-sts.exe beside it.\r
 "%~dp0kubectl-sts.exe" completion __complete -- %*\r
@@ -91,16 +76,18 @@ rem Shell completion helper found by kubectl on PATH; asks kubectl-sts.exe besid
 /** Files that go into the archive for `target`, LICENSE included. */
 export function payloadFor(
   target: ReleaseTarget,
-  options: { bundleFile: string; nodeBinary: string; workDir: string; licenseFile: string },
+  options: { bundleFile: string; nodeBinary: string; workDir: string; licenseFile: string; repoRoot: string },
 ): ArchiveEntry[] {
   const text = (value: string) => new TextEncoder().encode(value);
+  // The same POSIX helper the npm package ships: it runs the kubectl-sts beside it.
+  const completeScript = path.join(options.repoRoot, 'bin', 'kubectl_complete-sts');
   const license: ArchiveEntry = { name: 'LICENSE', data: readFileSync(options.licenseFile), mode: 0o644 };
   if (target.packaging === 'launcher') {
     return [
       { name: 'kubectl-sts', data: text(LAUNCHER_SCRIPT), mode: 0o755 },
       { name: 'kubectl-sts.cjs', data: readFileSync(options.bundleFile), mode: 0o644 },
       { name: 'node', data: readFileSync(options.nodeBinary), mode: 0o755 },
-      { name: 'kubectl_complete-sts', data: text(COMPLETE_SCRIPT), mode: 0o755 },
+      { name: 'kubectl_complete-sts', data: readFileSync(completeScript), mode: 0o755 },
       license,
     ];
   }
@@ -114,6 +101,6 @@ export function payloadFor(
   const helper: ArchiveEntry =
     target.os === 'windows'
       ? { name: 'kubectl_complete-sts.cmd', data: text(COMPLETE_SCRIPT_WINDOWS), mode: 0o755 }
-      : { name: 'kubectl_complete-sts', data: text(COMPLETE_SCRIPT), mode: 0o755 };
+      : { name: 'kubectl_complete-sts', data: readFileSync(completeScript), mode: 0o755 };
   return [{ name: executableName(target), data: readFileSync(output), mode: 0o755 }, helper, license];
 }

@@ -1,7 +1,9 @@
 // Explicit command map: oclif loads this one module instead of scanning a directory, which
 // keeps start-up fast and works inside a single-file bundle.
+import Completion from './completion.ts';
 import Version from './version.ts';
 
 export const COMMANDS = {
   version: Version,
+  completion: Completion,
 };
