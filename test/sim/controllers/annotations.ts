@@ -1,0 +1,55 @@
+// Annotations that steer the simulated kubelet for one pod. Put them on a pod template (every pod
+// of the workload behaves so) or on a live pod (`kubectl annotate pod web-1 …`): the kubelet reads
+// them from the pod each time it syncs it, so changing one takes effect at once.
+import type { Pod } from '../../../src/kube/types.ts';
+import { parseDuration } from './runtime.ts';
+
+export const SIM_PREFIX = 'sim.kubectl-sts.dev/';
+
+export const simAnnotations = {
+  /** Duration from a container's start to Ready (`2s`, `500ms`); default: at once without a readiness probe. */
+  readyAfter: `${SIM_PREFIX}ready-after`,
+  /** `fail`: readiness probes fail, the pod runs but never becomes Ready; `pass` (default). */
+  readiness: `${SIM_PREFIX}readiness`,
+  /** `true` (every container) or a comma-separated list of container names that exit with code 1 after running briefly, then CrashLoopBackOff. */
+  crash: `${SIM_PREFIX}crash`,
+  /** `fail`: every image pull fails (ErrImagePull, then ImagePullBackOff). */
+  imagePull: `${SIM_PREFIX}image-pull`,
+  /** Duration each init container runs before it completes. */
+  initDuration: `${SIM_PREFIX}init-duration`,
+  /** Duration containers take to exit after SIGTERM; `grace` waits the whole grace period. */
+  stopAfter: `${SIM_PREFIX}stop-after`,
+  /** Duration of an image pull (default from the scenario's timing). */
+  pullDuration: `${SIM_PREFIX}pull-duration`,
+} as const;
+
+export interface PodBehaviour {
+  readyAfterMs: number | undefined;
+  readinessFails: boolean;
+  crashes: (container: string) => boolean;
+  imagePullFails: boolean;
+  initDurationMs: number | undefined;
+  stopAfterMs: number | 'grace' | undefined;
+  pullDurationMs: number | undefined;
+}
+
+export function behaviourOf(pod: Pod): PodBehaviour {
+  const annotations = pod.metadata?.annotations ?? {};
+  const crash = annotations[simAnnotations.crash]?.trim();
+  const crashing = new Set(
+    (crash ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+  const stopAfter = annotations[simAnnotations.stopAfter]?.trim();
+  return {
+    readyAfterMs: parseDuration(annotations[simAnnotations.readyAfter]),
+    readinessFails: annotations[simAnnotations.readiness]?.trim() === 'fail',
+    crashes: (container) => crash === 'true' || crashing.has(container),
+    imagePullFails: annotations[simAnnotations.imagePull]?.trim() === 'fail',
+    initDurationMs: parseDuration(annotations[simAnnotations.initDuration]),
+    stopAfterMs: stopAfter === 'grace' ? 'grace' : parseDuration(stopAfter),
+    pullDurationMs: parseDuration(annotations[simAnnotations.pullDuration]),
+  };
+}

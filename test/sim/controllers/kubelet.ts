@@ -1,0 +1,909 @@
+// The scheduler, a kubelet per node and the node lifecycle controller. The kubelet is modelled on
+// kwok's fake kubelet but keeps a per-container state machine, so pods go through the phases a real
+// node shows: ContainerCreating while volumes attach, Init:N/M, image pulls, Running, Ready after
+// the probe delay, CrashLoopBackOff, ErrImagePull/ImagePullBackOff, and graceful termination.
+import { randomBytes } from 'node:crypto';
+import type {
+  Condition,
+  Container,
+  ContainerStatus,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  StorageClass,
+} from '../../../src/kube/types.ts';
+import { behaviourOf } from './annotations.ts';
+import type { PodBehaviour } from './annotations.ts';
+import type { ControllerContext } from './runtime.ts';
+import { after, clone, keyOf, matchesSelector, onResource, rfc3339 } from './runtime.ts';
+
+export const selectedNodeAnnotation = 'volume.kubernetes.io/selected-node';
+
+type ContainerPhase =
+  'pending' | 'pulling' | 'pullError' | 'pullBackOff' | 'running' | 'crashBackOff' | 'completed';
+
+interface TerminatedInfo {
+  exitCode: number;
+  reason: string;
+  startedAt: number;
+  finishedAt: number;
+  containerID: string;
+}
+
+interface ContainerRun {
+  spec: Container;
+  init: boolean;
+  phase: ContainerPhase;
+  until: number;
+  id: string;
+  startedAt?: number;
+  finishedAt?: number;
+  restartCount: number;
+  pullFailures: number;
+  lastTerminated?: TerminatedInfo;
+  everStarted: boolean;
+  lastUnhealthyEvent?: number;
+}
+
+interface PodRun {
+  uid: string;
+  node: string;
+  sandboxAt?: number;
+  podIP?: string;
+  init: ContainerRun[];
+  main: ContainerRun[];
+  stopAt?: number;
+  timer?: { cancel(): void };
+  timerAt?: number;
+}
+
+function isNodeReady(node: Node | undefined): boolean {
+  return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function nodeAddress(node: Node | undefined): string | undefined {
+  return node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+/** Images as containerd reports them: `postgres:11` → `docker.io/library/postgres:11`. */
+export function normaliseImage(image: string): string {
+  let name = image;
+  const firstSlash = name.indexOf('/');
+  const host = firstSlash > 0 ? name.slice(0, firstSlash) : '';
+  if (!(host.includes('.') || host.includes(':') || host === 'localhost')) {
+    name = firstSlash > 0 ? `docker.io/${name}` : `docker.io/library/${name}`;
+  }
+  if (!/[:@][^/]+$/.test(name)) name += ':latest';
+  return name;
+}
+
+function imageDigest(image: string): string {
+  const repo = normaliseImage(image).replace(/[:@][^/]+$/, '');
+  const digest = Buffer.from(image).toString('hex').padEnd(64, '0').slice(0, 64);
+  return `${repo}@sha256:${digest}`;
+}
+
+function newContainerId(): string {
+  return `containerd://${randomBytes(32).toString('hex')}`;
+}
+
+function tolerates(pod: Pod, taint: { key: string; effect: string; value?: string }): boolean {
+  const tolerations = (pod.spec?.tolerations ?? []) as {
+    key?: string;
+    operator?: string;
+    value?: string;
+    effect?: string;
+  }[];
+  return tolerations.some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.operator === 'Exists') return t.key === undefined || t.key === '' || t.key === taint.key;
+    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+interface NodeSelectorTerm {
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+function matchesNodeSelectorTerms(
+  terms: NodeSelectorTerm[] | undefined,
+  labels: Record<string, string>,
+): boolean {
+  if (!terms || terms.length === 0) return true;
+  return terms.some((term) => matchesSelector({ matchExpressions: term.matchExpressions ?? [] }, labels));
+}
+
+export interface KubeletControls {
+  setNodeReady(name: string, ready: boolean): void;
+}
+
+export function installKubelet(ctx: ControllerContext): KubeletControls {
+  const { store, clock, queue, recorder, timing } = ctx;
+  const runs = new Map<string, PodRun>(); // pod key → runtime
+  const claimUsers = new Map<string, Set<string>>(); // "ns/claim" → pod names
+  const imagesOnNode = new Map<string, Set<string>>();
+  const ipsOnNode = new Map<string, { next: number; used: Set<string> }>();
+
+  const enqueuePod = (namespace: string | undefined, name: string): void => {
+    queue.enqueue(`pod:${namespace ?? ''}/${name}`, () => syncPod(namespace ?? '', name));
+  };
+
+  const claimsOf = (pod: Pod): string[] =>
+    (pod.spec?.volumes ?? []).flatMap((v) =>
+      v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [],
+    );
+
+  const indexClaims = (pod: Pod, present: boolean): void => {
+    for (const claim of claimsOf(pod)) {
+      const key = `${pod.metadata?.namespace ?? ''}/${claim}`;
+      let users = claimUsers.get(key);
+      if (!users) claimUsers.set(key, (users = new Set()));
+      if (present) users.add(pod.metadata?.name ?? '');
+      else users.delete(pod.metadata?.name ?? '');
+    }
+  };
+
+  for (const pod of store.list<Pod>('pods')) {
+    indexClaims(pod, true);
+    enqueuePod(pod.metadata?.namespace, pod.metadata?.name ?? '');
+  }
+  onResource(ctx, 'pods', (event) => {
+    const pod = event.object as Pod;
+    indexClaims(pod, event.type !== 'DELETED');
+    if (event.type === 'DELETED') {
+      const run = runs.get(keyOf(pod));
+      if (run && run.uid === pod.metadata?.uid) forget(keyOf(pod), run);
+      return;
+    }
+    enqueuePod(pod.metadata?.namespace, pod.metadata?.name ?? '');
+  });
+  onResource(ctx, 'persistentvolumeclaims', (event) => {
+    const users = claimUsers.get(keyOf(event.object));
+    for (const name of users ?? []) enqueuePod(event.object.metadata?.namespace, name);
+  });
+  onResource(ctx, 'nodes', (event) => {
+    const node = event.object as Node;
+    const wasReady = event.previous ? isNodeReady(event.previous as Node) : undefined;
+    const ready = isNodeReady(node);
+    if (wasReady === true && !ready) markPodsNotReady(node.metadata?.name ?? '');
+    // Any node change may make room for pending pods, or wake a recovered kubelet.
+    for (const pod of store.list<Pod>('pods')) {
+      if (!pod.spec?.nodeName || pod.spec.nodeName === node.metadata?.name)
+        enqueuePod(pod.metadata?.namespace, pod.metadata?.name ?? '');
+    }
+  });
+
+  function forget(key: string, run: PodRun): void {
+    run.timer?.cancel();
+    runs.delete(key);
+    if (run.podIP) ipsOnNode.get(run.node)?.used.delete(run.podIP);
+  }
+
+  function wakeAt(namespace: string, name: string, run: PodRun, at: number | undefined): void {
+    if (at === undefined) return;
+    if (run.timer && run.timerAt !== undefined && run.timerAt <= at) return;
+    run.timer?.cancel();
+    run.timerAt = at;
+    run.timer = after(ctx, at - clock.now().getTime(), () => {
+      run.timer = undefined;
+      run.timerAt = undefined;
+      enqueuePod(namespace, name);
+    });
+  }
+
+  function podEvent(
+    pod: Pod,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    container?: ContainerRun,
+    component = 'kubelet',
+  ): void {
+    const fieldPath = container
+      ? `spec.${container.init ? 'initContainers' : 'containers'}{${container.spec.name}}`
+      : undefined;
+    recorder.record(
+      { kind: 'Pod', apiVersion: 'v1', object: pod, ...(fieldPath ? { fieldPath } : {}) },
+      type,
+      reason,
+      message,
+      component === 'kubelet' ? { component, host: pod.spec?.nodeName ?? '' } : { component },
+    );
+  }
+
+  // ---- scheduler ------------------------------------------------------------------------------
+
+  function schedule(pod: Pod): void {
+    const nodes = store.list<Node>('nodes');
+    const namespace = pod.metadata?.namespace;
+    const reasons = new Map<string, number>();
+    const reject = (reason: string): void => {
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    };
+    const claims: PersistentVolumeClaim[] = [];
+    for (const claimName of claimsOf(pod)) {
+      const claim = store.get<PersistentVolumeClaim>('persistentvolumeclaims', namespace, claimName);
+      if (!claim) return unschedulable(pod, nodes.length, `persistentvolumeclaim "${claimName}" not found`);
+      if (claim.metadata?.deletionTimestamp)
+        return unschedulable(pod, nodes.length, `persistentvolumeclaim "${claimName}" is being deleted`);
+      claims.push(claim);
+    }
+    const unboundImmediate = claims.some((claim) => {
+      if (claim.spec?.volumeName) return false;
+      const className = claim.spec?.storageClassName;
+      const storageClass = className
+        ? store.get<StorageClass>('storageclasses', undefined, className)
+        : undefined;
+      return storageClass?.volumeBindingMode !== 'WaitForFirstConsumer';
+    });
+    if (unboundImmediate)
+      return unschedulable(pod, nodes.length, 'pod has unbound immediate PersistentVolumeClaims');
+
+    const podsByNode = new Map<string, Pod[]>();
+    for (const other of store.list<Pod>('pods')) {
+      const nodeName = other.spec?.nodeName;
+      if (!nodeName) continue;
+      let list = podsByNode.get(nodeName);
+      if (!list) podsByNode.set(nodeName, (list = []));
+      list.push(other);
+    }
+    const candidates: Node[] = [];
+    for (const node of nodes) {
+      const labels = node.metadata?.labels ?? {};
+      if (node.spec?.unschedulable) {
+        reject('node(s) were unschedulable');
+        continue;
+      }
+      const taint = (node.spec?.taints ?? []).find(
+        (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t),
+      );
+      if (taint) {
+        reject(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+        continue;
+      }
+      if (!isNodeReady(node)) {
+        reject('node(s) were not ready');
+        continue;
+      }
+      const affinity = pod.spec?.affinity as
+        | {
+            nodeAffinity?: {
+              requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] };
+            };
+            podAntiAffinity?: {
+              requiredDuringSchedulingIgnoredDuringExecution?: {
+                labelSelector?: Parameters<typeof matchesSelector>[0];
+                topologyKey?: string;
+              }[];
+            };
+          }
+        | undefined;
+      const selectorOk = Object.entries(pod.spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+      const affinityOk = matchesNodeSelectorTerms(
+        affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+        labels,
+      );
+      if (!selectorOk || !affinityOk) {
+        reject("node(s) didn't match Pod's node affinity/selector");
+        continue;
+      }
+      const antiAffinity = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+      const conflicts = antiAffinity.some((term) => {
+        const key = term.topologyKey ?? 'kubernetes.io/hostname';
+        const domain = labels[key];
+        if (domain === undefined) return false;
+        return nodes.some(
+          (other) =>
+            other.metadata?.labels?.[key] === domain &&
+            (podsByNode.get(other.metadata?.name ?? '') ?? []).some(
+              (p) =>
+                p.metadata?.namespace === namespace &&
+                p.metadata?.name !== pod.metadata?.name &&
+                matchesSelector(term.labelSelector, p.metadata?.labels),
+            ),
+        );
+      });
+      if (conflicts) {
+        reject("node(s) didn't match pod anti-affinity rules");
+        continue;
+      }
+      const volumeConflict = claims.some((claim) => {
+        if (!claim.spec?.volumeName) return false;
+        const volume = store.get<PersistentVolume>('persistentvolumes', undefined, claim.spec.volumeName);
+        const terms = (volume?.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) as NodeSelectorTerm[];
+        return !matchesNodeSelectorTerms(terms, labels);
+      });
+      if (volumeConflict) {
+        reject('node(s) had volume node affinity conflict');
+        continue;
+      }
+      candidates.push(node);
+    }
+    if (candidates.length === 0) {
+      const detail = [...reasons.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([reason, count]) => `${count} ${reason}`)
+        .join(', ');
+      return unschedulable(
+        pod,
+        nodes.length,
+        nodes.length === 0 ? 'no nodes available to schedule pods' : detail,
+      );
+    }
+    const load = (node: Node): number => (podsByNode.get(node.metadata?.name ?? '') ?? []).length;
+    candidates.sort(
+      (a, b) => load(a) - load(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    );
+    const chosen = candidates[0] as Node;
+    const chosenName = chosen.metadata?.name ?? '';
+
+    // WaitForFirstConsumer: tell the provisioner where the pod goes, and bind only once volumes are bound.
+    let waiting = false;
+    for (const claim of claims) {
+      if (claim.spec?.volumeName) continue;
+      waiting = true;
+      if (!claim.metadata?.annotations?.[selectedNodeAnnotation]) {
+        store.mutate<PersistentVolumeClaim>(
+          'persistentvolumeclaims',
+          namespace,
+          claim.metadata?.name ?? '',
+          (draft) => {
+            (draft.metadata ??= {}).annotations = {
+              ...(draft.metadata.annotations ?? {}),
+              [selectedNodeAnnotation]: chosenName,
+            };
+          },
+        );
+      }
+    }
+    if (waiting) return;
+
+    const bound = store.mutate<Pod>('pods', namespace, pod.metadata?.name ?? '', (draft) => {
+      (draft.spec ??= { containers: [] }).nodeName = chosenName;
+      setCondition(draft, 'PodScheduled', 'True');
+    });
+    if (bound) {
+      podEvent(
+        bound,
+        'Normal',
+        'Scheduled',
+        `Successfully assigned ${namespace}/${pod.metadata?.name} to ${chosenName}`,
+        undefined,
+        'default-scheduler',
+      );
+    }
+  }
+
+  function unschedulable(pod: Pod, nodeCount: number, detail: string): void {
+    const message =
+      detail === 'no nodes available to schedule pods'
+        ? detail
+        : `0/${nodeCount} nodes are available: ${detail}. preemption: 0/${nodeCount} nodes are available: ${nodeCount} Preemption is not helpful for scheduling.`;
+    const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (current?.status === 'False' && current.message === message) return;
+    const updated = store.mutate<Pod>('pods', pod.metadata?.namespace, pod.metadata?.name ?? '', (draft) => {
+      setCondition(draft, 'PodScheduled', 'False', 'Unschedulable', message);
+    });
+    if (updated) podEvent(updated, 'Warning', 'FailedScheduling', message, undefined, 'default-scheduler');
+  }
+
+  function setCondition(pod: Pod, type: string, status: string, reason?: string, message?: string): void {
+    const status_ = (pod.status ??= {});
+    const conditions = (status_.conditions ??= []);
+    const existing = conditions.find((c) => c.type === type);
+    const now = rfc3339(clock.now());
+    const next: Condition = {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: existing && existing.status === status ? existing.lastTransitionTime : now,
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
+    };
+    if (existing) conditions.splice(conditions.indexOf(existing), 1, next);
+    else conditions.push(next);
+  }
+
+  // ---- node lifecycle --------------------------------------------------------------------------
+
+  function markPodsNotReady(nodeName: string): void {
+    for (const pod of store.list<Pod>('pods')) {
+      if (pod.spec?.nodeName !== nodeName) continue;
+      const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status === 'False') continue;
+      const updated = store.mutate<Pod>(
+        'pods',
+        pod.metadata?.namespace,
+        pod.metadata?.name ?? '',
+        (draft) => {
+          setCondition(draft, 'Ready', 'False');
+        },
+      );
+      if (updated)
+        podEvent(updated, 'Warning', 'NodeNotReady', 'Node is not ready', undefined, 'node-controller');
+    }
+  }
+
+  function setNodeReady(name: string, ready: boolean): void {
+    const now = rfc3339(clock.now());
+    store.mutate<Node>('nodes', undefined, name, (draft) => {
+      const conditions = ((draft.status ??= {}).conditions ??= []);
+      for (const condition of conditions) {
+        if (ready) {
+          const healthy: Record<string, [string, string, string]> = {
+            Ready: ['True', 'KubeletReady', 'kubelet is posting ready status'],
+            MemoryPressure: [
+              'False',
+              'KubeletHasSufficientMemory',
+              'kubelet has sufficient memory available',
+            ],
+            DiskPressure: ['False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+            PIDPressure: ['False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+          };
+          const target = healthy[condition.type];
+          if (!target) continue;
+          if (condition.status !== target[0]) condition.lastTransitionTime = now;
+          [condition.status, condition.reason, condition.message] = target;
+        } else {
+          if (condition.status !== 'Unknown') condition.lastTransitionTime = now;
+          condition.status = 'Unknown';
+          condition.reason = 'NodeStatusUnknown';
+          condition.message = 'Kubelet stopped posting node status.';
+        }
+        condition.lastHeartbeatTime = now;
+      }
+      const spec = (draft.spec ??= {});
+      const taints = (spec.taints ?? []).filter((t) => t.key !== 'node.kubernetes.io/unreachable');
+      if (!ready) {
+        taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' });
+        taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' });
+      }
+      if (taints.length > 0) spec.taints = taints;
+      else delete spec.taints;
+    });
+  }
+
+  // ---- kubelet ---------------------------------------------------------------------------------
+
+  function volumesReady(pod: Pod): boolean {
+    for (const claimName of claimsOf(pod)) {
+      const claim = store.get<PersistentVolumeClaim>(
+        'persistentvolumeclaims',
+        pod.metadata?.namespace,
+        claimName,
+      );
+      if (!claim || claim.status?.phase !== 'Bound') return false;
+    }
+    return true;
+  }
+
+  function allocateIP(node: Node): string | undefined {
+    const name = node.metadata?.name ?? '';
+    const cidr = (node.spec as { podCIDR?: string } | undefined)?.podCIDR;
+    let pool = ipsOnNode.get(name);
+    if (!pool) ipsOnNode.set(name, (pool = { next: 2, used: new Set() }));
+    let prefix = cidr?.split('/')[0]?.split('.').slice(0, 3).join('.');
+    if (!prefix) {
+      const index = store.list<Node>('nodes').findIndex((n) => n.metadata?.name === name);
+      prefix = `10.244.${Math.max(0, index)}`;
+    }
+    for (let attempt = 0; attempt < 253; attempt++) {
+      const host = pool.next;
+      pool.next = pool.next >= 254 ? 2 : pool.next + 1;
+      const ip = `${prefix}.${host}`;
+      if (!pool.used.has(ip)) {
+        pool.used.add(ip);
+        return ip;
+      }
+    }
+    return undefined;
+  }
+
+  function newRun(pod: Pod): PodRun {
+    const containerRun = (spec: Container, init: boolean): ContainerRun => ({
+      spec,
+      init,
+      phase: 'pending',
+      until: 0,
+      id: '',
+      restartCount: 0,
+      pullFailures: 0,
+      everStarted: false,
+    });
+    return {
+      uid: pod.metadata?.uid ?? '',
+      node: pod.spec?.nodeName ?? '',
+      init: (pod.spec?.initContainers ?? []).map((c) => containerRun(c, true)),
+      main: (pod.spec?.containers ?? []).map((c) => containerRun(c, false)),
+    };
+  }
+
+  function readyDelay(container: ContainerRun, behaviour: PodBehaviour): number {
+    if (behaviour.readyAfterMs !== undefined) return behaviour.readyAfterMs;
+    const probe = container.spec.readinessProbe;
+    if (!probe) return 0;
+    return (probe.initialDelaySeconds ?? 0) * 1000 + timing.readyAfterMs;
+  }
+
+  /** Advances one container as far as `now` allows; returns when it next needs attention. */
+  function advance(
+    pod: Pod,
+    run: PodRun,
+    container: ContainerRun,
+    now: number,
+    behaviour: PodBehaviour,
+  ): number | undefined {
+    const image = container.spec.image ?? '';
+    const images = imagesOnNode.get(run.node) ?? new Set<string>();
+    imagesOnNode.set(run.node, images);
+    for (let guard = 0; guard < 20; guard++) {
+      switch (container.phase) {
+        case 'pending': {
+          const policy = (container.spec as { imagePullPolicy?: string }).imagePullPolicy;
+          if (images.has(image) && policy !== 'Always' && !behaviour.imagePullFails) {
+            podEvent(
+              pod,
+              'Normal',
+              'Pulled',
+              `Container image "${image}" already present on machine`,
+              container,
+            );
+            startContainer(pod, container, now);
+            continue;
+          }
+          podEvent(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, container);
+          container.phase = 'pulling';
+          container.until = now + (behaviour.pullDurationMs ?? timing.imagePullMs);
+          continue;
+        }
+        case 'pulling': {
+          if (now < container.until) return container.until;
+          if (behaviour.imagePullFails) {
+            container.pullFailures++;
+            const message = `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${normaliseImage(image)}": failed to resolve reference "${normaliseImage(image)}": ${normaliseImage(image)}: not found`;
+            podEvent(pod, 'Warning', 'Failed', message, container);
+            podEvent(pod, 'Warning', 'Failed', 'Error: ErrImagePull', container);
+            container.phase = 'pullError';
+            container.until = now + 1000;
+            continue;
+          }
+          const took = behaviour.pullDurationMs ?? timing.imagePullMs;
+          images.add(image);
+          podEvent(
+            pod,
+            'Normal',
+            'Pulled',
+            `Successfully pulled image "${image}" in ${took}ms (${took}ms including waiting)`,
+            container,
+          );
+          startContainer(pod, container, now);
+          continue;
+        }
+        case 'pullError': {
+          if (now < container.until) return container.until;
+          podEvent(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, container);
+          podEvent(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', container);
+          container.phase = 'pullBackOff';
+          container.until = now + Math.min(10_000 * 2 ** (container.pullFailures - 1), 300_000);
+          continue;
+        }
+        case 'pullBackOff': {
+          if (now < container.until) return container.until;
+          container.phase = 'pending';
+          continue;
+        }
+        case 'running': {
+          const started = container.startedAt ?? now;
+          if (container.init) {
+            const done = started + (behaviour.initDurationMs ?? timing.initContainerMs);
+            if (now < done) return done;
+            container.phase = 'completed';
+            container.finishedAt = done;
+            return undefined;
+          }
+          if (behaviour.crashes(container.spec.name)) {
+            const exit = started + timing.crashAfterMs;
+            if (now < exit) return exit;
+            container.restartCount++;
+            container.lastTerminated = {
+              exitCode: 1,
+              reason: 'Error',
+              startedAt: started,
+              finishedAt: exit,
+              containerID: container.id,
+            };
+            container.phase = 'crashBackOff';
+            const backoff =
+              container.restartCount === 1
+                ? 1000
+                : Math.min(10_000 * 2 ** (container.restartCount - 2), 300_000);
+            container.until = now + backoff;
+            if (container.restartCount > 1) {
+              podEvent(
+                pod,
+                'Warning',
+                'BackOff',
+                `Back-off restarting failed container ${container.spec.name} in pod ${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`,
+                container,
+              );
+            }
+            continue;
+          }
+          const readyAt = started + readyDelay(container, behaviour);
+          if (now < readyAt) return readyAt;
+          if (
+            (behaviour.readinessFails && container.spec.readinessProbe !== undefined) ||
+            behaviour.readinessFails
+          ) {
+            const period = (container.spec.readinessProbe?.periodSeconds ?? 10) * 1000;
+            if (container.lastUnhealthyEvent === undefined || now - container.lastUnhealthyEvent >= period) {
+              container.lastUnhealthyEvent = now;
+              podEvent(pod, 'Warning', 'Unhealthy', 'Readiness probe failed: ', container);
+            }
+            return container.lastUnhealthyEvent + period;
+          }
+          return undefined;
+        }
+        case 'crashBackOff': {
+          if (now < container.until) return container.until;
+          podEvent(
+            pod,
+            'Normal',
+            'Pulled',
+            `Container image "${image}" already present on machine`,
+            container,
+          );
+          startContainer(pod, container, now);
+          continue;
+        }
+        case 'completed':
+          return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  function startContainer(pod: Pod, container: ContainerRun, now: number): void {
+    container.phase = 'running';
+    container.startedAt = now;
+    container.id = newContainerId();
+    container.everStarted = true;
+    podEvent(pod, 'Normal', 'Created', `Created container: ${container.spec.name}`, container);
+    podEvent(pod, 'Normal', 'Started', `Started container ${container.spec.name}`, container);
+  }
+
+  function isContainerReady(container: ContainerRun, now: number, behaviour: PodBehaviour): boolean {
+    if (container.phase !== 'running' || container.startedAt === undefined) return false;
+    if (behaviour.readinessFails) return false;
+    return now >= container.startedAt + readyDelay(container, behaviour);
+  }
+
+  function containerStatus(
+    container: ContainerRun,
+    now: number,
+    behaviour: PodBehaviour,
+    initializing: boolean,
+  ): ContainerStatus {
+    const image = container.spec.image ?? '';
+    const status: ContainerStatus = {
+      name: container.spec.name,
+      image: normaliseImage(image),
+      imageID: container.everStarted ? imageDigest(image) : '',
+      ...(container.id ? { containerID: container.id } : {}),
+      ready: false,
+      restartCount: container.restartCount,
+      started: false,
+      state: {},
+      lastState: {},
+    };
+    if (container.lastTerminated) {
+      const last = container.lastTerminated;
+      status.lastState = {
+        terminated: {
+          exitCode: last.exitCode,
+          reason: last.reason,
+          startedAt: rfc3339(new Date(last.startedAt)),
+          finishedAt: rfc3339(new Date(last.finishedAt)),
+          ...({ containerID: last.containerID } as object),
+        },
+      };
+    }
+    switch (container.phase) {
+      case 'pending':
+      case 'pulling':
+        status.state = { waiting: { reason: initializing ? 'PodInitializing' : 'ContainerCreating' } };
+        break;
+      case 'pullError':
+        status.state = {
+          waiting: {
+            reason: 'ErrImagePull',
+            message: `failed to pull and unpack image "${normaliseImage(image)}"`,
+          },
+        };
+        break;
+      case 'pullBackOff':
+        status.state = {
+          waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` },
+        };
+        break;
+      case 'crashBackOff':
+        status.state = {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${Math.round((container.until - (container.lastTerminated?.finishedAt ?? now)) / 1000)}s restarting failed container=${container.spec.name} pod=...`,
+          },
+        };
+        break;
+      case 'running':
+        status.state = { running: { startedAt: rfc3339(new Date(container.startedAt ?? now)) } };
+        status.started = true;
+        status.ready = container.init ? false : isContainerReady(container, now, behaviour);
+        break;
+      case 'completed':
+        status.state = {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt: rfc3339(new Date(container.startedAt ?? now)),
+            finishedAt: rfc3339(new Date(container.finishedAt ?? now)),
+            ...({ containerID: container.id } as object),
+          },
+        };
+        status.ready = true;
+        break;
+    }
+    if (container.init) delete status.started;
+    return status;
+  }
+
+  function syncPod(namespace: string, name: string): void {
+    const pod = store.get<Pod>('pods', namespace, name);
+    const key = `${namespace}/${name}`;
+    let run = runs.get(key);
+    if (!pod) {
+      if (run) forget(key, run);
+      return;
+    }
+    if (run && run.uid !== pod.metadata?.uid) {
+      forget(key, run);
+      run = undefined;
+    }
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) {
+      if (pod.metadata?.deletionTimestamp) {
+        store.purge('pods', namespace, name);
+        return;
+      }
+      after(ctx, timing.scheduleMs, () =>
+        queue.enqueue(`schedule:${key}`, () => {
+          const fresh = store.get<Pod>('pods', namespace, name);
+          if (fresh && !fresh.spec?.nodeName && !fresh.metadata?.deletionTimestamp) schedule(fresh);
+        }),
+      );
+      return;
+    }
+    const node = store.get<Node>('nodes', undefined, nodeName);
+    // An unreachable kubelet changes nothing: its pods keep their last status and never finish terminating.
+    if (!node || !isNodeReady(node)) return;
+    if (!run) {
+      run = newRun(pod);
+      runs.set(key, run);
+    }
+    const now = clock.now().getTime();
+    const behaviour = behaviourOf(pod);
+    let wake: number | undefined;
+    const soonest = (at: number | undefined): void => {
+      if (at !== undefined && (wake === undefined || at < wake)) wake = at;
+    };
+
+    if (pod.metadata?.deletionTimestamp) {
+      if (run.stopAt === undefined) {
+        const grace =
+          (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+        const wanted =
+          behaviour.stopAfterMs === 'grace' ? grace : (behaviour.stopAfterMs ?? timing.stopAfterMs);
+        run.stopAt = now + Math.min(grace, wanted);
+        for (const container of run.main) {
+          if (container.phase === 'running')
+            podEvent(pod, 'Normal', 'Killing', `Stopping container ${container.spec.name}`, container);
+        }
+      }
+      if (now >= run.stopAt || run.sandboxAt === undefined) {
+        forget(key, run);
+        try {
+          store.delete('pods', namespace, name, {
+            gracePeriodSeconds: 0,
+            preconditions: { uid: pod.metadata.uid },
+          });
+        } catch {
+          // Already gone.
+        }
+        if (store.get<Pod>('pods', namespace, name)?.metadata?.uid === pod.metadata.uid)
+          store.purge('pods', namespace, name);
+        return;
+      }
+      wakeAt(namespace, name, run, run.stopAt);
+      return;
+    }
+
+    if (run.sandboxAt === undefined) {
+      if (!volumesReady(pod)) {
+        writeStatus(pod, run, now, behaviour);
+        return;
+      }
+      run.sandboxAt = now;
+      run.podIP = allocateIP(node);
+    }
+
+    let initDone = true;
+    for (const container of run.init) {
+      if (container.phase === 'completed') continue;
+      soonest(advance(pod, run, container, now, behaviour));
+      if ((container.phase as ContainerPhase) !== 'completed') {
+        initDone = false;
+        break;
+      }
+    }
+    if (initDone) for (const container of run.main) soonest(advance(pod, run, container, now, behaviour));
+    writeStatus(pod, run, now, behaviour);
+    wakeAt(namespace, name, run, wake);
+  }
+
+  function writeStatus(pod: Pod, run: PodRun, now: number, behaviour: PodBehaviour): void {
+    const node = store.get<Node>('nodes', undefined, run.node);
+    const initDone = run.init.every((c) => c.phase === 'completed');
+    const initStatuses = run.init.map((c) => containerStatus(c, now, behaviour, false));
+    const mainStatuses = run.main
+      .map((c) => containerStatus(c, now, behaviour, !initDone))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const unready = run.main.filter((c) => !isContainerReady(c, now, behaviour)).map((c) => c.spec.name);
+    const incomplete = run.init.filter((c) => c.phase !== 'completed').map((c) => c.spec.name);
+    const running = initDone && run.main.some((c) => c.everStarted);
+
+    const draft = clone(pod);
+    const status = (draft.status ??= {});
+    const hostIP = nodeAddress(node);
+    status.phase = running ? 'Running' : 'Pending';
+    if (hostIP) {
+      status.hostIP = hostIP;
+      (status as Record<string, unknown>).hostIPs = [{ ip: hostIP }];
+    }
+    if (run.podIP) {
+      status.podIP = run.podIP;
+      status.podIPs = [{ ip: run.podIP }];
+    }
+    status.startTime ??= rfc3339(new Date(now));
+    setCondition(draft, 'PodReadyToStartContainers', run.sandboxAt !== undefined ? 'True' : 'False');
+    if (incomplete.length === 0) setCondition(draft, 'Initialized', 'True');
+    else
+      setCondition(
+        draft,
+        'Initialized',
+        'False',
+        'ContainersNotInitialized',
+        `containers with incomplete status: [${incomplete.join(' ')}]`,
+      );
+    if (unready.length === 0) {
+      setCondition(draft, 'Ready', 'True');
+      setCondition(draft, 'ContainersReady', 'True');
+    } else {
+      const message = `containers with unready status: [${unready.join(' ')}]`;
+      setCondition(draft, 'Ready', 'False', 'ContainersNotReady', message);
+      setCondition(draft, 'ContainersReady', 'False', 'ContainersNotReady', message);
+    }
+    const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+    status.conditions?.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+    if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
+    status.containerStatuses = mainStatuses;
+    if (JSON.stringify(draft.status) === JSON.stringify(pod.status)) return;
+    try {
+      store.updateStatus('pods', draft);
+    } catch {
+      // The pod changed under us (a delete, a spec update); the next sync catches up.
+      enqueuePod(pod.metadata?.namespace, pod.metadata?.name ?? '');
+    }
+  }
+
+  return { setNodeReady };
+}
