@@ -85,7 +85,8 @@ export async function clientNodeAuth(resolved: ResolvedKubeconfig): Promise<Auth
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(opts.headers ?? {})) {
-      if (value !== undefined) headers[name] = String(value);
+      // Token files usually end in a newline; client-go trims it, client-node does not.
+      if (value !== undefined) headers[name] = String(value).trim();
     }
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     return {

@@ -31,10 +31,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(
-  handler: Handler,
-  tls?: { key: string; cert: string },
-): Promise<TestServer> {
+export async function startServer(handler: Handler, tls?: https.ServerOptions): Promise<TestServer> {
   const requests: SeenRequest[] = [];
   const listener = (raw: http.IncomingMessage, response: http.ServerResponse): void => {
     const chunks: Buffer[] = [];
@@ -124,6 +121,10 @@ export interface Pki {
   otherCaCert: string;
   server: { key: string; cert: string };
   wrongHost: { key: string; cert: string };
+  /** A client certificate signed by the CA, as files (for kubeconfig paths). */
+  clientCertFile: string;
+  clientKeyFile: string;
+  caFile: string;
   cleanup(): void;
 }
 
@@ -185,6 +186,7 @@ export function makePki(): Pki {
   ca('other-ca');
   leaf('server', 'IP:127.0.0.1,DNS:localhost');
   leaf('wrong-host', 'DNS:elsewhere.example');
+  leaf('client', 'DNS:client');
   const read = (name: string): string => readFileSync(path.join(dir, name), 'utf8');
   return {
     dir,
@@ -192,6 +194,9 @@ export function makePki(): Pki {
     otherCaCert: read('other-ca.crt'),
     server: { key: read('server.key'), cert: read('server.crt') },
     wrongHost: { key: read('wrong-host.key'), cert: read('wrong-host.crt') },
+    clientCertFile: path.join(dir, 'client.crt'),
+    clientKeyFile: path.join(dir, 'client.key'),
+    caFile: path.join(dir, 'ca.crt'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
