@@ -1,0 +1,183 @@
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ExitCode, StsError } from '../../src/cli/errors.ts';
+import {
+  groupObjects,
+  parseDump,
+  readDump,
+  snapshotFromDump,
+  snapshotsFromDump,
+  type OfflineDump,
+} from '../../src/collect/offline.ts';
+import { diagnose } from '../../src/report/diagnostics/index.ts';
+
+const HANDWRITTEN = new URL('./fixtures/handwritten-dump.yaml', import.meta.url).pathname;
+const K9S = new URL('../../../shared/fixtures/live-objects/k9s/', import.meta.url).pathname;
+
+let workdir: string;
+beforeAll(async () => {
+  workdir = await mkdtemp(join(tmpdir(), 'kubectl-sts-offline-'));
+});
+afterAll(async () => {
+  await rm(workdir, { recursive: true, force: true });
+});
+
+function codesOf(dump: OfflineDump, name: string): string[] {
+  return diagnose(snapshotFromDump(dump, name)).map((d) => d.code);
+}
+
+const EXPECTED_DB_CODES = [
+  'ServiceNotHeadless',
+  'OrderedReadyBlocked',
+  'ForcedRollbackTrap',
+  'VolumeReleased',
+  'LeftoverClaims',
+];
+
+describe('offline analysis of a hand-written dump', () => {
+  it('finds the forced-rollback trap with the exact delete command, and the other problems', async () => {
+    const dump = await readDump(HANDWRITTEN);
+    const findings = diagnose(snapshotFromDump(dump, 'db'));
+    expect(findings.map((d) => d.code)).toEqual(EXPECTED_DB_CODES);
+    const trap = findings.find((d) => d.code === 'ForcedRollbackTrap')!;
+    expect(trap.ordinals).toEqual([1]);
+    expect(trap.advice).toContain('`kubectl delete pod db-1 -n shop`');
+    expect(trap.evidence.join('\n')).toContain('BackOff on pod/db-1 (x212, last seen 0s ago)');
+    const blocked = findings.find((d) => d.code === 'OrderedReadyBlocked')!;
+    expect(blocked.ordinals).toEqual([1, 2]);
+    expect(findings.find((d) => d.code === 'LeftoverClaims')!.ordinals).toEqual([3]);
+  });
+
+  it('reads the dump at the moment it was taken (its newest timestamp), not at the wall clock', async () => {
+    const snapshot = snapshotFromDump(await readDump(HANDWRITTEN), 'db');
+    expect(snapshot.now.toISOString()).toBe('2026-03-02T11:00:00.000Z');
+  });
+
+  it('marks kinds absent from the dump as unreadable so no finding rests on them', async () => {
+    const snapshot = snapshotFromDump(await readDump(HANDWRITTEN), 'db');
+    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual([
+      'controllerrevisions',
+      'endpointslices',
+      'nodes',
+      'storageclasses',
+    ]);
+    expect(snapshot.unreadable.every((u) => u.reason === 'offline')).toBe(true);
+  });
+
+  it('reports nothing for the healthy set in the same dump', async () => {
+    expect(codesOf(await readDump(HANDWRITTEN), 'cache')).toEqual([]);
+  });
+
+  it('gives the same findings from JSON, multi-document YAML and a directory of files', async () => {
+    const objects = parseDump(await readFile(HANDWRITTEN, 'utf8'), HANDWRITTEN);
+    const jsonFile = join(workdir, 'dump.json');
+    await writeFile(jsonFile, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2));
+    const multiFile = join(workdir, 'multi.yaml');
+    await writeFile(multiFile, objects.map((o) => stringify(o)).join('---\n'));
+    const directory = join(workdir, 'dir');
+    await mkdir(join(directory, 'nested'), { recursive: true });
+    await writeFile(
+      join(directory, 'sets.yaml'),
+      stringify({ kind: 'List', items: objects.filter((o) => o.kind === 'StatefulSet') }),
+    );
+    await writeFile(
+      join(directory, 'nested', 'rest.json'),
+      JSON.stringify({ kind: 'List', items: objects.filter((o) => o.kind !== 'StatefulSet') }),
+    );
+    await writeFile(join(directory, 'README.txt'), 'not a dump');
+    for (const path of [jsonFile, multiFile, directory]) {
+      expect(codesOf(await readDump(path), 'db'), path).toEqual(EXPECTED_DB_CODES);
+    }
+  });
+
+  it('lists every set with findings for --problems', async () => {
+    const dump = await readDump(HANDWRITTEN);
+    const withProblems = snapshotsFromDump(dump)
+      .filter((s) => diagnose(s).length > 0)
+      .map((s) => s.statefulSet.metadata?.name);
+    expect(withProblems).toEqual(['db']);
+  });
+});
+
+describe('dump parsing', () => {
+  it('gives typed-list items their kind back (raw API PodList)', () => {
+    const objects = parseDump(
+      JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [{ metadata: { name: 'a' } }] }),
+      'x',
+    );
+    expect(objects).toEqual([{ kind: 'Pod', metadata: { name: 'a' } }]);
+  });
+
+  it('reads events.k8s.io/v1 events as core events', () => {
+    const dump = groupObjects(
+      parseDump(
+        stringify({
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name: 'e', namespace: 'shop' },
+          regarding: { kind: 'Pod', name: 'db-1', namespace: 'shop' },
+          note: 'Back-off restarting failed container',
+          reason: 'BackOff',
+          type: 'Warning',
+          series: { count: 4, lastObservedTime: '2026-03-02T10:00:00Z' },
+        }),
+        'x',
+      ),
+      ['x'],
+    );
+    expect(dump.events[0]).toMatchObject({
+      involvedObject: { kind: 'Pod', name: 'db-1' },
+      message: 'Back-off restarting failed container',
+      count: 4,
+      lastTimestamp: '2026-03-02T10:00:00Z',
+    });
+  });
+
+  it('copes with real-world object dumps (k9s fixtures) and reads them offline', async () => {
+    const dump = await readDump(K9S);
+    expect(dump.statefulSets.map((s) => s.metadata?.name)).toEqual(['nginx-sts']);
+    const snapshot = snapshotFromDump(dump, 'nginx-sts', { namespace: 'default' });
+    expect(snapshot.claims.map((c) => c.metadata?.name)).toContain('www-nginx-sts-0');
+    expect(() => diagnose(snapshot)).not.toThrow();
+  });
+
+  it.each([
+    {
+      name: 'a missing file',
+      run: () => readDump(join(tmpdir(), 'kubectl-sts-no-such-dump.yaml')),
+      exitCode: ExitCode.USAGE,
+      message: /cannot read dump .*no such file/,
+    },
+    {
+      name: 'a file that is not YAML',
+      run: async () => {
+        const file = join(workdir, 'broken.yaml');
+        await writeFile(file, 'items: [unclosed\n  - : :');
+        return readDump(file);
+      },
+      exitCode: ExitCode.USAGE,
+      message: /is not valid YAML or JSON/,
+    },
+    {
+      name: 'a set that is not in the dump',
+      run: async () => snapshotFromDump(await readDump(HANDWRITTEN), 'nope'),
+      exitCode: ExitCode.NOT_FOUND,
+      message: /statefulset "nope" not found in the dump/,
+      hint: /the dump holds: shop\/cache, shop\/db/,
+    },
+  ])('refuses $name with one clear error', async ({ run, exitCode, message, hint }) => {
+    const error = await Promise.resolve()
+      .then((): Promise<unknown> => run())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(StsError);
+    expect((error as StsError).exitCode).toBe(exitCode);
+    expect((error as StsError).message).toMatch(message);
+    if (hint) expect((error as StsError).hint).toMatch(hint);
+  });
+});
