@@ -1,0 +1,190 @@
+// The only place a StatefulSetSnapshot is read from a live cluster. The number of requests is
+// fixed — it does not grow with replicas: get the StatefulSet, then everything else in one
+// parallel round of lists (pods and claims by selector, PVs, events…) and a get of the Service.
+// Reads that are optional for the report (PVs, events, nodes…) degrade into `unreadable`
+// entries instead of failing the command.
+import { ExitCode, StsError } from '../cli/errors.ts';
+import type { ClusterGateway, Listed } from '../kube/gateway.ts';
+import { selectorToString } from '../kube/gateway.ts';
+import type {
+  EndpointSlice,
+  LabelSelector,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  Service,
+  StatefulSet,
+} from '../kube/types.ts';
+import type { StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
+
+export interface CollectedSnapshot {
+  snapshot: StatefulSetSnapshot;
+  /** List resourceVersions, so a watch can start exactly after what was read. */
+  resourceVersions: { pods: string; claims: string };
+  /** The selectors used, for watches over the same objects. */
+  podSelector: string;
+  claimSelector: string | undefined;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Classifies a failed optional read for the `unreadable` list. */
+export function unreadableFrom(resource: string, error: unknown): Unreadable {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const forbidden =
+    status === 403 || (status === undefined && error instanceof StsError && error.exitCode === ExitCode.AUTH);
+  return { resource, reason: forbidden ? 'forbidden' : status === 404 ? 'not-found' : 'error', message };
+}
+
+/** Runs an optional read; on failure records why and yields `fallback`. */
+async function optional<T>(
+  resource: string,
+  read: () => Promise<T>,
+  fallback: T,
+  unreadable: Unreadable[],
+): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    // 401 means the credentials are wrong altogether: that is not "optional", say it.
+    if (statusOf(error) === 401) throw error;
+    unreadable.push(unreadableFrom(resource, error));
+    return fallback;
+  }
+}
+
+/**
+ * The selector to list a set's claims with. The controller copies `matchLabels` (only) onto the
+ * claims it creates, so listing by them finds every generated claim; without matchLabels all
+ * claims of the namespace are read (still one request) and matched by exact name later.
+ */
+export function claimSelectorFor(selector: LabelSelector | undefined): string | undefined {
+  const labels = selector?.matchLabels;
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return selectorToString({ matchLabels: labels });
+}
+
+export function podSelectorFor(set: StatefulSet): string {
+  const selector = selectorToString(set.spec?.selector);
+  if (!selector) {
+    throw new StsError(`statefulset "${set.metadata?.name}" has no selector`, {
+      exitCode: ExitCode.SERVER,
+      hint: 'the object is invalid; check it with `kubectl get statefulset -o yaml`',
+    });
+  }
+  return selector;
+}
+
+const EMPTY = <T>(): Listed<T> => ({ items: [], resourceVersion: '' });
+
+export interface CollectOptions {
+  now: () => Date;
+}
+
+export async function collectStatusSnapshot(
+  gateway: ClusterGateway,
+  namespace: string,
+  name: string,
+  options: CollectOptions,
+): Promise<CollectedSnapshot> {
+  const statefulSet = await gateway.getStatefulSet(namespace, name);
+  const podSelector = podSelectorFor(statefulSet);
+  const claimSelector = claimSelectorFor(statefulSet.spec?.selector);
+  const serviceName = statefulSet.spec?.serviceName;
+  const unreadable: Unreadable[] = [];
+
+  const [pods, claims, service, endpointSlices, events, volumes, storageClasses, nodes] = await Promise.all([
+    gateway.listPods(namespace, { labelSelector: podSelector }),
+    gateway.listPersistentVolumeClaims(namespace, claimSelector ? { labelSelector: claimSelector } : {}),
+    serviceName
+      ? optional('services', () => gateway.getService(namespace, serviceName), undefined, unreadable)
+      : Promise.resolve(undefined),
+    serviceName
+      ? optional(
+          'endpointslices',
+          () =>
+            gateway.listEndpointSlices(namespace, {
+              labelSelector: `kubernetes.io/service-name=${serviceName}`,
+            }),
+          EMPTY<EndpointSlice>(),
+          unreadable,
+        )
+      : Promise.resolve(EMPTY<EndpointSlice>()),
+    optional('events', () => gateway.listEvents(namespace), EMPTY(), unreadable),
+    optional(
+      'persistentvolumes',
+      () => gateway.listPersistentVolumes(),
+      EMPTY<PersistentVolume>(),
+      unreadable,
+    ),
+    optional('storageclasses', () => gateway.listStorageClasses(), EMPTY(), unreadable),
+    optional('nodes', () => gateway.listNodes(), EMPTY(), unreadable),
+  ]);
+
+  // Keep only the volumes bound to this set's claims: a cluster can hold thousands of PVs.
+  const boundNames = new Set(claims.items.map((claim) => claim.spec?.volumeName).filter(Boolean));
+  const volumeMap = new Map<string, PersistentVolume>();
+  for (const volume of volumes.items) {
+    const volumeName = volume.metadata?.name;
+    if (volumeName && boundNames.has(volumeName)) volumeMap.set(volumeName, volume);
+  }
+
+  return {
+    snapshot: {
+      statefulSet,
+      pods: pods.items,
+      claims: claims.items,
+      volumes: volumeMap,
+      service,
+      endpointSlices: endpointSlices.items,
+      events: events.items,
+      storageClasses: storageClasses.items,
+      nodes: nodes.items,
+      revisions: [],
+      unreadable,
+      now: options.now(),
+    },
+    resourceVersions: { pods: pods.resourceVersion, claims: claims.resourceVersion },
+    podSelector,
+    claimSelector,
+  };
+}
+
+export interface CollectedOverview {
+  statefulSets: StatefulSet[];
+  pods: Pod[];
+  claims: PersistentVolumeClaim[];
+  services: Service[];
+  unreadable: Unreadable[];
+  now: Date;
+}
+
+/**
+ * For `status` without NAME: four lists for the whole namespace (or cluster), in parallel,
+ * however many sets and pods there are.
+ */
+export async function collectOverview(
+  gateway: ClusterGateway,
+  namespace: string | undefined,
+  options: CollectOptions,
+): Promise<CollectedOverview> {
+  const unreadable: Unreadable[] = [];
+  const [statefulSets, pods, claims, services] = await Promise.all([
+    gateway.listStatefulSets(namespace),
+    gateway.listPods(namespace),
+    gateway.listPersistentVolumeClaims(namespace),
+    optional('services', () => gateway.listServices(namespace), EMPTY(), unreadable),
+  ]);
+  return {
+    statefulSets: statefulSets.items,
+    pods: pods.items,
+    claims: claims.items,
+    services: services.items,
+    unreadable,
+    now: options.now(),
+  };
+}

@@ -1,0 +1,212 @@
+import { Args, Flags } from '@oclif/core';
+import { StsCommand } from '../cli/base.ts';
+import { usageError } from '../cli/errors.ts';
+import {
+  allNamespacesFlag,
+  clusterDomainFlag,
+  connectionFlags,
+  debugFlag,
+  outputFlags,
+  toConnectionOptions,
+  toOutputOptions,
+} from '../cli/flags.ts';
+import type { OutputOptions } from '../cli/flags.ts';
+import { collectOverview, collectStatusSnapshot } from '../collect/snapshot.ts';
+import { watchStatus } from '../collect/watch.ts';
+import { connect } from '../kube/connect.ts';
+import type { ClusterGateway } from '../kube/gateway.ts';
+import { renderJson } from '../render/json.ts';
+import { describeChanges, renderOverview, renderStatus } from '../render/status.ts';
+import { renderYaml } from '../render/yaml.ts';
+import { buildOverview } from '../report/overview.ts';
+import type { OverviewReport } from '../report/overview.ts';
+import { buildStatusReport } from '../report/status.ts';
+import type { StatusReport } from '../report/status.ts';
+
+const DNS_DOMAIN =
+  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** Everything the command needs, parsed and checked, independent of oclif. */
+export interface StatusRequest {
+  name: string | undefined;
+  namespace: string | undefined;
+  allNamespaces: boolean;
+  clusterDomain: string;
+  watch: boolean;
+  output: OutputOptions;
+}
+
+export default class Status extends StsCommand {
+  static override summary = 'Show per-ordinal status of a StatefulSet, or a health line per StatefulSet.';
+  static override description =
+    "With NAME: a summary of the StatefulSet (strategy, partition, ordinals, retention, revisions), one row per ordinal (readiness and the order pods became Ready, revision, node, DNS name, and each volumeClaimTemplate's claim and volume), and diagnostics.\n\nWithout NAME: one health line per StatefulSet in the namespace (or in all namespaces with -A).";
+  static override examples = [
+    '<%= config.bin %> status todo-db',
+    '<%= config.bin %> status todo-db -o wide',
+    '<%= config.bin %> status todo-db -o json | jq ".pods[] | {name, readyOrder}"',
+    '<%= config.bin %> status todo-db --watch',
+    '<%= config.bin %> status -A',
+  ];
+  static override args = {
+    name: Args.string({ description: 'StatefulSet name (omit to list every StatefulSet).', required: false }),
+  };
+  static override flags = {
+    ...connectionFlags,
+    ...allNamespacesFlag,
+    ...outputFlags,
+    ...clusterDomainFlag,
+    watch: Flags.boolean({
+      char: 'w',
+      description: 'Keep the view live from watch events (one line per change when not on a terminal).',
+      default: false,
+    }),
+    ...debugFlag,
+  };
+
+  async run(): Promise<StatusReport | OverviewReport> {
+    const { args, flags } = await this.parse(Status);
+    const request = statusRequestFrom(args, flags);
+    const connection = await connect(toConnectionOptions(flags));
+    try {
+      const namespace = request.namespace ?? connection.namespace;
+      if (request.name === undefined)
+        return await this.showOverview(
+          connection.gateway,
+          request.allNamespaces ? undefined : namespace,
+          request,
+        );
+      if (request.watch) return await this.watch(connection.gateway, namespace, request.name, request);
+      return await this.showStatus(connection.gateway, namespace, request.name, request);
+    } finally {
+      connection.close();
+    }
+  }
+
+  protected async showStatus(
+    gateway: ClusterGateway,
+    namespace: string,
+    name: string,
+    request: StatusRequest,
+  ): Promise<StatusReport> {
+    const { snapshot } = await collectStatusSnapshot(gateway, namespace, name, { now: () => new Date() });
+    const report = buildStatusReport(snapshot, { clusterDomain: request.clusterDomain });
+    process.stdout.write(formatReport(report, request.output));
+    return report;
+  }
+
+  /** `scope` is a namespace, or undefined for all namespaces. */
+  protected async showOverview(
+    gateway: ClusterGateway,
+    scope: string | undefined,
+    request: StatusRequest,
+  ): Promise<OverviewReport> {
+    const collected = await collectOverview(gateway, scope, { now: () => new Date() });
+    const overview = buildOverview(collected, { clusterDomain: request.clusterDomain });
+    const { output } = request;
+    if (output.format === 'json') process.stdout.write(renderJson(overview));
+    else if (output.format === 'yaml') process.stdout.write(renderYaml(overview));
+    else if (overview.items.length === 0)
+      process.stderr.write(`No StatefulSets found${scope ? ` in ${scope} namespace` : ''}.\n`);
+    else
+      process.stdout.write(
+        renderOverview(overview, {
+          wide: output.format === 'wide',
+          noHeaders: output.noHeaders,
+          color: output.color,
+          allNamespaces: request.allNamespaces,
+        }),
+      );
+    return overview;
+  }
+
+  protected async watch(
+    gateway: ClusterGateway,
+    namespace: string,
+    name: string,
+    request: StatusRequest,
+  ): Promise<StatusReport> {
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort();
+    process.once('SIGINT', onInterrupt);
+    process.once('SIGTERM', onInterrupt);
+    const tty = Boolean(process.stdout.isTTY);
+    let last: StatusReport | undefined;
+    try {
+      await watchStatus(gateway, {
+        namespace,
+        name,
+        now: () => new Date(),
+        signal: controller.signal,
+        onSnapshot: (snapshot) => {
+          const report = buildStatusReport(snapshot, { clusterDomain: request.clusterDomain });
+          const { format } = request.output;
+          if (format === 'json' || format === 'yaml') {
+            process.stdout.write(format === 'json' ? renderJson(report) : `---\n${renderYaml(report)}`);
+          } else if (tty) {
+            // Redraw in place: clear the screen and draw the whole view again.
+            process.stdout.write(`\x1b[H\x1b[2J${formatReport(report, request.output)}`);
+          } else {
+            const lines = describeChanges(last, report, new Date());
+            if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+          }
+          last = report;
+        },
+        onResync: (reason) => {
+          if (request.output.format !== 'json' && request.output.format !== 'yaml')
+            process.stderr.write(`watch: ${reason}; listing again\n`);
+        },
+      });
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+      process.removeListener('SIGTERM', onInterrupt);
+    }
+    return last!;
+  }
+}
+
+/** Renders one report in the requested format. */
+export function formatReport(report: StatusReport, output: OutputOptions): string {
+  if (output.format === 'json') return renderJson(report);
+  if (output.format === 'yaml') return renderYaml(report);
+  return renderStatus(report, {
+    wide: output.format === 'wide',
+    noHeaders: output.noHeaders,
+    color: output.color,
+  });
+}
+
+export function statusRequestFrom(
+  args: { name?: string },
+  flags: {
+    namespace?: string;
+    'all-namespaces'?: boolean;
+    'cluster-domain'?: string;
+    watch?: boolean;
+    output?: string;
+    'no-headers'?: boolean;
+    color?: string;
+  },
+): StatusRequest {
+  const allNamespaces = flags['all-namespaces'] ?? false;
+  if (args.name !== undefined && allNamespaces)
+    throw usageError(
+      'a StatefulSet NAME cannot be combined with --all-namespaces',
+      'use -n NAMESPACE to say where the StatefulSet is',
+    );
+  if (flags.watch && args.name === undefined)
+    throw usageError('--watch needs a StatefulSet NAME', 'run `kubectl sts status NAME --watch`');
+  const clusterDomain = (flags['cluster-domain'] ?? 'cluster.local').replace(/\.$/, '');
+  if (!DNS_DOMAIN.test(clusterDomain))
+    throw usageError(
+      `invalid --cluster-domain "${flags['cluster-domain']}"`,
+      'use a DNS domain such as cluster.local',
+    );
+  return {
+    name: args.name,
+    namespace: flags.namespace,
+    allNamespaces,
+    clusterDomain,
+    watch: flags.watch ?? false,
+    output: toOutputOptions(flags),
+  };
+}
