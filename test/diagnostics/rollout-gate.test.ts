@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { ExitCode, StsError } from '../../src/cli/errors.ts';
+import type { EventSink, Watch } from '../../src/kube/gateway.ts';
+import type { Pod, StatefulSet } from '../../src/kube/types.ts';
+import {
+  exitCodeFor,
+  waitForRollout,
+  type GateClock,
+  type RolloutGateOptions,
+} from '../../src/flows/rollout-gate.ts';
+import type { StatefulSetSnapshot } from '../../src/report/snapshot.ts';
+import { healthyPods, NOW, pod, snapshot, statefulSet } from './builders.ts';
+
+/** Simulated time: timers run only when the test advances the clock. */
+class FakeClock implements GateClock {
+  private current = NOW.getTime();
+  private timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  setTimeout(fn: () => void, ms: number) {
+    const timer = { at: this.current + ms, fn, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => void (timer.cancelled = true) };
+  }
+
+  /** Advances in small steps, running due timers and letting promises settle in between. */
+  async advance(ms: number, step = 500): Promise<void> {
+    const end = this.current + ms;
+    while (this.current < end) {
+      this.current = Math.min(end, this.current + step);
+      for (const timer of this.timers.filter((t) => !t.cancelled && t.at <= this.current)) {
+        timer.cancelled = true;
+        timer.fn();
+      }
+      await flush();
+    }
+  }
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A cluster the test edits; watches deliver a change notice to the gate. */
+class FakeCluster {
+  set: StatefulSet;
+  pods: Pod[];
+  readonly sinks: EventSink<unknown>[] = [];
+  reads = 0;
+  watchesStopped = 0;
+
+  constructor(
+    set: StatefulSet,
+    private readonly clock: FakeClock,
+  ) {
+    this.set = set;
+    this.pods = healthyPods(set);
+  }
+
+  collect = async (): Promise<StatefulSetSnapshot> => {
+    this.reads += 1;
+    return snapshot(this.set, { pods: this.pods, now: this.clock.now() });
+  };
+
+  private watch = (_ns: unknown, _options: unknown, sink: EventSink<never>): Watch => {
+    this.sinks.push(sink as EventSink<unknown>);
+    return { done: new Promise(() => {}), stop: () => void (this.watchesStopped += 1) };
+  };
+
+  gateway = { watchPods: this.watch, watchStatefulSets: this.watch };
+
+  /** Apply a change and notify the watches, as the API server would. */
+  async change(edit: (cluster: this) => void): Promise<void> {
+    edit(this);
+    for (const sink of this.sinks) sink({ type: 'MODIFIED', object: {} });
+    await flush();
+  }
+}
+
+function gate(cluster: FakeCluster, clock: FakeClock, extra: Partial<RolloutGateOptions> = {}) {
+  return waitForRollout({
+    gateway: cluster.gateway,
+    namespace: 'shop',
+    name: 'web',
+    collect: cluster.collect,
+    clock,
+    timeoutMs: 300_000,
+    stuckAfterMs: 30_000,
+    resyncMs: 5_000,
+    ...extra,
+  });
+}
+
+/** A set mid-update: web-2 already on r2, web-0 and web-1 still on r1. */
+function midUpdate(clock: FakeClock) {
+  const set = statefulSet({ currentRevision: 'r1', updateRevision: 'r2' });
+  const cluster = new FakeCluster(set, clock);
+  cluster.pods = [
+    pod(set, 0, { revision: 'r1' }),
+    pod(set, 1, { revision: 'r1' }),
+    pod(set, 2, { revision: 'r2' }),
+  ];
+  return cluster;
+}
+
+describe('rollout gate (--wait)', () => {
+  it('completes as soon as watch events show every ordinal updated and Ready', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    const result = gate(cluster, clock);
+    await flush();
+    await cluster.change(
+      (c) => (c.pods = c.pods.map((p, i) => (i === 1 ? pod(c.set, 1, { revision: 'r2' }) : p))),
+    );
+    await cluster.change(
+      (c) => (c.pods = c.pods.map((p, i) => (i === 0 ? pod(c.set, 0, { revision: 'r2' }) : p))),
+    );
+    const outcome = await result;
+    expect(outcome.outcome).toBe('complete');
+    expect(outcome.elapsedMs).toBe(0);
+    expect(outcome.evaluation?.progress.pendingOrdinals).toEqual([]);
+    expect(cluster.watchesStopped).toBe(2);
+    expect(exitCodeFor(outcome.outcome)).toBe(ExitCode.OK);
+  });
+
+  it('waits for minReadySeconds through the resync, without any event', async () => {
+    const clock = new FakeClock();
+    const set = statefulSet({ minReadySeconds: 20 });
+    const cluster = new FakeCluster(set, clock);
+    cluster.pods = [pod(set, 0), pod(set, 1), pod(set, 2, { readySince: 0 })];
+    const result = gate(cluster, clock);
+    await flush();
+    await clock.advance(25_000);
+    const outcome = await result;
+    expect(outcome.outcome).toBe('complete');
+    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(20_000);
+    expect(outcome.elapsedMs).toBeLessThanOrEqual(25_000);
+  });
+
+  it('reports stuck with the diagnostics once a blocking finding has persisted', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    cluster.pods[2] = pod(cluster.set, 2, { revision: 'r2', ready: false, waiting: 'CrashLoopBackOff' });
+    const result = gate(cluster, clock);
+    await flush();
+    await clock.advance(31_000);
+    const outcome = await result;
+    expect(outcome.outcome).toBe('stuck');
+    expect(exitCodeFor(outcome.outcome)).toBe(ExitCode.ROLLOUT_STUCK);
+    const trap = outcome.evaluation!.blocking.find((b) => b.diagnostic.code === 'ForcedRollbackTrap');
+    expect(trap?.diagnostic.advice).toContain('kubectl delete pod web-2 -n shop');
+    expect(trap!.persistedMs).toBeGreaterThanOrEqual(30_000);
+  });
+
+  it('does not call a rollout stuck when the blocking finding clears in time', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    cluster.pods[2] = pod(cluster.set, 2, { revision: 'r2', ready: false, waiting: 'ImagePullBackOff' });
+    const result = gate(cluster, clock);
+    await flush();
+    await clock.advance(20_000);
+    await cluster.change(
+      (c) => (c.pods = c.pods.map((p) => pod(c.set, Number(p.metadata!.name!.slice(4)), { revision: 'r2' }))),
+    );
+    const outcome = await result;
+    expect(outcome.outcome).toBe('complete');
+  });
+
+  it('times out cleanly when the rollout neither completes nor blocks', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    cluster.pods[1] = pod(cluster.set, 1, { revision: 'r1', ready: false, readySince: 0, createdAgo: 0 });
+    const result = gate(cluster, clock, { timeoutMs: 60_000 });
+    await flush();
+    await clock.advance(61_000);
+    const outcome = await result;
+    expect(outcome.outcome).toBe('timeout');
+    expect(exitCodeFor(outcome.outcome)).toBe(ExitCode.TIMEOUT);
+    expect(outcome.elapsedMs).toBe(60_000);
+    expect(cluster.watchesStopped).toBe(2);
+  });
+
+  it('OnDelete pods waiting for manual deletion are stuck, not a timeout', async () => {
+    const clock = new FakeClock();
+    const set = statefulSet({ strategy: 'OnDelete', currentRevision: 'r1', updateRevision: 'r2' });
+    const cluster = new FakeCluster(set, clock);
+    cluster.pods = healthyPods(set).map((p, i) => pod(set, i, { revision: 'r1' }));
+    const result = gate(cluster, clock, { stuckAfterMs: 0 });
+    const outcome = await result;
+    expect(outcome.outcome).toBe('stuck');
+    expect(outcome.evaluation!.blocking.map((b) => b.diagnostic.code)).toEqual(['OnDeletePendingDeletion']);
+  });
+
+  it('stops with INTERRUPTED when aborted', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    const controller = new AbortController();
+    const result = gate(cluster, clock, { signal: controller.signal });
+    await flush();
+    controller.abort();
+    const error = await result.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StsError);
+    expect((error as StsError).exitCode).toBe(ExitCode.INTERRUPTED);
+  });
+
+  it('passes a read error through (a deleted set is not a timeout)', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    const missing = new StsError('statefulsets.apps "web" not found', { exitCode: ExitCode.NOT_FOUND });
+    const result = gate(cluster, clock, { collect: () => Promise.reject(missing) });
+    await expect(result).rejects.toBe(missing);
+  });
+});
