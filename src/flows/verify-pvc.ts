@@ -3,6 +3,7 @@
 // emits typed events and returns a report. It deletes at most the pods it names (one at a time,
 // each through the Eviction API unless --force-delete) and never writes to a PVC or PV.
 import { ExitCode, StsError } from '../cli/errors.ts';
+import type { ExitCodeValue } from '../cli/errors.ts';
 import type { Pod } from '../kube/types.ts';
 import {
   FlowAborted,
@@ -50,7 +51,7 @@ const RETRY_DELAY_MS = 250;
 const SETTLE_RETRY_MS = 500;
 
 /** The exit code a run's result maps to. */
-export function exitCodeFor(result: RunResult): number {
+export function exitCodeFor(result: RunResult): ExitCodeValue {
   switch (result) {
     case 'PASS':
     case 'DRY-RUN':

@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { Args, Flags } from '@oclif/core';
+import ora from 'ora';
+import type { Ora } from 'ora';
+import { StsCommand } from '../cli/base.ts';
+import { ExitCode, StsError, usageError } from '../cli/errors.ts';
+import {
+  connectionFlags,
+  debugFlag,
+  outputFlags,
+  parseDuration,
+  toConnectionOptions,
+  toOutputOptions,
+} from '../cli/flags.ts';
+import { exitCodeFor, runVerifyPvc, systemClock } from '../flows/verify-pvc.ts';
+import type { VerifyEvent, VerifyPlan, VerifyReport } from '../flows/verify-pvc.ts';
+import { renderJson } from '../render/json.ts';
+import { eventLine, formatMs, phaseText, renderPlan, renderVerifyReport } from '../render/verify-pvc.ts';
+import { renderYaml } from '../render/yaml.ts';
+
+interface Progress {
+  event(event: VerifyEvent): void;
+  /** Stops any spinner so the terminal can be used for something else (a prompt, the report). */
+  pause(): void;
+  note(line: string): void;
+  stop(): void;
+}
+
+/** An ora spinner on a TTY: the current phase and the time elapsed; notable events stay on screen. */
+function spinnerProgress(stream: NodeJS.WriteStream, startedAt: number): Progress {
+  let phase = 'starting';
+  let phaseStartedAt = startedAt;
+  const spinner: Ora = ora({ stream, discardStdin: false, text: phase });
+  const label = (): string => {
+    const now = Date.now();
+    return `${phase} (${formatMs(now - phaseStartedAt)}; ${formatMs(now - startedAt)} in all)`;
+  };
+  const ticker = setInterval(() => {
+    if (spinner.isSpinning) spinner.text = label();
+  }, 200);
+  return {
+    event(event) {
+      if (event.type === 'phase') {
+        phase = phaseText(event.phase, event.pod);
+        phaseStartedAt = event.at.getTime();
+        if (event.phase === 'confirm') return;
+        spinner.text = label();
+        if (!spinner.isSpinning) spinner.start();
+        return;
+      }
+      const line = eventLine(event);
+      if (!line) return;
+      const failed =
+        (event.type === 'claim-verified' && event.claim.result !== 'PASS') ||
+        (event.type === 'marker-cleanup' && event.marker.status === 'left');
+      const symbol = event.type === 'warning' || failed ? '!' : '✓';
+      spinner.stopAndPersist({ symbol, text: `${line} (${formatMs(event.at.getTime() - startedAt)})` });
+      spinner.text = label();
+      spinner.start();
+    },
+    pause: () => spinner.stop(),
+    note(line) {
+      const spinning = spinner.isSpinning;
+      spinner.stop();
+      stream.write(`${line}\n`);
+      if (spinning) spinner.start();
+    },
+    stop() {
+      clearInterval(ticker);
+      spinner.stop();
+    },
+  };
+}
+
+/** Without a TTY: one plain, timestamped line per event, nothing that redraws. */
+function lineProgress(stream: NodeJS.WritableStream, startedAt: number): Progress {
+  return {
+    event(event) {
+      if (event.type === 'phase' && event.phase === 'confirm') return;
+      const line = eventLine(event);
+      if (line) stream.write(`[${formatMs(event.at.getTime() - startedAt).padStart(6)}] ${line}\n`);
+    },
+    pause() {},
+    note: (line) => void stream.write(`${line}\n`),
+    stop() {},
+  };
+}
+
+function ask(question: string, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const finish = (answer: boolean): void => {
+      rl.close();
+      resolve(answer);
+    };
+    // Ctrl-C at the prompt is a "no" that also interrupts the run.
+    rl.on('SIGINT', () => {
+      process.emit('SIGINT');
+      finish(false);
+    });
+    signal.addEventListener('abort', () => finish(false), { once: true });
+    rl.question(question, (answer) => finish(/^y(es)?$/i.test(answer.trim())));
+  });
+}
+
+export default class VerifyPvc extends StsCommand {
+  static override summary = 'Prove that a StatefulSet pod keeps its data when it is re-created.';
+  static override description =
+    'Writes a marker file into every claim volume of one pod, evicts the pod (PodDisruptionBudgets are ' +
+    'respected), waits for the StatefulSet controller to re-create it and for it to be Ready, then checks ' +
+    'that each claim kept its uid, its PersistentVolume and the marker. Markers are removed afterwards, ' +
+    'also on failure or Ctrl-C. Deletes at most the pod it names; never deletes or changes a claim or volume.\n\n' +
+    'Exit codes: 0 PASS, 10 FAIL (data or binding did not survive), 11 refused/aborted (nothing deleted ' +
+    'unless reported), 13 timeout, 130 interrupted.';
+  static override examples = [
+    '<%= config.bin %> verify-pvc web --dry-run',
+    '<%= config.bin %> verify-pvc web --ordinal 0',
+    '<%= config.bin %> verify-pvc web --yes -o json',
+    '<%= config.bin %> verify-pvc web --all --yes --timeout 10m',
+  ];
+  static override args = {
+    name: Args.string({ description: 'The StatefulSet to verify.', required: true }),
+  };
+  static override flags = {
+    ...connectionFlags,
+    ...outputFlags,
+    ordinal: Flags.integer({
+      description: 'Ordinal of the pod to verify (default: the highest, the least disruptive).',
+      min: 0,
+      exclusive: ['all'],
+    }),
+    all: Flags.boolean({
+      description: 'Verify every ordinal, highest first, one at a time, each Ready again before the next.',
+      default: false,
+    }),
+    container: Flags.string({
+      char: 'c',
+      description: 'Container to exec into and read mounts from (default: the first that mounts each claim).',
+    }),
+    path: Flags.string({
+      description: 'Directory inside a claim mount to write the marker in (default: the mount path itself).',
+    }),
+    yes: Flags.boolean({
+      char: 'y',
+      description: 'Do not ask for confirmation (required when stdin is not a terminal).',
+      default: false,
+    }),
+    'dry-run': Flags.boolean({
+      description: 'Run the pre-flight checks, show the plan and stop.',
+      default: false,
+    }),
+    'force-delete': Flags.boolean({
+      description: 'Delete the pod (uid precondition) instead of evicting it: bypasses PodDisruptionBudgets.',
+      default: false,
+    }),
+    'keep-marker': Flags.boolean({ description: 'Leave the marker files in the volumes.', default: false }),
+    timeout: Flags.string({
+      description: 'How long to wait for the pod to be re-created and Ready (e.g. 90s, 5m).',
+      default: '5m',
+    }),
+    ...debugFlag,
+  };
+
+  async run(): Promise<VerifyReport> {
+    const { args, flags } = await this.parse(VerifyPvc);
+    const output = toOutputOptions(flags);
+    const connectionOptions = toConnectionOptions(flags);
+    const timeoutMs = parseDuration(flags.timeout, '--timeout');
+    if (timeoutMs <= 0)
+      throw usageError('--timeout must be more than 0', 'give a duration such as 90s or 5m');
+    const machine = output.format === 'json' || output.format === 'yaml';
+    const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    if (!flags.yes && !flags['dry-run'] && !interactive)
+      throw new StsError('refusing to evict a pod without confirmation: stdin is not a terminal', {
+        exitCode: ExitCode.ABORTED,
+        hint: 'pass --yes to run non-interactively, or --dry-run to see the plan',
+      });
+
+    const { connect } = await import('../kube/connect.ts');
+    const connection = await connect(connectionOptions);
+    const startedAt = Date.now();
+    const progress = process.stderr.isTTY
+      ? spinnerProgress(process.stderr, startedAt)
+      : lineProgress(process.stderr, startedAt);
+
+    const flow = new AbortController();
+    const cleanup = new AbortController();
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts += 1;
+      if (interrupts === 1) {
+        progress.note('interrupted: stopping and removing markers (Ctrl-C again to skip cleanup)');
+        flow.abort();
+      } else if (interrupts === 2) {
+        progress.note('skipping cleanup; markers left behind are listed below (Ctrl-C again to quit now)');
+        cleanup.abort();
+      } else {
+        progress.stop();
+        process.exit(ExitCode.INTERRUPTED);
+      }
+    };
+    process.on('SIGINT', onSigint);
+
+    const showPlan = (plan: VerifyPlan): void => {
+      const text = renderPlan(plan, { color: output.color, noHeaders: output.noHeaders, wide: false });
+      progress.pause();
+      // The plan is part of the table output; with -o json/yaml it is in the report instead,
+      // and only shown (on stderr) when a person has to confirm it.
+      if (!machine) process.stdout.write(`${text}\n`);
+      else if (!flags.yes && !flags['dry-run']) process.stderr.write(`${text}\n`);
+    };
+
+    let report: VerifyReport;
+    try {
+      report = await runVerifyPvc(
+        {
+          namespace: connection.namespace,
+          statefulSet: args.name,
+          ordinal: flags.ordinal,
+          all: flags.all,
+          container: flags.container,
+          path: flags.path,
+          forceDelete: flags['force-delete'],
+          keepMarker: flags['keep-marker'],
+          dryRun: flags['dry-run'],
+          timeoutMs,
+        },
+        {
+          gateway: connection.gateway,
+          clock: systemClock,
+          newMarkerId: () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+          confirm: async (plan) => {
+            if (flags.yes) return true;
+            progress.pause();
+            const count = plan.pods.length;
+            return ask(
+              `${plan.removal === 'eviction' ? 'Evict' : 'DELETE'} ${count === 1 ? `pod ${plan.pods[0]!.pod}` : `${count} pods one at a time`} as planned? [y/N] `,
+              flow.signal,
+            );
+          },
+          onEvent: (event) => {
+            if (event.type === 'plan') showPlan(event.plan);
+            else progress.event(event);
+          },
+          signal: flow.signal,
+          cleanupSignal: cleanup.signal,
+        },
+      );
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSigint);
+      connection.close();
+    }
+
+    if (output.format === 'json') process.stdout.write(renderJson(report));
+    else if (output.format === 'yaml') process.stdout.write(renderYaml(report));
+    else
+      process.stdout.write(
+        renderVerifyReport(report, {
+          color: output.color,
+          noHeaders: output.noHeaders,
+          wide: output.format === 'wide',
+        }),
+      );
+    const exitCode = exitCodeFor(report.result);
+    if (exitCode !== ExitCode.OK)
+      throw new StsError(`verify-pvc ${report.result}: ${report.reason ?? 'see the report above'}`, {
+        exitCode,
+        hint: report.hint ?? undefined,
+      });
+    return report;
+  }
+}
