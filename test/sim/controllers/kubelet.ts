@@ -321,9 +321,10 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       candidates.push(node);
     }
     if (candidates.length === 0) {
+      // The real scheduler sorts the formatted strings, counts included.
       const detail = [...reasons.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
         .map(([reason, count]) => `${count} ${reason}`)
+        .sort()
         .join(', ');
       return unschedulable(
         pod,
@@ -775,12 +776,13 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         store.purge('pods', namespace, name);
         return;
       }
-      after(ctx, timing.scheduleMs, () =>
+      const attempt = (): void =>
         queue.enqueue(`schedule:${key}`, () => {
           const fresh = store.get<Pod>('pods', namespace, name);
           if (fresh && !fresh.spec?.nodeName && !fresh.metadata?.deletionTimestamp) schedule(fresh);
-        }),
-      );
+        });
+      if (timing.scheduleMs > 0) after(ctx, timing.scheduleMs, attempt);
+      else attempt();
       return;
     }
     const node = store.get<Node>('nodes', undefined, nodeName);

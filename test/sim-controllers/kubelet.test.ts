@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Pod } from '../../src/kube/types.ts';
+import type { Harness } from './harness.ts';
+import { isReady, startHarness } from './harness.ts';
+
+let sim: Harness | undefined;
+afterEach(() => {
+  sim?.stop();
+  sim = undefined;
+});
+
+const podManifest = (
+  options: { annotations?: Record<string, string>; extraSpec?: string; init?: number; probe?: boolean } = {},
+): string => `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+  annotations: ${JSON.stringify(options.annotations ?? {})}
+spec:
+${options.extraSpec ?? ''}
+  initContainers:
+${Array.from({ length: options.init ?? 0 }, (_, i) => `    - { name: init-${i}, image: busybox:1.36 }`).join('\n') || '    []'}
+  containers:
+    - name: main
+      image: postgres:11.6-alpine
+${options.probe ? '      readinessProbe: { tcpSocket: { port: 5432 }, initialDelaySeconds: 5 }' : ''}
+`;
+
+const condition = (pod: Pod | undefined, type: string): string | undefined =>
+  pod?.status?.conditions?.find((c) => c.type === type)?.status;
+const reasons = (h: Harness, name = 'app'): string[] => h.events(name).map((e) => e.reason ?? '');
+
+describe('scheduler', () => {
+  it('binds to a Ready worker, never to the tainted control plane, and records Scheduled', async () => {
+    sim = await startHarness({ manifests: podManifest() });
+    const pod = sim.pod('app');
+    expect(pod?.spec?.nodeName).toMatch(/^sim-worker/);
+    expect(condition(pod, 'PodScheduled')).toBe('True');
+    expect(sim.events('app')[0]?.message).toBe(`Successfully assigned default/app to ${pod?.spec?.nodeName}`);
+  });
+
+  it('leaves a pod Pending with the scheduler message when no node matches', async () => {
+    sim = await startHarness({ manifests: podManifest({ extraSpec: '  nodeSelector: { disk: ssd }' }) });
+    const pod = sim.pod('app');
+    expect(pod?.spec?.nodeName).toBeUndefined();
+    const scheduled = pod?.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    expect(scheduled).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+    expect(scheduled?.message).toBe(
+      "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
+    expect(sim.events('app').find((e) => e.reason === 'FailedScheduling')?.type).toBe('Warning');
+  });
+});
+
+describe('kubelet', () => {
+  it('runs init containers one by one before the main container (Init:N/M)', async () => {
+    sim = await startHarness({
+      manifests: podManifest({ init: 2 }),
+      timing: { imagePullMs: 500, initContainerMs: 1000 },
+    });
+    const h = sim;
+    await h.advance(600);
+    let pod = h.pod('app') as Pod;
+    expect(pod.status?.phase).toBe('Pending');
+    expect(pod.status?.initContainerStatuses?.map((s) => Object.keys(s.state ?? {})[0])).toEqual([
+      'running',
+      'waiting',
+    ]);
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('PodInitializing');
+    expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')?.message).toBe(
+      'containers with incomplete status: [init-0 init-1]',
+    );
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+    pod = h.pod('app') as Pod;
+    expect(pod.status?.phase).toBe('Running');
+    expect(pod.status?.initContainerStatuses?.map((s) => s.state?.terminated?.reason)).toEqual([
+      'Completed',
+      'Completed',
+    ]);
+    expect(pod.status?.podIP).toMatch(/^10\.244\.\d+\.\d+$/);
+    expect(reasons(h)).toEqual(
+      expect.arrayContaining(['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started']),
+    );
+  });
+
+  it('becomes Ready only after the readiness probe delay', async () => {
+    sim = await startHarness({
+      manifests: podManifest({ probe: true }),
+      timing: { imagePullMs: 0, readyAfterMs: 1000 },
+    });
+    await sim.advance(3000);
+    expect(sim.pod('app')?.status?.phase).toBe('Running');
+    expect(isReady(sim.pod('app'))).toBe(false);
+    await sim.advance(4000);
+    expect(isReady(sim.pod('app'))).toBe(true);
+  });
+
+  it.each([
+    ['ready-after', { 'sim.kubectl-sts.dev/ready-after': '20s' }, 10_000, false],
+    ['readiness fail', { 'sim.kubectl-sts.dev/readiness': 'fail' }, 60_000, false],
+    ['no annotation', {}, 10_000, true],
+  ])('annotation %s decides readiness', async (_name, annotations, wait, ready) => {
+    sim = await startHarness({ manifests: podManifest({ annotations }) });
+    await sim.advance(wait, 500);
+    expect(sim.pod('app')?.status?.phase).toBe('Running');
+    expect(isReady(sim.pod('app'))).toBe(ready);
+  });
+
+  it('reports failing readiness as Unhealthy events and recovers when the annotation goes', async () => {
+    sim = await startHarness({
+      manifests: podManifest({ annotations: { 'sim.kubectl-sts.dev/readiness': 'fail' }, probe: true }),
+    });
+    const h = sim;
+    await h.advance(30_000, 500);
+    const unhealthy = h.events('app').find((e) => e.reason === 'Unhealthy');
+    expect(unhealthy?.message).toBe('Readiness probe failed: ');
+    expect(unhealthy?.count).toBeGreaterThan(1);
+    h.controllers.setReadinessFailing('default', 'app', false);
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+  });
+
+  it('crash loops: restartCount grows and the container waits in CrashLoopBackOff', async () => {
+    sim = await startHarness({
+      manifests: podManifest({ annotations: { 'sim.kubectl-sts.dev/crash': 'true' } }),
+    });
+    const h = sim;
+    await h.until(
+      () =>
+        h.pod('app')?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' &&
+        (h.pod('app')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2,
+      120_000,
+      'crash loop',
+    );
+    const status = h.pod('app')?.status?.containerStatuses?.[0];
+    expect(status?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(h.pod('app')?.status?.phase).toBe('Running');
+    expect(isReady(h.pod('app'))).toBe(false);
+    expect(h.events('app').find((e) => e.reason === 'BackOff')?.message).toMatch(
+      /^Back-off restarting failed container main in pod app_default\(/,
+    );
+  });
+
+  it('image pull failures show ErrImagePull, then ImagePullBackOff', async () => {
+    sim = await startHarness({
+      manifests: podManifest({ annotations: { 'sim.kubectl-sts.dev/image-pull': 'fail' } }),
+      timing: { imagePullMs: 500 },
+    });
+    const h = sim;
+    const seen = new Set<string>();
+    h.store.subscribe('pods', (e) => {
+      const reason = (e.object as Pod).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      if (reason) seen.add(reason);
+    });
+    await h.advance(5000);
+    expect([...seen]).toEqual(expect.arrayContaining(['ErrImagePull', 'ImagePullBackOff']));
+    expect(h.pod('app')?.status?.phase).toBe('Pending');
+    expect(h.events('app').map((e) => e.message)).toEqual(
+      expect.arrayContaining(['Error: ErrImagePull', 'Error: ImagePullBackOff']),
+    );
+  });
+
+  it('terminates gracefully: the pod stays Terminating until its containers stop', async () => {
+    sim = await startHarness({ manifests: podManifest(), timing: { stopAfterMs: 5000 } });
+    const h = sim;
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+    h.store.delete('pods', 'default', 'app');
+    await h.advance(3000);
+    expect(h.pod('app')?.metadata?.deletionTimestamp).toBeDefined();
+    expect(
+      h.events('app').some((e) => e.reason === 'Killing' && e.message === 'Stopping container main'),
+    ).toBe(true);
+    await h.advance(3000);
+    expect(h.pod('app')).toBeUndefined();
+  });
+
+  it('a NotReady node marks its pods not Ready and cannot finish terminating them', async () => {
+    sim = await startHarness({ manifests: podManifest() });
+    const h = sim;
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+    const node = h.pod('app')?.spec?.nodeName as string;
+    h.controllers.setNodeReady(node, false);
+    await h.advance(100);
+    expect(condition(h.pod('app'), 'Ready')).toBe('False');
+    h.store.delete('pods', 'default', 'app');
+    await h.advance(120_000, 1000);
+    expect(h.pod('app')?.metadata?.deletionTimestamp).toBeDefined();
+    h.controllers.setNodeReady(node, true);
+    await h.until(() => h.pod('app') === undefined, 30_000, 'pod finalised');
+  });
+
+  it('waits for its claims to bind before starting (ContainerCreating)', async () => {
+    sim = await startHarness({
+      manifests: `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: data }
+spec: { storageClassName: missing, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: app }
+spec:
+  containers: [{ name: main, image: busybox }]
+  volumes: [{ name: data, persistentVolumeClaim: { claimName: data } }]
+`,
+    });
+    await sim.advance(10_000);
+    const pod = sim.pod('app');
+    expect(pod?.spec?.nodeName).toBeUndefined();
+    expect(pod?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toMatch(
+      /pod has unbound immediate PersistentVolumeClaims/,
+    );
+  });
+});
