@@ -50,11 +50,11 @@ class FakeCluster {
   reads = 0;
   watchesStopped = 0;
 
-  constructor(
-    set: StatefulSet,
-    private readonly clock: FakeClock,
-  ) {
+  private readonly clock: FakeClock;
+
+  constructor(set: StatefulSet, clock: FakeClock) {
     this.set = set;
+    this.clock = clock;
     this.pods = healthyPods(set);
   }
 
