@@ -1,0 +1,95 @@
+// Simulated time. Controllers schedule through the clock, so a speed factor makes a minute of
+// cluster time pass in a second of test time, and a manual clock lets tests step time exactly.
+import type { SimClock } from './contract.ts';
+
+export interface ClockOptions {
+  /** Simulated milliseconds per real millisecond (default 1). */
+  speed?: number;
+  /** Simulated time at creation (default: the real time). */
+  start?: Date;
+  /** When true, time moves only through advance(); timers fire during advance(). */
+  manual?: boolean;
+}
+
+interface Timer {
+  due: number;
+  fn: () => void;
+  cancelled: boolean;
+  handle?: ReturnType<typeof setTimeout>;
+}
+
+export class SimulatedClock implements SimClock {
+  readonly speed: number;
+  readonly #manual: boolean;
+  readonly #realStart: number;
+  #simStart: number;
+  #timers = new Set<Timer>();
+  #stopped = false;
+
+  constructor(options: ClockOptions = {}) {
+    this.speed = options.speed ?? 1;
+    if (!(this.speed > 0)) throw new Error(`clock speed must be positive, got ${options.speed}`);
+    this.#manual = options.manual ?? false;
+    this.#realStart = Date.now();
+    this.#simStart = (options.start ?? new Date()).getTime();
+  }
+
+  #nowMs(): number {
+    if (this.#manual) return this.#simStart;
+    return this.#simStart + (Date.now() - this.#realStart) * this.speed;
+  }
+
+  now(): Date {
+    return new Date(this.#nowMs());
+  }
+
+  setTimeout(fn: () => void, ms: number): { cancel(): void } {
+    const timer: Timer = { due: this.#nowMs() + Math.max(0, ms), fn, cancelled: false };
+    if (this.#stopped) return { cancel() {} };
+    this.#timers.add(timer);
+    if (!this.#manual) {
+      timer.handle = setTimeout(
+        () => {
+          this.#timers.delete(timer);
+          if (!timer.cancelled && !this.#stopped) fn();
+        },
+        Math.max(0, ms) / this.speed,
+      );
+      timer.handle.unref?.();
+    }
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+        this.#timers.delete(timer);
+        if (timer.handle) clearTimeout(timer.handle);
+      },
+    };
+  }
+
+  /** Manual clocks: moves time forward, firing due timers in order. Real-time clocks: shifts time. */
+  advance(ms: number): void {
+    if (!this.#manual) {
+      this.#simStart += ms;
+      return;
+    }
+    const target = this.#simStart + ms;
+    for (;;) {
+      const due = [...this.#timers].filter((t) => t.due <= target).sort((a, b) => a.due - b.due)[0];
+      if (!due) break;
+      this.#timers.delete(due);
+      this.#simStart = Math.max(this.#simStart, due.due);
+      if (!due.cancelled) due.fn();
+    }
+    this.#simStart = target;
+  }
+
+  /** Cancels every pending timer; later setTimeout calls do nothing. */
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#timers) {
+      timer.cancelled = true;
+      if (timer.handle) clearTimeout(timer.handle);
+    }
+    this.#timers.clear();
+  }
+}
