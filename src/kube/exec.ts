@@ -1,7 +1,7 @@
 // `pods/exec` over WebSocket with the Kubernetes channel protocol: every binary frame starts with
 // a channel byte (0 stdin, 1 stdout, 2 stderr, 3 status, 255 close in v5). The argv goes as
 // repeated `command` parameters and is executed without a shell.
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ExecOptions, ExecResult } from './gateway.ts';
@@ -42,6 +42,8 @@ export async function execOverWebSocket(client: HttpClient, options: ExecOptions
   );
   url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
   const { headers, tls } = await client.connectionOptions();
+  // Loaded on first use: most commands never exec, and should not pay for the module.
+  const { default: WebSocketClient } = await import('ws');
   const where = `${options.namespace}/${options.pod}`;
 
   return new Promise<ExecResult>((resolve, reject) => {
@@ -52,7 +54,7 @@ export async function execOverWebSocket(client: HttpClient, options: ExecOptions
     let timer: NodeJS.Timeout | undefined;
 
     // ws hands these TLS options to tls.connect (servername included), like https.request does.
-    const socket = new WebSocket(url, [...EXEC_PROTOCOLS], {
+    const socket = new WebSocketClient(url, [...EXEC_PROTOCOLS], {
       headers,
       ca: tls.ca,
       cert: tls.cert,
@@ -68,7 +70,7 @@ export async function execOverWebSocket(client: HttpClient, options: ExecOptions
       settled = true;
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)
+      if (socket.readyState === WebSocketClient.OPEN || socket.readyState === WebSocketClient.CONNECTING)
         socket.terminate();
       if (error) reject(error);
       else resolve(result!);
