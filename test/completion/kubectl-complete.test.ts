@@ -1,0 +1,145 @@
+// Completion through real kubectl: kubectl (1.26+) finds kubectl_complete-sts on PATH and runs
+// it for `kubectl __complete sts ...`, which is what its bash/zsh/fish scripts call on Tab.
+// StatefulSet names and namespaces come from the simulated cluster.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimCluster } from '../sim/index.ts';
+import type { SimCluster } from '../sim/index.ts';
+
+const run = promisify(execFile);
+const REPO_BIN = fileURLToPath(new URL('../../bin', import.meta.url));
+const KUBECTL_DIR = path.dirname(
+  (await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim(),
+);
+
+const MANIFESTS = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: shop }
+---
+${['web', 'db']
+  .map((name) => statefulSet(name, 'default'))
+  .concat(['cart', 'orders'].map((name) => statefulSet(name, 'shop')))
+  .join('---\n')}`;
+
+function statefulSet(name: string, namespace: string): string {
+  return `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+  serviceName: ${name}
+  replicas: 0
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec: { containers: [{ name: main, image: registry.k8s.io/pause:3.10 }] }
+`;
+}
+
+let cluster: SimCluster;
+let work: string;
+let otherKubeconfig: string;
+
+beforeAll(async () => {
+  cluster = await startSimCluster({ manifests: MANIFESTS, controllers: false });
+  work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-complete-'));
+  otherKubeconfig = path.join(work, 'other.yaml');
+  writeFileSync(
+    otherKubeconfig,
+    `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "http://127.0.0.1:1" } }]
+users: [{ name: u, user: {} }]
+contexts:
+- { name: staging, context: { cluster: c, user: u } }
+- { name: production, context: { cluster: c, user: u } }
+current-context: staging
+`,
+  );
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** Candidates (without descriptions) and the directive of `kubectl __complete sts <words>`. */
+async function kubectlComplete(words: string[], kubectl = 'kubectl') {
+  const { stdout } = await run(kubectl, ['__complete', 'sts', ...words], {
+    env: { PATH: `${REPO_BIN}:${KUBECTL_DIR}:/usr/bin:/bin`, HOME: work, KUBECONFIG: cluster.kubeconfigPath },
+  });
+  const lines = stdout.trimEnd().split('\n');
+  const directive = lines.pop() ?? '';
+  return { candidates: lines.map((line) => line.split('\t')[0]), directive };
+}
+
+describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
+  const cases: { name: string; words: string[]; expected: string[] }[] = [
+    { name: 'StatefulSet names of the context namespace', words: ['status', ''], expected: ['db', 'web'] },
+    { name: 'StatefulSet names by prefix', words: ['status', 'w'], expected: ['web'] },
+    {
+      name: 'StatefulSet names of the -n namespace',
+      words: ['status', '-n', 'shop', ''],
+      expected: ['cart', 'orders'],
+    },
+    {
+      name: 'StatefulSet names across namespaces with -A',
+      words: ['status', '-A', ''],
+      expected: ['cart', 'db', 'orders', 'web'],
+    },
+    {
+      name: 'namespaces that hold StatefulSets for --namespace',
+      words: ['status', '--namespace', ''],
+      expected: ['default', 'shop'],
+    },
+    {
+      name: 'contexts of the kubeconfig for --context',
+      words: ['status', '--context', ''],
+      expected: ['sim'],
+    },
+    {
+      name: 'contexts of --kubeconfig given on the line',
+      words: ['status', '--kubeconfig', '', '--context', 'p'],
+      expected: ['production'],
+    },
+    { name: 'flag names', words: ['status', '--all-n'], expected: ['--all-namespaces'] },
+    { name: 'completion shells', words: ['completion', ''], expected: ['bash', 'zsh', 'fish'] },
+  ];
+  it.each(cases)('$name', async ({ words, expected }) => {
+    const filled = words.map((word, index) => (words[index - 1] === '--kubeconfig' ? otherKubeconfig : word));
+    const result = await kubectlComplete(filled);
+    expect(result.candidates).toEqual(expected);
+    expect(result.directive).toBe(':4');
+  });
+
+  it('offers the subcommands with descriptions', async () => {
+    const { stdout } = await run('kubectl', ['__complete', 'sts', ''], {
+      env: {
+        PATH: `${REPO_BIN}:${KUBECTL_DIR}:/usr/bin:/bin`,
+        HOME: work,
+        KUBECONFIG: cluster.kubeconfigPath,
+      },
+    });
+    expect(stdout).toMatch(/^status\t\S/m);
+    expect(stdout).toMatch(/^version\tPrint the plugin version\.$/m);
+    expect(stdout).not.toMatch(/^__complete/m);
+  });
+
+  it('completes nothing, without an error, when the cluster is unreachable', async () => {
+    const result = await kubectlComplete(['status', '--kubeconfig', otherKubeconfig, '']);
+    expect(result).toEqual({ candidates: [], directive: ':4' });
+  });
+
+  const versioned = readdirSync(KUBECTL_DIR)
+    .filter((file) => /^kubectl\.1\.\d+$/.test(file))
+    .sort();
+  it.each(versioned)('works the same with %s', async (kubectl) => {
+    const result = await kubectlComplete(['status', '-n', 'shop', ''], path.join(KUBECTL_DIR, kubectl));
+    expect(result.candidates).toEqual(['cart', 'orders']);
+  });
+});
