@@ -1,0 +1,180 @@
+// The gateway against the project's simulated cluster, over TLS with a bearer token, through the
+// kubeconfig the simulator writes: the same path every command takes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/errors.ts';
+import { connect } from '../../src/kube/connect.ts';
+import type { Connection } from '../../src/kube/connect.ts';
+import { isKubeApiError } from '../../src/kube/http.ts';
+import type { Pod, WatchEvent } from '../../src/kube/types.ts';
+import { startSimCluster } from '../sim/index.ts';
+import type { SimCluster } from '../sim/index.ts';
+import { rejection } from './helpers.ts';
+
+const MANIFESTS = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: main, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: main, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-1, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: main, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: shop, labels: {app: other}}
+spec: {containers: [{name: main, image: busybox}]}
+`;
+
+let sim: SimCluster;
+let connection: Connection;
+
+beforeAll(async () => {
+  sim = await startSimCluster({
+    tls: true,
+    token: 'sim-admin-token',
+    controllers: false,
+    manifests: MANIFESTS,
+    namespace: 'shop',
+  });
+  connection = await connect(
+    { kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false },
+    { retry: { baseDelayMs: 1, maxDelayMs: 2 } },
+  );
+});
+
+afterAll(async () => {
+  connection?.close();
+  await sim?.stop();
+});
+
+const requestsSince = (start: number) => sim.requestLog.entries.slice(start);
+
+describe('gateway on the simulated cluster (TLS + token)', () => {
+  it('reads a StatefulSet and its pods by selector, one request each, timestamps as strings', async () => {
+    const before = sim.requestLog.entries.length;
+    const statefulSet = await connection.gateway.getStatefulSet(connection.namespace, 'db');
+    const pods = await connection.gateway.listPods(connection.namespace, { labelSelector: 'app=db' });
+    expect(statefulSet.metadata?.name).toBe('db');
+    expect(typeof statefulSet.metadata?.creationTimestamp).toBe('string');
+    expect(pods.items.map((pod) => pod.metadata?.name).sort()).toEqual(['db-0', 'db-1']);
+    expect(pods.resourceVersion).not.toBe('');
+    expect(requestsSince(before).map((entry) => `${entry.verb} ${entry.resource}`)).toEqual([
+      'get statefulsets',
+      'list pods',
+    ]);
+  });
+
+  it('a missing StatefulSet and a missing namespace are told apart', async () => {
+    const missing = await rejection(connection.gateway.getStatefulSet('shop', 'nope'));
+    expect(missing.message).toBe('statefulsets.apps "nope" not found');
+    const noNamespace = await rejection(connection.gateway.getStatefulSet('nowhere', 'db'));
+    expect(noNamespace.message).toBe('namespace "nowhere" does not exist');
+  });
+
+  it('a 403 from RBAC names verb and resource', async () => {
+    const undo = sim.rbac.deny({ verb: 'list', resource: 'persistentvolumeclaims' });
+    try {
+      const error = await rejection(connection.gateway.listPersistentVolumeClaims('shop'));
+      expect(error.exitCode).toBe(ExitCode.AUTH);
+      expect(error.message).toBe(
+        'forbidden: User "kubernetes-admin" cannot list resource "persistentvolumeclaims" in API group "" in the namespace "shop"',
+      );
+    } finally {
+      undo();
+    }
+  });
+
+  it('a token the server does not know is a 401', async () => {
+    const stranger = await connect({
+      kubeconfig: sim.kubeconfigFor('unknown-token'),
+      requestTimeoutMs: 0,
+      debug: false,
+    });
+    try {
+      const error = await rejection(stranger.gateway.listPods('shop'));
+      expect(error.exitCode).toBe(ExitCode.AUTH);
+      expect(error.message).toContain('(401 Unauthorized)');
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('reads are retried through transient 503s', async () => {
+    const remove = sim.faults.add({ match: { verb: 'list', resource: 'services' }, status: 503, times: 2 });
+    try {
+      const before = sim.requestLog.entries.length;
+      await expect(connection.gateway.listServices('shop')).resolves.toMatchObject({
+        items: expect.any(Array),
+      });
+      expect(requestsSince(before).map((entry) => entry.status)).toEqual([503, 503, 200]);
+    } finally {
+      remove();
+    }
+  });
+
+  it('a watch from the list resourceVersion sees a pod created afterwards, then stops cleanly', async () => {
+    const listed = await connection.gateway.listPods('shop');
+    const events: WatchEvent<Pod>[] = [];
+    let seen: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (seen = resolve));
+    const watch = connection.gateway.watchPods(
+      'shop',
+      { resourceVersion: listed.resourceVersion },
+      (event) => {
+        events.push(event);
+        if (event.type === 'ADDED') seen();
+      },
+    );
+    sim.applyManifests(`apiVersion: v1
+kind: Pod
+metadata: {name: late, namespace: shop, labels: {app: late}}
+spec: {containers: [{name: main, image: busybox}]}
+`);
+    await arrived;
+    watch.stop();
+    await watch.done;
+    expect(
+      events.filter((event) => event.type === 'ADDED').map((event) => event.object.metadata?.name),
+    ).toEqual(['late']);
+  });
+
+  it('deletePod with a stale uid precondition is refused; with the right one it deletes', async () => {
+    const pod = await connection.gateway.getPod('shop', 'other');
+    const conflict = await rejection(
+      connection.gateway.deletePod('shop', 'other', { uid: 'not-the-uid', gracePeriodSeconds: 0 }),
+    );
+    expect(isKubeApiError(conflict, 409)).toBe(true);
+    await connection.gateway.deletePod('shop', 'other', { uid: pod!.metadata!.uid!, gracePeriodSeconds: 0 });
+    await expect(connection.gateway.getPod('shop', 'other')).resolves.toBeUndefined();
+  });
+
+  it('checkAccess answers through SelfSubjectAccessReview', async () => {
+    const undo = sim.rbac.deny({ verb: 'delete', resource: 'pods' });
+    try {
+      const answers = await connection.gateway.checkAccess([
+        { verb: 'get', resource: 'pods', namespace: 'shop' },
+        { verb: 'delete', resource: 'pods', namespace: 'shop' },
+      ]);
+      expect(answers.map((answer) => answer.allowed)).toEqual([true, false]);
+    } finally {
+      undo();
+    }
+  });
+});
