@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../src/kube/types.ts';
+import type { Harness } from './harness.ts';
+import { startHarness } from './harness.ts';
+
+let sim: Harness | undefined;
+afterEach(() => {
+  sim?.stop();
+  sim = undefined;
+});
+
+const claim = (name: string, storageClassName?: string | null): string => `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: ${name} }
+spec:
+${storageClassName === undefined ? '' : `  storageClassName: ${storageClassName === null ? 'null' : JSON.stringify(storageClassName)}`}
+  accessModes: [ReadWriteOnce]
+  resources: { requests: { storage: 2Gi } }
+`;
+
+const podUsing = (claimName: string): string => `
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: user }
+spec:
+  containers: [{ name: main, image: busybox }]
+  volumes: [{ name: data, persistentVolumeClaim: { claimName: ${claimName} } }]
+`;
+
+const storageClass = (name: string, provisioner: string, mode = 'Immediate', reclaim = 'Delete'): string => `
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: ${name} }
+provisioner: ${provisioner}
+volumeBindingMode: ${mode}
+reclaimPolicy: ${reclaim}
+---
+`;
+
+const getClaim = (h: Harness, name: string): PersistentVolumeClaim | undefined =>
+  h.get<PersistentVolumeClaim>('persistentvolumeclaims', name);
+const eventMessages = (h: Harness, name: string): string[] =>
+  h.events(name).map((e) => `${e.reason}: ${e.message}`);
+
+describe('PersistentVolume controller', () => {
+  it('WaitForFirstConsumer: waits for a pod, then provisions on its node and binds with the real fields', async () => {
+    sim = await startHarness({ manifests: claim('data'), timing: { provisionMs: 1000 } });
+    const h = sim;
+    await h.advance(2000);
+    expect(getClaim(h, 'data')?.status?.phase).toBe('Pending');
+    expect(eventMessages(h, 'data')).toEqual([
+      'WaitForFirstConsumer: waiting for first consumer to be created before binding',
+    ]);
+
+    h.apply(podUsing('data'));
+    await h.until(() => getClaim(h, 'data')?.status?.phase === 'Bound', 30_000, 'Bound');
+    const bound = getClaim(h, 'data') as PersistentVolumeClaim;
+    const node = h.pod('user')?.spec?.nodeName;
+    expect(node).toMatch(/^sim-worker/);
+    expect(bound.metadata?.annotations).toMatchObject({
+      'pv.kubernetes.io/bind-completed': 'yes',
+      'pv.kubernetes.io/bound-by-controller': 'yes',
+      'volume.beta.kubernetes.io/storage-provisioner': 'rancher.io/local-path',
+      'volume.kubernetes.io/storage-provisioner': 'rancher.io/local-path',
+      'volume.kubernetes.io/selected-node': node,
+    });
+    expect(bound.metadata?.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+    expect(bound.spec?.volumeName).toBe(`pvc-${bound.metadata?.uid}`);
+    expect(bound.status).toEqual({
+      phase: 'Bound',
+      accessModes: ['ReadWriteOnce'],
+      capacity: { storage: '2Gi' },
+    });
+
+    const volume = h.store.get<PersistentVolume>(
+      'persistentvolumes',
+      undefined,
+      bound.spec?.volumeName ?? '',
+    ) as PersistentVolume;
+    expect(volume.spec?.claimRef).toMatchObject({
+      kind: 'PersistentVolumeClaim',
+      namespace: 'default',
+      name: 'data',
+      uid: bound.metadata?.uid,
+    });
+    expect(volume.spec?.nodeAffinity).toEqual({
+      required: {
+        nodeSelectorTerms: [
+          { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] },
+        ],
+      },
+    });
+    expect(volume.metadata?.finalizers).toEqual(['kubernetes.io/pv-protection']);
+    expect(volume.metadata?.annotations?.['pv.kubernetes.io/provisioned-by']).toBe('rancher.io/local-path');
+    expect(volume.status?.phase).toBe('Bound');
+    expect(volume.spec?.persistentVolumeReclaimPolicy).toBe('Delete');
+    expect(eventMessages(h, 'data')).toEqual(
+      expect.arrayContaining([
+        'ExternalProvisioning: waiting for a volume to be created, either by external provisioner "rancher.io/local-path" or manually created by system administrator',
+        'Provisioning: External provisioner is provisioning volume for claim "default/data"',
+        `ProvisioningSucceeded: Successfully provisioned volume ${volume.metadata?.name}`,
+      ]),
+    );
+    await h.until(
+      () => h.pod('user')?.status?.phase === 'Running',
+      30_000,
+      'the pod running once its volume is bound',
+    );
+  });
+
+  it('an unknown provisioner leaves the claim Pending, repeating ExternalProvisioning', async () => {
+    sim = await startHarness({
+      manifests: storageClass('fancy', 'example.com/nobody-runs-this') + claim('data', 'fancy'),
+    });
+    await sim.advance(40_000, 1000);
+    expect(getClaim(sim, 'data')?.status?.phase).toBe('Pending');
+    const events = sim.events('data').filter((e) => e.reason === 'ExternalProvisioning');
+    expect(events).toHaveLength(1);
+    expect(events[0]?.message).toBe(
+      'waiting for a volume to be created, either by external provisioner "example.com/nobody-runs-this" or manually created by system administrator',
+    );
+    expect(events[0]?.count).toBeGreaterThanOrEqual(3);
+  });
+
+  it('no class and no default: Pending with FailedBinding', async () => {
+    sim = await startHarness({ manifests: claim('data', '') });
+    await sim.advance(1000);
+    expect(getClaim(sim, 'data')?.status?.phase).toBe('Pending');
+    expect(eventMessages(sim, 'data')).toEqual([
+      'FailedBinding: no persistent volumes available for this claim and no storage class is set',
+    ]);
+  });
+
+  it('binds a matching pre-created volume (static provisioning) and marks it bound-by-controller', async () => {
+    sim = await startHarness({
+      manifests: `
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: small }
+spec: { capacity: { storage: 1Gi }, accessModes: [ReadWriteOnce], hostPath: { path: /tmp/small } }
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: big }
+spec: { capacity: { storage: 5Gi }, accessModes: [ReadWriteOnce], hostPath: { path: /tmp/big } }
+---
+${claim('data', '')}`,
+    });
+    const h = sim;
+    await h.until(() => getClaim(h, 'data')?.status?.phase === 'Bound', 10_000, 'Bound');
+    expect(getClaim(h, 'data')?.spec?.volumeName).toBe('big');
+    const big = h.store.get<PersistentVolume>('persistentvolumes', undefined, 'big');
+    expect(big?.metadata?.annotations?.['pv.kubernetes.io/bound-by-controller']).toBe('yes');
+    expect(h.store.get<PersistentVolume>('persistentvolumes', undefined, 'small')?.status?.phase).toBe(
+      'Available',
+    );
+  });
+
+  it.each([
+    ['Delete', undefined],
+    ['Retain', 'Released'],
+  ])(
+    'reclaim policy %s decides what happens to the volume when its claim goes',
+    async (policy, phaseAfter) => {
+      sim = await startHarness({
+        manifests: storageClass('fast', 'hostpath.csi.k8s.io', 'Immediate', policy) + claim('data', 'fast'),
+      });
+      const h = sim;
+      await h.until(() => getClaim(h, 'data')?.status?.phase === 'Bound', 10_000, 'Bound');
+      const volumeName = getClaim(h, 'data')?.spec?.volumeName ?? '';
+      expect(
+        h.store.get<PersistentVolume>('persistentvolumes', undefined, volumeName)?.spec?.csi?.driver,
+      ).toBe('hostpath.csi.k8s.io');
+      h.store.delete('persistentvolumeclaims', 'default', 'data');
+      await h.advance(2000);
+      expect(getClaim(h, 'data')).toBeUndefined();
+      expect(h.store.get<PersistentVolume>('persistentvolumes', undefined, volumeName)?.status?.phase).toBe(
+        phaseAfter,
+      );
+    },
+  );
+
+  it('pvc-protection keeps a claim in use until its pod is gone', async () => {
+    sim = await startHarness({ manifests: claim('data') + podUsing('data') });
+    const h = sim;
+    await h.until(() => h.pod('user')?.status?.phase === 'Running', 30_000, 'Running');
+    h.store.delete('persistentvolumeclaims', 'default', 'data');
+    await h.advance(2000);
+    expect(getClaim(h, 'data')?.metadata?.deletionTimestamp).toBeDefined();
+    h.store.delete('pods', 'default', 'user');
+    await h.until(() => getClaim(h, 'data') === undefined, 30_000, 'claim gone');
+  });
+});
