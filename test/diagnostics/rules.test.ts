@@ -597,6 +597,21 @@ describe('diagnostics rules', () => {
     expect(found).toEqual([]);
   });
 
+  it('does not guess from lists that were not read (no nodes, no storage classes, as in the overview)', () => {
+    const set = statefulSet({ replicas: 2 });
+    const found = diagnose(
+      snapshot(set, {
+        pods: [pod(set, 0), pod(set, 1, { terminatingSince: 10 })],
+        claims: [claim('data-web-0'), claim('data-web-1', { phase: 'Pending', storageClassName: null })],
+        nodes: [],
+        storageClasses: [],
+      }),
+    ).map((d) => d.code);
+    expect(found).not.toContain('PodStuckTerminatingOnLostNode');
+    expect(found).not.toContain('ClaimNoStorageClass');
+    expect(found).not.toContain('ClaimStorageClassNotFound');
+  });
+
   it('orders findings by severity, then ordinal', () => {
     const set = statefulSet({ replicas: 2 });
     const found = diagnose(

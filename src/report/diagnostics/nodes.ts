@@ -10,7 +10,9 @@ const STUCK_AFTER_GRACE_MS = 2 * 60_000;
 export const podsOnLostNodes = (context: RuleContext): Diagnostic[] => {
   const findings: Diagnostic[] = [];
   const nodes = new Map(context.snapshot.nodes.map((n) => [n.metadata?.name ?? '', n]));
-  const nodesKnown = !unreadable(context, 'nodes');
+  // An empty list means nodes were not read (the overview reads no nodes): every scheduled pod
+  // runs on some node, so "no nodes at all" is never the truth.
+  const nodesKnown = !unreadable(context, 'nodes') && context.snapshot.nodes.length > 0;
   for (const [ordinal, pod] of [...context.pods].sort((a, b) => a[0] - b[0])) {
     const name = pod.metadata?.name ?? '';
     const nodeName = pod.spec?.nodeName;

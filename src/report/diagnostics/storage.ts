@@ -81,7 +81,12 @@ function pendingClaimFinding(
 ): Diagnostic | undefined {
   const name = claim.metadata?.name ?? '';
   const classes = context.snapshot.storageClasses;
-  const classesKnown = !unreadable(context, 'storageclasses');
+  // An empty class list is believed only with the binder's own event to back it: the overview
+  // reads no classes, and a missing read must not turn into "the cluster has none".
+  const noClassEvent = eventsAbout(context.snapshot.events, 'PersistentVolumeClaim', name).some((e) =>
+    /no storage class is set|storageclass\.storage\.k8s\.io .* not found/i.test(e.message ?? ''),
+  );
+  const classesKnown = !unreadable(context, 'storageclasses') && (classes.length > 0 || noClassEvent);
   const own = claim.spec?.storageClassName;
   const className = claimClassName(claim, classes);
   const storageClass = classes.find((c) => c.metadata?.name === className);
