@@ -243,7 +243,26 @@ async function planClaims(
       );
     target.markerDir = wanted;
   }
+  for (const claim of claims) {
+    const shadow = shadowingMount(pod, claim);
+    if (shadow) claim.problems.push(shadow);
+  }
   return claims;
+}
+
+/**
+ * Another volume mounted inside the claim's mount, over the marker directory, takes the writes:
+ * a classic way to believe data is persistent when it lands on an emptyDir.
+ */
+function shadowingMount(pod: Pod, claim: PlannedClaim): string | undefined {
+  const container = pod.spec?.containers.find((c) => c.name === claim.container);
+  const deepest = (container?.volumeMounts ?? [])
+    .filter((mount) => isInside(claim.markerDir, mount.mountPath))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  if (!deepest || deepest.name === claim.template) return undefined;
+  const volume = pod.spec?.volumes?.find((v) => v.name === deepest.name);
+  const kind = volume ? (Object.keys(volume).find((key) => key !== 'name') ?? 'volume') : 'volume';
+  return `${claim.markerDir} is on volume "${deepest.name}" (${kind}) mounted at ${deepest.mountPath} over the claim's mount ${claim.mountPath}`;
 }
 
 function looksLikeMissingShell(text: string): boolean {

@@ -52,6 +52,8 @@ export interface FakeOptions {
   neverReady?: boolean;
   /** Runs when the old pod is gone and before the new one is created (e.g. replace a claim). */
   onPodGone?: (cluster: FakeCluster, pod: string) => void;
+  /** emptyDir volumes mounted in the first container (possibly inside a claim's mount). */
+  scratchMounts?: { name: string; mountPath: string }[];
   /** Milliseconds between the controller's steps. */
   stepMs?: number;
 }
@@ -175,6 +177,8 @@ export class FakeCluster implements ClusterGateway {
         ? { name: t.name, emptyDir: {} }
         : { name: t.name, persistentVolumeClaim: { claimName: `${t.name}-${this.setName}-${ordinal}` } },
     );
+    for (const scratch of this.options.scratchMounts ?? [])
+      volumes.push({ name: scratch.name, emptyDir: {} });
     return {
       metadata: {
         name,
@@ -196,7 +200,10 @@ export class FakeCluster implements ClusterGateway {
         containers: containers.map((c, index) => ({
           name: c.name,
           image: c.image,
-          volumeMounts: mountsFor(index, c.mounts),
+          volumeMounts: [
+            ...mountsFor(index, c.mounts),
+            ...(index === 0 ? (this.options.scratchMounts ?? []) : []),
+          ],
         })),
         volumes,
       },

@@ -150,6 +150,18 @@ describe('verify-pvc detects lost persistence', () => {
     expect(markerFiles(fake)).toEqual([]);
   });
 
+  it('fails when --path lands on an emptyDir mounted inside the claim, warning in the plan', async () => {
+    const fake = cluster({ scratchMounts: [{ name: 'cache', mountPath: '/data/cache' }] });
+    const { report } = await runAgainst(fake, { path: '/data/cache' });
+    expect(report?.plan.pods[0]?.claims[0]?.problems).toEqual([
+      '/data/cache is on volume "cache" (emptyDir) mounted at /data/cache over the claim\'s mount /data',
+    ]);
+    expect(report?.result).toBe('FAIL');
+    expect(report!.claims[0]!.markerSurvived).toBe(false);
+    expect(report!.claims[0]!.uidAfter).toBe(report!.claims[0]!.uidBefore);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
   it('fails when the claim is replaced while the pod is away, and says where the old marker is', async () => {
     const fake = cluster({ onPodGone: (c) => c.replaceClaim('data-web-1') });
     const oldVolume = fake.claims.get('data-web-1')!.spec!.volumeName;

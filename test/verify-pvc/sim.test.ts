@@ -1,0 +1,404 @@
+// verify-pvc end to end: the real HTTP gateway (connect() with the simulator's kubeconfig)
+// against startSimCluster running the StatefulSet controller, kubelet, storage and exec shell.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, StsError } from '../../src/cli/errors.ts';
+import { runVerifyPvc, systemClock } from '../../src/flows/verify-pvc.ts';
+import type { VerifyEvent, VerifyPvcOptions, VerifyReport } from '../../src/flows/verify-pvc.ts';
+import { connect } from '../../src/kube/connect.ts';
+import type { Connection } from '../../src/kube/connect.ts';
+import type { ClusterGateway } from '../../src/kube/gateway.ts';
+import type { PersistentVolumeClaim, StatefulSet } from '../../src/kube/types.ts';
+import { startSimCluster } from '../sim/index.ts';
+import type { SimCluster } from '../sim/index.ts';
+
+const FIXTURES = new URL('../../../shared/fixtures/kiamol-ch08/todo-list/db/replicated/', import.meta.url);
+const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');
+
+/** kiamol's replicated todo-db with a volumeClaimTemplate, and what it needs to start. */
+const TODO_DB = [
+  fixture('update/todo-db-pvc.yaml'),
+  fixture('todo-db-config.yaml'),
+  fixture('todo-db-env.yaml'),
+  fixture('todo-db-scripts.yaml'),
+  readFileSync(new URL('../todo-db-secret.yaml', FIXTURES), 'utf8'),
+  readFileSync(new URL('../todo-db-service.yaml', FIXTURES), 'utf8'),
+].join('\n---\n');
+
+/** A small set of our own: two claim templates, one mounted with subPath, and a shell-less sidecar. */
+function multiClaimSet(name: string, extra: Partial<{ annotations: Record<string, string> }> = {}): string {
+  return `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: ${name}
+spec:
+  serviceName: ${name}
+  replicas: 2
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+      annotations: ${JSON.stringify(extra.annotations ?? {})}
+    spec:
+      containers:
+      - name: app
+        image: gcr.io/distroless/base
+        volumeMounts:
+        - {name: data, mountPath: /srv/data}
+      - name: shell
+        image: busybox:1.36
+        volumeMounts:
+        - {name: data, mountPath: "/var/lib/it's here", subPath: "sub dir"}
+        - {name: logs, mountPath: /logs}
+        - {name: scratch, mountPath: /logs/tmp}
+      volumes:
+      - name: scratch
+        emptyDir: {}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+  - metadata: {name: logs}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`;
+}
+
+/** A minimal busybox set with one claim at /data (each scenario gets its own, so they cannot interfere). */
+function simpleSet(name: string, replicas = 2): string {
+  return `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: ${name}
+spec:
+  serviceName: ${name}
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+      - name: main
+        image: busybox:1.36
+        volumeMounts:
+        - {name: data, mountPath: /data}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`;
+}
+
+const SETS = ['todo-db', 'multi', 'replaced', 'gone', 'broken', 'guarded'];
+
+let sim: SimCluster;
+let connection: Connection;
+let gateway: ClusterGateway;
+
+async function settled(name: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const set = sim.store.get<StatefulSet>('statefulsets', 'default', name);
+    const replicas = set?.spec?.replicas ?? 0;
+    if (
+      set?.status?.readyReplicas === replicas &&
+      set.status.updatedReplicas === replicas &&
+      set.status.observedGeneration === set.metadata?.generation
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`${name} did not settle`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Outcome {
+  report?: VerifyReport;
+  error?: StsError;
+  events: VerifyEvent[];
+}
+
+let ids = 0;
+async function verify(
+  name: string,
+  options: Partial<VerifyPvcOptions> = {},
+  onEvent?: (event: VerifyEvent, abort: () => void) => void,
+  via: ClusterGateway = gateway,
+): Promise<Outcome> {
+  const events: VerifyEvent[] = [];
+  const controller = new AbortController();
+  try {
+    const report = await runVerifyPvc(
+      { namespace: 'default', statefulSet: name, timeoutMs: 20_000, cleanupTimeoutMs: 20_000, ...options },
+      {
+        gateway: via,
+        clock: systemClock,
+        newMarkerId: () => `e2e${++ids}`,
+        confirm: async () => true,
+        signal: controller.signal,
+        onEvent: (event) => {
+          events.push(event);
+          onEvent?.(event, () => controller.abort());
+        },
+      },
+    );
+    return { report, events };
+  } catch (error) {
+    if (error instanceof StsError) return { error, events };
+    throw error;
+  }
+}
+
+/** Every marker file in any volume tree of the simulator, found through a pod's shell. */
+async function markersIn(pod: string, container: string, directories: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const directory of directories) {
+    const result = await gateway.exec({
+      namespace: 'default',
+      pod,
+      container,
+      command: ['sh', '-c', 'ls -a "$1"', 'ls', directory],
+    });
+    for (const entry of result.stdout.split(/\s+/))
+      if (entry.startsWith('.kubectl-sts-verify-pvc-')) found.push(`${directory}/${entry}`);
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  const manifests = [
+    TODO_DB,
+    multiClaimSet('multi'),
+    ...['replaced', 'gone', 'broken', 'guarded'].map((name) => simpleSet(name)),
+  ].join('\n---\n');
+  sim = await startSimCluster({ speed: 20, manifests });
+  connection = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false });
+  gateway = connection.gateway;
+  for (const name of SETS) await settled(name);
+}, 60_000);
+
+afterAll(async () => {
+  connection?.close();
+  await sim?.stop();
+});
+
+describe('verify-pvc against the simulator', () => {
+  it('passes on todo-db, replacing only todo-db-1 and leaving no marker', async () => {
+    const before = sim.store.get<PersistentVolumeClaim>(
+      'persistentvolumeclaims',
+      'default',
+      'data-todo-db-1',
+    )!;
+    const { report, error } = await verify('todo-db');
+    expect(error).toBeUndefined();
+    expect(report?.result).toBe('PASS');
+    expect(report?.pod).toBe('todo-db-1');
+    expect(report!.claims[0]).toMatchObject({
+      claim: 'data-todo-db-1',
+      uidBefore: before.metadata!.uid,
+      uidAfter: before.metadata!.uid,
+      volumeBefore: before.spec!.volumeName,
+      volumeAfter: before.spec!.volumeName,
+      markerSurvived: true,
+      mountPath: '/var/lib/postgresql/data',
+    });
+    expect(report!.runs[0]!.podUidAfter).not.toBe(report!.runs[0]!.podUidBefore);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+    expect(await markersIn('todo-db-1', 'db', ['/var/lib/postgresql/data'])).toEqual([]);
+    expect(sim.requestLog.count({ resource: 'pods', subresource: 'eviction', verb: 'create' })).toBe(1);
+    expect(sim.requestLog.count({ resource: 'pods', verb: 'delete' })).toBe(0);
+    expect(sim.requestLog.filter({ resource: 'persistentvolumeclaims' }).every((e) => e.verb === 'get')).toBe(
+      true,
+    );
+  });
+
+  it('refuses a container without a shell, naming the image and suggesting --container', async () => {
+    const { error } = await verify('multi');
+    expect(error?.exitCode).toBe(ExitCode.ABORTED);
+    expect(error?.message).toBe('container app (image gcr.io/distroless/base) has no shell (sh)');
+    expect(error?.hint).toMatch(/--container \(other containers: shell\)/);
+    expect(sim.requestLog.count({ resource: 'pods', subresource: 'eviction', name: 'multi-1' })).toBe(0);
+  });
+
+  it('passes with several claim templates, a subPath mount and a path with a quote and a space', async () => {
+    const { report } = await verify('multi', { container: 'shell' });
+    expect(report?.result).toBe('PASS');
+    expect(report!.claims.map((c) => [c.claim, c.mountPath, c.subPath, c.result])).toEqual([
+      ['data-multi-1', "/var/lib/it's here", 'sub dir', 'PASS'],
+      ['logs-multi-1', '/logs', null, 'PASS'],
+    ]);
+    expect(await markersIn('multi-1', 'shell', ["/var/lib/it's here", '/logs'])).toEqual([]);
+  });
+
+  it('keeps markers with --keep-marker where it says they are (subPath inside the volume)', async () => {
+    const { report } = await verify('multi', { container: 'shell', keepMarker: true, ordinal: 0 });
+    expect(report?.result).toBe('PASS');
+    const kept = report!.cleanup.find((c) => c.claim === 'data-multi-0')!;
+    expect(kept.status).toBe('kept');
+    expect(kept.where).toMatch(
+      /^PersistentVolume pvc-\S+ \(claim data-multi-0\) at \/sub dir\/\.kubectl-sts-verify-pvc-e2e\d+$/,
+    );
+    const path = report!.claims[0]!.markerPath;
+    // The same listing the interruption tests rely on does see a marker that is there.
+    expect(await markersIn('multi-0', 'shell', ["/var/lib/it's here"])).toEqual([path]);
+    const read = await gateway.exec({
+      namespace: 'default',
+      pod: 'multi-0',
+      container: 'shell',
+      command: ['sh', '-c', 'cat "$1" && rm "$1"', 'sh', path],
+    });
+    expect(read.stdout).toContain('claim=data-multi-0');
+  });
+
+  it('fails when the marker directory is an emptyDir mounted inside the claim', async () => {
+    const { report } = await verify('multi', { container: 'shell', path: '/logs/tmp' });
+    expect(report?.result).toBe('FAIL');
+    const logs = report!.claims.find((c) => c.claim === 'logs-multi-1')!;
+    expect(logs).toMatchObject({ result: 'FAIL', markerSurvived: false });
+    expect(logs.uidAfter).toBe(logs.uidBefore);
+    expect(logs.evidence.join('\n')).toMatch(/on volume "scratch" \(emptyDir\) mounted at \/logs\/tmp/);
+    expect(report!.claims.find((c) => c.claim === 'data-multi-1')!.result).toBe('PASS');
+    expect(await markersIn('multi-1', 'shell', ["/var/lib/it's here", '/logs', '/logs/tmp'])).toEqual([]);
+  });
+
+  it('fails when the claim is deleted and re-created while the pod is away', async () => {
+    const unsubscribe = sim.store.subscribe('pods', (event) => {
+      if (event.type === 'DELETED' && event.object.metadata?.name === 'replaced-1')
+        sim.store.purge('persistentvolumeclaims', 'default', 'data-replaced-1');
+    });
+    try {
+      const { report } = await verify('replaced');
+      expect(report?.result).toBe('FAIL');
+      const claim = report!.claims[0]!;
+      expect(claim.uidAfter).not.toBeNull();
+      expect(claim.uidAfter).not.toBe(claim.uidBefore);
+      expect(claim.volumeAfter).not.toBe(claim.volumeBefore);
+      expect(claim.markerSurvived).toBe(false);
+      expect(report!.cleanup[0]).toMatchObject({ status: 'left' });
+      expect(report!.cleanup[0]!.where).toContain(`PersistentVolume ${claim.volumeBefore}`);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('times out when the pod never comes back, reporting the markers left on the volume', async () => {
+    const { report } = await verify('gone', { timeoutMs: 1_500 }, (event) => {
+      if (event.type === 'pod-removed')
+        sim.store.mutate<StatefulSet>('statefulsets', 'default', 'gone', (set) => {
+          set.spec!.replicas = 1;
+        });
+    });
+    expect(report?.result).toBe('TIMEOUT');
+    expect(report?.reason).toMatch(/pod gone-1 was not re-created within 1.5s/);
+    const volume = report!.claims[0]!.volumeBefore!;
+    expect(report!.cleanup).toEqual([
+      expect.objectContaining({
+        status: 'left',
+        where: expect.stringMatching(
+          new RegExp(`^PersistentVolume ${volume} \\(claim data-gone-1\\) at /\\.kubectl-sts-verify-pvc-`),
+        ),
+      }),
+    ]);
+  });
+
+  it('times out when the re-created pod never becomes Ready, removing the markers from it', async () => {
+    const { report } = await verify('broken', { timeoutMs: 1_500 }, (event) => {
+      if (event.type === 'pod-removed')
+        sim.store.mutate<StatefulSet>('statefulsets', 'default', 'broken', (set) => {
+          set.spec!.template!.metadata!.annotations = { 'sim.kubectl-sts.dev/readiness': 'fail' };
+        });
+    });
+    expect(report?.result).toBe('TIMEOUT');
+    expect(report?.reason).toMatch(/did not become Ready within 1.5s/);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+  });
+
+  it('stops with the PodDisruptionBudget message when eviction is refused, deleting nothing', async () => {
+    sim.applyManifests(`apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: guarded, namespace: default}
+spec:
+  maxUnavailable: 0
+  selector:
+    matchLabels: {app: guarded}
+`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!
+      .uid;
+    const { report } = await verify('guarded');
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(/^eviction of pod guarded-1 refused: .*disruption budget/i);
+    expect(
+      sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!.uid,
+    ).toBe(before);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+    expect(await markersIn('guarded-1', 'main', ['/data'])).toEqual([]);
+  });
+
+  it('refuses when RBAC denies exec, saying exactly what is missing', async () => {
+    const undo = sim.rbac.deny({ verb: 'create', resource: 'pods', subresource: 'exec' });
+    try {
+      const { error } = await verify('todo-db');
+      expect(error?.exitCode).toBe(ExitCode.ABORTED);
+      expect(error?.message).toBe('missing permissions in namespace default: create pods/exec');
+    } finally {
+      undo();
+    }
+  });
+
+  it('aborts cleanly on a server error mid-flow (eviction answers 500), deleting nothing', async () => {
+    const remove = sim.faults.add({
+      match: { verb: 'create', resource: 'pods', subresource: 'eviction' },
+      status: 500,
+      message: 'etcdserver: request timed out',
+    });
+    try {
+      const { report } = await verify('todo-db');
+      expect(report?.result).toBe('ABORTED');
+      expect(report?.reason).toMatch(/could not evict pod todo-db-1: .*etcdserver: request timed out/);
+      expect(report?.runs[0]?.removed).toBe(false);
+      expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+    } finally {
+      remove();
+    }
+  });
+
+  it('survives a dropped watch while waiting (lists and watches again)', async () => {
+    const { report } = await verify('todo-db', {}, (event) => {
+      if (event.type === 'pod-removed') sim.faults.dropWatches();
+    });
+    expect(report?.result).toBe('PASS');
+    await settled('todo-db');
+  });
+
+  const steps: [string, (event: VerifyEvent) => boolean][] = [
+    ['writing markers', (e) => e.type === 'phase' && e.phase === 'write-markers'],
+    ['marker written', (e) => e.type === 'marker-written'],
+    ['removing the pod', (e) => e.type === 'phase' && e.phase === 'remove-pod'],
+    ['pod evicted', (e) => e.type === 'pod-removed'],
+    ['old pod gone', (e) => e.type === 'pod-gone'],
+    ['new pod created', (e) => e.type === 'pod-created'],
+    ['new pod Ready', (e) => e.type === 'pod-ready'],
+    ['verifying', (e) => e.type === 'phase' && e.phase === 'verify'],
+  ];
+  it.each(steps)('leaves no marker behind when interrupted at: %s', async (_name, at) => {
+    await settled('todo-db');
+    let fired = false;
+    const { report } = await verify('todo-db', {}, (event, abort) => {
+      if (!fired && at(event)) {
+        fired = true;
+        abort();
+      }
+    });
+    expect(fired).toBe(true);
+    expect(report?.result).toBe('INTERRUPTED');
+    expect(report!.cleanup.every((c) => c.status === 'removed' || c.status === 'absent')).toBe(true);
+    await settled('todo-db');
+    expect(await markersIn('todo-db-1', 'db', ['/var/lib/postgresql/data'])).toEqual([]);
+  });
+});
