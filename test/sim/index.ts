@@ -52,6 +52,8 @@ export interface SimClusterOptions {
   controllers?: boolean;
   /** Namespace written into the kubeconfig context (default "default"). */
   namespace?: string;
+  /** Replaces createExecHandler (tests of the exec transport). */
+  execHandler?: ExecHandler;
 }
 
 export interface SimCluster {
@@ -168,7 +170,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const disruption = installDisruptionController(store);
   const controllers =
     options.controllers === false ? { stop() {} } : installControllers(store, clock, { clusterDomain });
-  let execHandler: ExecHandler | undefined;
+  let execHandler: ExecHandler | undefined = options.execHandler;
   const exec = (): ExecHandler => (execHandler ??= createExecHandler(store, clock, { clusterDomain }));
   const api = new ApiServer({ store, clock, auth, rbac, faults, requestLog, version, exec });
   const execServer = new ExecServer();
