@@ -1,0 +1,338 @@
+// Reads what the DNS report needs from a live cluster: the sets, their pods, governing
+// Services and EndpointSlices; detects the cluster domain; and, with --probe, resolves the
+// names from inside a pod through exec. Everything the report concludes happens in
+// src/report/dns.ts; here only requests are made and answers shaped.
+import { ExitCode, StsError } from '../cli/errors.ts';
+import type { ClusterGateway } from '../kube/gateway.ts';
+import type { ConfigMap, EndpointSlice, Pod, Service, StatefulSet } from '../kube/types.ts';
+import { buildDnsReport } from '../report/dns.ts';
+import type { ClusterDomainInfo, DnsInput, ProbeOutcome } from '../report/dns.ts';
+import {
+  clusterDomainFromCorefile,
+  clusterDomainFromResolvConf,
+  parseProbeOutput,
+  probeScript,
+} from '../report/dns-probe.ts';
+import { podBelongsToSet, podOrdinal } from '../report/ordinals.ts';
+import { selectorMatches } from '../report/selector.ts';
+
+export interface DnsCollectOptions {
+  /** --cluster-domain, when given. */
+  clusterDomain?: string;
+  probe: boolean;
+  /** --from: the pod to probe from (in the set's namespace). */
+  from?: string;
+  execTimeoutMs?: number;
+}
+
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+const EXEC_TIMEOUT_MS = 20_000;
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isRunning(pod: Pod): boolean {
+  return (
+    pod.status?.phase === 'Running' &&
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status.containerStatuses ?? []).some((status) => status.state?.running)
+  );
+}
+
+function isReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/** The container kubectl would exec into: the default-container annotation, else the first. */
+export function defaultContainer(pod: Pod): string | undefined {
+  const annotated = pod.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  if (annotated && names.includes(annotated)) return annotated;
+  return names[0];
+}
+
+/** Running pods of a set, Ready ones and lower ordinals first: the best places to look from. */
+function probeCandidates(set: StatefulSet, pods: Pod[]): Pod[] {
+  const name = set.metadata?.name ?? '';
+  return pods
+    .filter((pod) => podBelongsToSet(pod, set) && isRunning(pod))
+    .sort(
+      (a, b) =>
+        Number(isReady(b)) - Number(isReady(a)) || (podOrdinal(a, name) ?? 0) - (podOrdinal(b, name) ?? 0),
+    );
+}
+
+/** Reads one namespace's (or all namespaces') objects once, for every set in it. */
+interface Scope {
+  sets: StatefulSet[];
+  pods: Pod[];
+  services: Service[];
+  slices: EndpointSlice[];
+  slicesUnreadable: boolean;
+}
+
+async function readSingle(gateway: ClusterGateway, namespace: string, name: string): Promise<Scope> {
+  const set = await gateway.getStatefulSet(namespace, name);
+  const serviceName = set.spec?.serviceName;
+  let slicesUnreadable = false;
+  const [pods, service, slices] = await Promise.all([
+    gateway.listPods(namespace),
+    serviceName ? gateway.getService(namespace, serviceName) : Promise.resolve(undefined),
+    serviceName
+      ? gateway
+          .listEndpointSlices(namespace, { labelSelector: `kubernetes.io/service-name=${serviceName}` })
+          .then((listed) => listed.items)
+          .catch((error: unknown) => {
+            if (statusOf(error) !== 403) throw error;
+            slicesUnreadable = true;
+            return [] as EndpointSlice[];
+          })
+      : Promise.resolve([] as EndpointSlice[]),
+  ]);
+  return { sets: [set], pods: pods.items, services: service ? [service] : [], slices, slicesUnreadable };
+}
+
+async function readMany(gateway: ClusterGateway, namespace: string | undefined): Promise<Scope> {
+  let slicesUnreadable = false;
+  const [sets, pods, services, slices] = await Promise.all([
+    gateway.listStatefulSets(namespace),
+    gateway.listPods(namespace),
+    gateway.listServices(namespace),
+    gateway
+      .listEndpointSlices(namespace)
+      .then((listed) => listed.items)
+      .catch((error: unknown) => {
+        if (statusOf(error) !== 403) throw error;
+        slicesUnreadable = true;
+        return [] as EndpointSlice[];
+      }),
+  ]);
+  return { sets: sets.items, pods: pods.items, services: services.items, slices, slicesUnreadable };
+}
+
+/** Services named `name` in namespaces other than `namespace` (best effort: empty when not listable). */
+async function servicesElsewhere(
+  gateway: ClusterGateway,
+  namespace: string,
+  name: string,
+): Promise<Service[]> {
+  try {
+    const listed = await gateway.listServices(undefined, { fieldSelector: `metadata.name=${name}` });
+    return listed.items.filter((service) => service.metadata?.namespace !== namespace);
+  } catch {
+    return [];
+  }
+}
+
+function inputFor(scope: Scope, set: StatefulSet): Omit<DnsInput, 'clusterDomain'> {
+  const namespace = set.metadata?.namespace ?? 'default';
+  const serviceName = set.spec?.serviceName;
+  const service = scope.services.find(
+    (candidate) => candidate.metadata?.namespace === namespace && candidate.metadata?.name === serviceName,
+  );
+  const inNamespace = scope.pods.filter((pod) => pod.metadata?.namespace === namespace);
+  const selector = service?.spec?.selector;
+  return {
+    statefulSet: set,
+    service,
+    pods: inNamespace.filter((pod) => podBelongsToSet(pod, set)),
+    endpointSlices: scope.slices.filter(
+      (slice) =>
+        slice.metadata?.namespace === namespace &&
+        slice.metadata?.labels?.['kubernetes.io/service-name'] === serviceName,
+    ),
+    endpointSlicesUnreadable: scope.slicesUnreadable,
+    podsSelectedByService:
+      selector && Object.keys(selector).length > 0
+        ? inNamespace.filter((pod) => selectorMatches({ matchLabels: selector }, pod.metadata?.labels))
+        : undefined,
+  };
+}
+
+/**
+ * The cluster domain: the flag; else the search line of a running pod's /etc/resolv.conf;
+ * else the kubernetes zone of CoreDNS's Corefile; else cluster.local. Says where it came from.
+ */
+export async function detectClusterDomain(
+  gateway: ClusterGateway,
+  candidates: Pod[],
+  flag: string | undefined,
+): Promise<ClusterDomainInfo> {
+  if (flag) return { domain: flag.replace(/\.$/, ''), source: 'flag', detail: '--cluster-domain' };
+  const tried: string[] = [];
+  for (const pod of candidates.slice(0, 2)) {
+    const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    try {
+      const result = await gateway.exec({
+        namespace: pod.metadata?.namespace ?? 'default',
+        pod: pod.metadata?.name ?? '',
+        container: defaultContainer(pod),
+        command: ['cat', '/etc/resolv.conf'],
+        timeoutMs: EXEC_TIMEOUT_MS,
+      });
+      const domain =
+        result.exitCode === 0
+          ? clusterDomainFromResolvConf(result.stdout, pod.metadata?.namespace ?? 'default')
+          : undefined;
+      if (domain)
+        return { domain, source: 'resolv.conf', detail: `search line of /etc/resolv.conf in pod ${where}` };
+      tried.push(
+        `pod ${where}: ${result.exitCode === 0 ? 'no cluster search domain' : `exit code ${result.exitCode}`}`,
+      );
+    } catch (error) {
+      tried.push(`pod ${where}: ${messageOf(error)}`);
+    }
+  }
+  try {
+    const configMap: ConfigMap | undefined = await gateway.getConfigMap('kube-system', 'coredns');
+    const domain = configMap?.data?.Corefile ? clusterDomainFromCorefile(configMap.data.Corefile) : undefined;
+    if (domain)
+      return { domain, source: 'coredns', detail: 'kubernetes zone in ConfigMap kube-system/coredns' };
+    tried.push(
+      configMap
+        ? 'ConfigMap kube-system/coredns: no kubernetes zone'
+        : 'ConfigMap kube-system/coredns: not found',
+    );
+  } catch (error) {
+    tried.push(`ConfigMap kube-system/coredns: ${statusOf(error) === 403 ? 'forbidden' : messageOf(error)}`);
+  }
+  if (candidates.length === 0) tried.unshift('no running pod to read /etc/resolv.conf from');
+  return {
+    domain: DEFAULT_CLUSTER_DOMAIN,
+    source: 'default',
+    detail: `default (not detected: ${tried.join('; ')})`,
+  };
+}
+
+/** Resolves `names` inside `pod` and classifies what went wrong, if anything. */
+export async function probeNames(gateway: ClusterGateway, pod: Pod, names: string[]): Promise<ProbeOutcome> {
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const podName = pod.metadata?.name ?? '';
+  const container = defaultContainer(pod);
+  const from = `${namespace}/${podName}`;
+  const image = pod.spec?.containers?.find((c) => c.name === container)?.image ?? 'unknown image';
+  const outcome: ProbeOutcome = { from, container, tool: undefined, answers: {} };
+  if (!isRunning(pod)) {
+    outcome.problem = {
+      code: 'ProbeFailed',
+      message: `pod ${from} is not running (${pod.status?.phase ?? 'unknown phase'}): names cannot be resolved from it`,
+    };
+    return outcome;
+  }
+  try {
+    const result = await gateway.exec({
+      namespace,
+      pod: podName,
+      container,
+      command: ['sh', '-c', probeScript(names)],
+      timeoutMs: EXEC_TIMEOUT_MS,
+    });
+    if (
+      result.exitCode === 126 ||
+      result.exitCode === 127 ||
+      /executable file not found/.test(result.stderr)
+    ) {
+      outcome.problem = {
+        code: 'ProbeNoShell',
+        message: `the image of pod ${from} (${image}) has no shell: names cannot be resolved from it`,
+      };
+      return outcome;
+    }
+    const parsed = parseProbeOutput(result.stdout);
+    if (!parsed.tool) {
+      outcome.problem = {
+        code: 'ProbeNoResolverTool',
+        message: `the image of pod ${from} (${image}) has neither getent nor nslookup: names cannot be resolved from it`,
+      };
+      return outcome;
+    }
+    outcome.tool = parsed.tool;
+    outcome.answers = parsed.answers;
+    return outcome;
+  } catch (error) {
+    outcome.problem = { code: 'ProbeFailed', message: `exec into pod ${from} failed: ${messageOf(error)}` };
+    return outcome;
+  }
+}
+
+/** Names worth resolving for one set: every ordinal's FQDN and the Service's. */
+function namesOf(input: DnsInput): string[] {
+  const report = buildDnsReport(input);
+  return [...report.records.map((record) => record.fqdn), report.service.fqdn];
+}
+
+/**
+ * Collects the inputs for one set (`name` given) or every set in `namespace` (undefined: all
+ * namespaces). Throws StsError NOT_FOUND for a missing set or --from pod.
+ */
+export async function collectDnsInputs(
+  gateway: ClusterGateway,
+  namespace: string | undefined,
+  name: string | undefined,
+  options: DnsCollectOptions,
+): Promise<DnsInput[]> {
+  const scope =
+    name !== undefined && namespace !== undefined
+      ? await readSingle(gateway, namespace, name)
+      : await readMany(gateway, namespace);
+  const partial = scope.sets.map((set) => inputFor(scope, set));
+
+  for (const input of partial) {
+    const set = input.statefulSet;
+    const serviceName = set.spec?.serviceName;
+    if (!input.service && serviceName) {
+      input.servicesElsewhere = await servicesElsewhere(
+        gateway,
+        set.metadata?.namespace ?? 'default',
+        serviceName,
+      );
+    }
+  }
+
+  let fromPod: Pod | undefined;
+  if (options.from) {
+    const fromNamespace = namespace ?? scope.sets[0]?.metadata?.namespace ?? 'default';
+    fromPod = await gateway.getPod(fromNamespace, options.from);
+    if (!fromPod) {
+      throw new StsError(`pod "${options.from}" not found in namespace ${fromNamespace}`, {
+        exitCode: ExitCode.NOT_FOUND,
+        hint: `list pods with \`kubectl get pods -n ${fromNamespace}\``,
+      });
+    }
+  }
+
+  const candidates = [
+    ...(fromPod ? [fromPod] : []),
+    ...partial.flatMap((input) => probeCandidates(input.statefulSet, input.pods)),
+  ];
+  const clusterDomain = await detectClusterDomain(gateway, candidates, options.clusterDomain);
+  const inputs: DnsInput[] = partial.map((input) => ({ ...input, clusterDomain }));
+  if (!options.probe) return inputs;
+
+  for (const input of inputs) {
+    const pod = fromPod ?? probeCandidates(input.statefulSet, input.pods)[0];
+    if (!pod) {
+      const set = input.statefulSet;
+      input.probe = {
+        from: `${set.metadata?.namespace}/${set.metadata?.name}`,
+        container: undefined,
+        tool: undefined,
+        answers: {},
+        problem: {
+          code: 'ProbeFailed',
+          message: `no running pod of ${set.metadata?.name} to resolve names from`,
+        },
+      };
+      continue;
+    }
+    input.probe = await probeNames(gateway, pod, namesOf(input));
+  }
+  return inputs;
+}

@@ -1,0 +1,254 @@
+// The DNS report of one StatefulSet: the governing Service's name, SRV names, one row per
+// ordinal with its stable name and whether DNS publishes it, the probe's answers when names
+// were resolved from inside the cluster, and every finding as a diagnostic.
+import type { Pod } from '../kube/types.ts';
+import { dnsRecordFindings, governingServiceFindings, isHeadless, podPublication } from './identity.ts';
+import type { IdentityInput } from './identity.ts';
+import { expectedOrdinals, podBelongsToSet, podNameFor, podOrdinal } from './ordinals.ts';
+import type { Diagnostic } from './snapshot.ts';
+
+export type ClusterDomainSource = 'flag' | 'resolv.conf' | 'coredns' | 'default';
+
+export interface ClusterDomainInfo {
+  domain: string;
+  source: ClusterDomainSource;
+  /** Where exactly it came from, for people (`/etc/resolv.conf of pod default/web-0`). */
+  detail: string;
+}
+
+export type ResolverTool = 'getent' | 'nslookup';
+
+export interface ProbeProblem {
+  code: 'ProbeNoShell' | 'ProbeNoResolverTool' | 'ProbeFailed';
+  message: string;
+}
+
+/** What resolving names from inside a pod gave; produced by the collector, interpreted here. */
+export interface ProbeOutcome {
+  /** `namespace/pod` the names were resolved from. */
+  from: string;
+  container: string | undefined;
+  tool: ResolverTool | undefined;
+  problem?: ProbeProblem;
+  /** Addresses per name asked; an empty list means the name did not resolve. */
+  answers: Record<string, string[]>;
+}
+
+export interface DnsInput extends IdentityInput {
+  clusterDomain: ClusterDomainInfo;
+  probe?: ProbeOutcome;
+}
+
+export interface Resolution {
+  addresses: string[];
+  /** Whether the answer is exactly what the cluster state says it should be. */
+  matches: boolean;
+}
+
+export interface DnsRecord {
+  ordinal: number;
+  pod: string;
+  fqdn: string;
+  /** Forms that resolve from pods of the same namespace through the search list. */
+  shortNames: string[];
+  podIP: string | null;
+  exists: boolean;
+  ready: boolean;
+  published: boolean;
+  /** Why the name is not published; null when it is. */
+  reason: string | null;
+  resolved?: Resolution;
+}
+
+export interface SrvName {
+  name: string;
+  portName: string;
+  port: number;
+  protocol: string;
+}
+
+export interface DnsReport {
+  statefulSet: { name: string; namespace: string };
+  service: {
+    name: string;
+    namespace: string;
+    fqdn: string;
+    exists: boolean;
+    headless: boolean;
+    clusterIP: string | null;
+    publishNotReadyAddresses: boolean;
+    resolved?: Resolution;
+  };
+  clusterDomain: string;
+  clusterDomainSource: ClusterDomainSource;
+  clusterDomainDetail: string;
+  srv: SrvName[];
+  records: DnsRecord[];
+  probe?: { from: string; container: string | null; tool: ResolverTool | null; problem: ProbeProblem | null };
+  diagnostics: Diagnostic[];
+}
+
+function isReady(pod: Pod | undefined): boolean {
+  return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+export function buildDnsReport(input: DnsInput): DnsReport {
+  const set = input.statefulSet;
+  const name = set.metadata?.name ?? '';
+  const namespace = set.metadata?.namespace ?? 'default';
+  const serviceName = set.spec?.serviceName ?? '';
+  const domain = input.clusterDomain.domain;
+  const serviceFqdn = `${serviceName}.${namespace}.svc.${domain}`;
+  const service = input.service;
+
+  const pods = new Map<number, Pod>();
+  for (const pod of input.pods) {
+    if (!podBelongsToSet(pod, set)) continue;
+    const ordinal = podOrdinal(pod, name);
+    if (ordinal !== undefined) pods.set(ordinal, pod);
+  }
+  const ordinals = [...new Set([...expectedOrdinals(set), ...pods.keys()])].sort((a, b) => a - b);
+
+  const records: DnsRecord[] = ordinals.map((ordinal) => {
+    const pod = pods.get(ordinal);
+    const podName = pod?.metadata?.name ?? podNameFor(name, ordinal);
+    const publication = podPublication(input, pod);
+    const fqdn = `${podName}.${serviceFqdn}`;
+    const record: DnsRecord = {
+      ordinal,
+      pod: podName,
+      fqdn,
+      shortNames: [`${podName}.${serviceName}`, `${podName}.${serviceName}.${namespace}`],
+      podIP: pod?.status?.podIP ?? null,
+      exists: pod !== undefined,
+      ready: isReady(pod),
+      published: publication.published,
+      reason: publication.reason ?? null,
+    };
+    const answer = input.probe?.answers[fqdn];
+    if (answer) {
+      const expected = publication.published && record.podIP ? [record.podIP] : [];
+      record.resolved = { addresses: answer, matches: sameSet(answer, expected) };
+    }
+    return record;
+  });
+
+  const serviceIPs = service
+    ? isHeadless(service)
+      ? records.filter((r) => r.published && r.podIP).map((r) => r.podIP!)
+      : service.spec?.clusterIP
+        ? [service.spec.clusterIP]
+        : []
+    : [];
+  const serviceAnswer = input.probe?.answers[serviceFqdn];
+
+  const report: DnsReport = {
+    statefulSet: { name, namespace },
+    service: {
+      name: serviceName,
+      namespace,
+      fqdn: serviceFqdn,
+      exists: service !== undefined,
+      headless: service ? isHeadless(service) : false,
+      clusterIP: service?.spec?.clusterIP ?? null,
+      publishNotReadyAddresses: service?.spec?.publishNotReadyAddresses === true,
+      ...(serviceAnswer
+        ? { resolved: { addresses: serviceAnswer, matches: sameSet(serviceAnswer, serviceIPs) } }
+        : {}),
+    },
+    clusterDomain: domain,
+    clusterDomainSource: input.clusterDomain.source,
+    clusterDomainDetail: input.clusterDomain.detail,
+    srv: (service?.spec?.ports ?? [])
+      .filter((port) => port.name)
+      .map((port) => {
+        const protocol = (port.protocol ?? 'TCP').toLowerCase();
+        return {
+          name: `_${port.name}._${protocol}.${serviceFqdn}`,
+          portName: port.name!,
+          port: port.port,
+          protocol,
+        };
+      }),
+    records,
+    diagnostics: [],
+  };
+  if (input.probe) {
+    report.probe = {
+      from: input.probe.from,
+      container: input.probe.container ?? null,
+      tool: input.probe.tool ?? null,
+      problem: input.probe.problem ?? null,
+    };
+  }
+
+  const findings = [
+    ...governingServiceFindings(input),
+    ...dnsRecordFindings(input),
+    ...probeFindings(report, input),
+  ];
+  report.diagnostics = findings
+    .map((finding, index) => ({ finding, index }))
+    .sort(
+      (a, b) =>
+        SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] ||
+        (a.finding.ordinals[0] ?? -1) - (b.finding.ordinals[0] ?? -1) ||
+        a.index - b.index,
+    )
+    .map(({ finding }) => finding);
+  return report;
+}
+
+function sameSet(actual: string[], expected: string[]): boolean {
+  const a = [...new Set(actual)].sort();
+  const b = [...new Set(expected)].sort();
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+const PROBE_POD_ADVICE = (namespace: string) =>
+  `probe from a pod that has one: \`kubectl run dns-probe --image=busybox:1.36 --restart=Never -n ${namespace} -- sleep 3600\`, then add \`--from dns-probe\``;
+
+function probeFindings(report: DnsReport, input: DnsInput): Diagnostic[] {
+  const probe = input.probe;
+  if (!probe) return [];
+  const namespace = report.statefulSet.namespace;
+  if (probe.problem) {
+    return [
+      {
+        code: probe.problem.code,
+        severity: 'warning',
+        message: probe.problem.message,
+        ordinals: [],
+        evidence: [`probe pod: ${probe.from}${probe.container ? ` (container ${probe.container})` : ''}`],
+        advice:
+          probe.problem.code === 'ProbeFailed'
+            ? `check that you may exec into the pod: \`kubectl auth can-i create pods/exec -n ${namespace}\``
+            : PROBE_POD_ADVICE(namespace),
+      },
+    ];
+  }
+  const wrong = report.records.filter((record) => record.resolved && !record.resolved.matches);
+  if (wrong.length === 0) return [];
+  const unresolvedPublished = wrong.filter((r) => r.published && r.resolved!.addresses.length === 0);
+  const domainAdvice =
+    unresolvedPublished.length > 0 && report.clusterDomainSource !== 'flag'
+      ? `; if the cluster does not use ${report.clusterDomain}, pass the right one with --cluster-domain`
+      : '';
+  return [
+    {
+      code: 'ProbeMismatch',
+      severity: 'error',
+      message: `${wrong.length} name(s) resolved from ${probe.from} differ from what the cluster state publishes`,
+      ordinals: wrong.map((record) => record.ordinal),
+      evidence: wrong.map((record) => {
+        const expected = record.published && record.podIP ? record.podIP : 'no answer';
+        const got =
+          record.resolved!.addresses.length > 0 ? record.resolved!.addresses.join(', ') : 'not found';
+        return `${record.fqdn}: expected ${expected}, resolved ${got}`;
+      }),
+      advice: `DNS answers lag the EndpointSlices by a few seconds: re-run the probe; if it persists, check CoreDNS (\`kubectl -n kube-system logs -l k8s-app=kube-dns\`)${domainAdvice}`,
+    },
+  ];
+}
