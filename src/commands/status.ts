@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { StsCommand } from '../cli/base.ts';
+import { parseDuration } from '../cli/flags.ts';
 import { usageError } from '../cli/errors.ts';
 import {
   allNamespacesFlag,
@@ -11,14 +12,17 @@ import {
   toOutputOptions,
 } from '../cli/flags.ts';
 import type { OutputOptions } from '../cli/flags.ts';
+import { readDump, snapshotFromDump, snapshotsFromDump } from '../collect/offline.ts';
 import { collectOverview, collectStatusSnapshot } from '../collect/snapshot.ts';
 import { watchStatus } from '../collect/watch.ts';
+import { describeGateProgress, gateError, systemClock, waitForRollout } from '../flows/rollout-gate.ts';
 import { connect } from '../kube/connect.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { renderJson } from '../render/json.ts';
 import { describeChanges, renderOverview, renderStatus } from '../render/status.ts';
 import { renderYaml } from '../render/yaml.ts';
-import { buildOverview } from '../report/overview.ts';
+import { hasProblems } from '../report/diagnostics/index.ts';
+import { buildOverview, healthOf } from '../report/overview.ts';
 import type { OverviewReport } from '../report/overview.ts';
 import { buildStatusReport } from '../report/status.ts';
 import type { StatusReport } from '../report/status.ts';
@@ -34,6 +38,14 @@ export interface StatusRequest {
   clusterDomain: string;
   watch: boolean;
   output: OutputOptions;
+  /** Offline: read this dump (file or directory) instead of the API. */
+  filename: string | undefined;
+  /** Rollout gate: wait until complete, stuck or timeout. */
+  wait: boolean;
+  /** --timeout for --wait, in ms (0: no limit). */
+  timeoutMs: number;
+  /** Without NAME: list only sets with warning or error findings. */
+  problems: boolean;
 }
 
 export default class Status extends StsCommand {
@@ -46,6 +58,9 @@ export default class Status extends StsCommand {
     '<%= config.bin %> status todo-db -o json | jq ".pods[] | {name, readyOrder}"',
     '<%= config.bin %> status todo-db --watch',
     '<%= config.bin %> status -A',
+    '<%= config.bin %> status todo-db --wait --timeout 5m',
+    '<%= config.bin %> status todo-db -f support-dump.yaml',
+    '<%= config.bin %> status -A --problems',
   ];
   static override args = {
     name: Args.string({ description: 'StatefulSet name (omit to list every StatefulSet).', required: false }),
@@ -60,12 +75,31 @@ export default class Status extends StsCommand {
       description: 'Keep the view live from watch events (one line per change when not on a terminal).',
       default: false,
     }),
+    filename: Flags.string({
+      char: 'f',
+      description:
+        'Read a saved dump (`kubectl get sts,pods,pvc,pv,svc,endpointslices,events -o yaml`, JSON, or a directory of such files) instead of the cluster.',
+    }),
+    wait: Flags.boolean({
+      description:
+        'Rollout gate: wait until the update is complete (exit 0), stuck (exit 12, with diagnostics) or --timeout passes (exit 13).',
+      default: false,
+    }),
+    timeout: Flags.string({
+      description: 'With --wait: how long to wait (5m, 90s; 0 waits forever).',
+      default: '5m',
+    }),
+    problems: Flags.boolean({
+      description: 'Without NAME: list only StatefulSets with warning or error findings.',
+      default: false,
+    }),
     ...debugFlag,
   };
 
   async run(): Promise<StatusReport | OverviewReport> {
     const { args, flags } = await this.parse(Status);
     const request = statusRequestFrom(args, flags);
+    if (request.filename !== undefined) return await this.showOffline(request.filename, request);
     const connection = await connect(toConnectionOptions(flags));
     try {
       const namespace = request.namespace ?? connection.namespace;
@@ -76,6 +110,8 @@ export default class Status extends StsCommand {
           request,
         );
       if (request.watch) return await this.watch(connection.gateway, namespace, request.name, request);
+      if (request.wait)
+        return await this.waitForRollout(connection.gateway, namespace, request.name, request);
       return await this.showStatus(connection.gateway, namespace, request.name, request);
     } finally {
       connection.close();
@@ -102,11 +138,23 @@ export default class Status extends StsCommand {
   ): Promise<OverviewReport> {
     const collected = await collectOverview(gateway, scope, { now: () => new Date() });
     const overview = buildOverview(collected, { clusterDomain: request.clusterDomain });
+    return this.printOverview(overview, scope, request);
+  }
+
+  protected printOverview(
+    overview: OverviewReport,
+    scope: string | undefined,
+    request: StatusRequest,
+  ): OverviewReport {
+    if (request.problems)
+      overview = { ...overview, items: overview.items.filter((item) => hasProblems(item.diagnostics)) };
     const { output } = request;
     if (output.format === 'json') process.stdout.write(renderJson(overview));
     else if (output.format === 'yaml') process.stdout.write(renderYaml(overview));
     else if (overview.items.length === 0)
-      process.stderr.write(`No StatefulSets found${scope ? ` in ${scope} namespace` : ''}.\n`);
+      process.stderr.write(
+        `No StatefulSets ${request.problems ? 'with problems ' : ''}found${scope ? ` in ${scope} namespace` : ''}.\n`,
+      );
     else
       process.stdout.write(
         renderOverview(overview, {
@@ -117,6 +165,71 @@ export default class Status extends StsCommand {
         }),
       );
     return overview;
+  }
+
+  /** `-f dump.yaml`: the same report and diagnostics from a saved dump, with no API access. */
+  protected async showOffline(path: string, request: StatusRequest): Promise<StatusReport | OverviewReport> {
+    const dump = await readDump(path);
+    const options = { clusterDomain: request.clusterDomain };
+    if (request.name !== undefined) {
+      const report = buildStatusReport(
+        snapshotFromDump(dump, request.name, { namespace: request.namespace }),
+        options,
+      );
+      process.stdout.write(formatReport(report, request.output));
+      return report;
+    }
+    const scope = request.allNamespaces ? undefined : request.namespace;
+    const snapshots = snapshotsFromDump(dump, { namespace: scope });
+    const overview: OverviewReport = {
+      items: snapshots.map((snapshot) => healthOf(buildStatusReport(snapshot, options))),
+      unreadable: [],
+      generatedAt: (snapshots[0]?.now ?? new Date(0)).toISOString(),
+    };
+    return this.printOverview(overview, scope, request);
+  }
+
+  /** `--wait`: the rollout gate; prints the final report, then fails with ROLLOUT_STUCK or TIMEOUT. */
+  protected async waitForRollout(
+    gateway: ClusterGateway,
+    namespace: string,
+    name: string,
+    request: StatusRequest,
+  ): Promise<StatusReport> {
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort();
+    process.once('SIGINT', onInterrupt);
+    const quiet = request.output.format === 'json' || request.output.format === 'yaml';
+    let lastLine: string | undefined;
+    try {
+      const result = await waitForRollout({
+        gateway,
+        namespace,
+        name,
+        collect: async () =>
+          (await collectStatusSnapshot(gateway, namespace, name, { now: () => new Date() })).snapshot,
+        clock: systemClock,
+        timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : Number.MAX_SAFE_INTEGER,
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (quiet || event.type !== 'evaluated') return;
+          const line = describeGateProgress(event.evaluation);
+          if (line && line !== lastLine) process.stderr.write(`${line}\n`);
+          lastLine = line;
+        },
+      });
+      const snapshot =
+        result.evaluation?.snapshot ??
+        (await collectStatusSnapshot(gateway, namespace, name, { now: () => new Date() })).snapshot;
+      const report = buildStatusReport(snapshot, { clusterDomain: request.clusterDomain });
+      process.stdout.write(formatReport(report, request.output));
+      const failure = gateError(result, `statefulset/${name} in ${namespace}`);
+      if (failure) throw failure;
+      if (!quiet) process.stderr.write(`rollout of statefulset/${name} complete\n`);
+      return report;
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
   }
 
   protected async watch(
@@ -182,6 +295,10 @@ export function statusRequestFrom(
     'all-namespaces'?: boolean;
     'cluster-domain'?: string;
     watch?: boolean;
+    filename?: string;
+    wait?: boolean;
+    timeout?: string;
+    problems?: boolean;
     output?: string;
     'no-headers'?: boolean;
     color?: string;
@@ -201,6 +318,22 @@ export function statusRequestFrom(
       `invalid --cluster-domain "${flags['cluster-domain']}"`,
       'use a DNS domain such as cluster.local',
     );
+  const wait = flags.wait ?? false;
+  const problems = flags.problems ?? false;
+  if (wait && args.name === undefined)
+    throw usageError('--wait needs a StatefulSet NAME', 'run `kubectl sts status NAME --wait`');
+  if (wait && (flags.watch || flags.filename !== undefined))
+    throw usageError(
+      '--wait cannot be combined with --watch or -f',
+      'use --wait alone against a live cluster',
+    );
+  if (problems && args.name !== undefined)
+    throw usageError(
+      '--problems lists StatefulSets; it takes no NAME',
+      'run `kubectl sts status -A --problems`',
+    );
+  if (flags.watch && flags.filename !== undefined)
+    throw usageError('--watch cannot read a dump (-f)', 'drop --watch to read the dump once');
   return {
     name: args.name,
     namespace: flags.namespace,
@@ -208,5 +341,9 @@ export function statusRequestFrom(
     clusterDomain,
     watch: flags.watch ?? false,
     output: toOutputOptions(flags),
+    filename: flags.filename,
+    wait,
+    timeoutMs: parseDuration(flags.timeout ?? '5m', '--timeout'),
+    problems,
   };
 }

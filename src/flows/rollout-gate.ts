@@ -214,3 +214,35 @@ export function exitCodeFor(outcome: GateOutcome): number {
       ? ExitCode.ROLLOUT_STUCK
       : ExitCode.TIMEOUT;
 }
+
+function formatMs(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}` : `${s}s`;
+}
+
+/** The error a finished gate ends the command with, or undefined when the rollout completed. */
+export function gateError(result: RolloutGateResult, target: string): StsError | undefined {
+  if (result.outcome === 'complete') return undefined;
+  if (result.outcome === 'stuck') {
+    const first = result.evaluation?.blocking[0]?.diagnostic;
+    return new StsError(
+      `rollout of ${target} is stuck: ${first ? `${first.code}: ${first.message}` : 'no progress possible'}`,
+      {
+        exitCode: ExitCode.ROLLOUT_STUCK,
+        hint: first?.advice ?? 'see the diagnostics above',
+      },
+    );
+  }
+  const waiting = result.evaluation?.progress.waitingFor[0];
+  return new StsError(
+    `timed out after ${formatMs(result.elapsedMs)} waiting for the rollout of ${target}${waiting ? `: still waiting for ${waiting}` : ''}`,
+    { exitCode: ExitCode.TIMEOUT, hint: 'see the diagnostics above, or raise --timeout' },
+  );
+}
+
+/** One progress line for stderr, or undefined when nothing is left to wait for. */
+export function describeGateProgress(evaluation: GateEvaluation): string | undefined {
+  const { progress } = evaluation;
+  if (progress.complete) return undefined;
+  return `waiting for ${progress.waitingFor.join('; ')}`;
+}

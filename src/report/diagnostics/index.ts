@@ -55,3 +55,8 @@ export function diagnose(snapshot: StatefulSetSnapshot): Diagnostic[] {
 export function blockingFindings(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((d) => d.blocking === true);
 }
+
+/** What `status --problems` lists a set for: any warning or error (info alone is not a problem). */
+export function hasProblems(diagnostics: Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity !== 'info');
+}
