@@ -84,6 +84,12 @@ function imageDigest(image: string): string {
   return `${repo}@sha256:${digest}`;
 }
 
+/** Durations as Go prints them in kubelet messages: `800ms`, `1.5s`. */
+function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
 function newContainerId(): string {
   return `containerd://${randomBytes(32).toString('hex')}`;
 }
@@ -575,7 +581,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
             pod,
             'Normal',
             'Pulled',
-            `Successfully pulled image "${image}" in ${took}ms (${took}ms including waiting)`,
+            `Successfully pulled image "${image}" in ${goDuration(took)} (${goDuration(took)} including waiting)`,
             container,
           );
           startContainer(pod, container, now);
