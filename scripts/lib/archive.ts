@@ -46,7 +46,7 @@ function tarHeader(name: string, size: number, mode: number, mtime: number): Buf
 }
 
 /** A gzip-compressed ustar archive of regular files. */
-export function createTarGz(entries: readonly ArchiveEntry[], mtimeSeconds: number): Buffer {
+export function createTarGz(entries: readonly ArchiveEntry[], mtimeSeconds: number, level = 6): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries) {
     parts.push(tarHeader(entry.name, entry.data.length, entry.mode, mtimeSeconds));
@@ -55,7 +55,7 @@ export function createTarGz(entries: readonly ArchiveEntry[], mtimeSeconds: numb
     if (padding) parts.push(Buffer.alloc(padding));
   }
   parts.push(Buffer.alloc(BLOCK * 2)); // end-of-archive marker
-  return gzipSync(Buffer.concat(parts), { level: 6 });
+  return gzipSync(Buffer.concat(parts), { level });
 }
 
 /** Regular files of a (possibly gzip-compressed) tar archive; other entry types are skipped. */
@@ -97,14 +97,14 @@ function dosDateTime(date: Date): { time: number; date: number } {
 }
 
 /** A deflate-compressed zip archive of regular files (no zip64: entries must stay below 4 GiB). */
-export function createZip(entries: readonly ArchiveEntry[], mtimeSeconds: number): Buffer {
+export function createZip(entries: readonly ArchiveEntry[], mtimeSeconds: number, level = 6): Buffer {
   const { time, date } = dosDateTime(new Date(mtimeSeconds * 1000));
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
     const name = Buffer.from(entry.name, 'utf8');
-    const compressed = deflateRawSync(entry.data, { level: 6 });
+    const compressed = deflateRawSync(entry.data, { level });
     const checksum = crc32(entry.data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);

@@ -27,6 +27,8 @@ export interface ReleaseOptions {
   nodeCacheDir: string;
   /** Seconds since the epoch stamped on archive entries (reproducible archives). */
   mtime: number;
+  /** zlib level for the archives (default 6). */
+  compressionLevel?: number;
   log: (line: string) => void;
 }
 

@@ -1,0 +1,161 @@
+// The release as a user gets it: build this machine's archive, check it against the manifest
+// like validate-krew-manifest, install it into a krew-like tree, and run it with real kubectl.
+// Only the host platform is built here (the others cannot run on this machine); building all
+// five is `npm run release`'s job. The macOS launcher layout is exercised with the host's Node.
+import { execFile } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTarGz } from '../../scripts/lib/archive.ts';
+import { REPO_ROOT, bundleCli } from '../../scripts/lib/bundle.ts';
+import { installFromArchive, matchingPlatform, parseKrewManifest, sha256File, validateKrewManifest } from '../../scripts/lib/krew.ts';
+import type { InstallResult, KrewPlugin } from '../../scripts/lib/krew.ts';
+import { nodeBinaryFor } from '../../scripts/lib/node-dist.ts';
+import { buildRelease, readPackageVersion, releaseDefaults } from '../../scripts/lib/release.ts';
+import type { ReleaseResult } from '../../scripts/lib/release.ts';
+import { payloadFor } from '../../scripts/lib/sea.ts';
+import { hostTarget } from '../../scripts/lib/targets.ts';
+
+const run = promisify(execFile);
+const host = hostTarget();
+const VERSION = readPackageVersion();
+const KUBECTL_DIR = path.dirname((await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim());
+
+let work: string;
+let release: ReleaseResult;
+let plugin: KrewPlugin;
+
+/** kubectl with only the krew bin dir, kubectl itself and the system tools on PATH. */
+function kubectlIn(binDir: string, home: string) {
+  return (args: string[]) =>
+    run('kubectl', args, {
+      env: { PATH: `${binDir}:${KUBECTL_DIR}:/usr/bin:/bin`, HOME: home, KUBECONFIG: path.join(home, 'no-kubeconfig') },
+    });
+}
+
+describe.skipIf(!host)('release archive for this machine, installed the krew way', () => {
+  let installed: InstallResult;
+  let kubectl: ReturnType<typeof kubectlIn>;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-krew-'));
+    release = await buildRelease({
+      ...releaseDefaults(),
+      targets: [host!],
+      outDir: path.join(work, 'release'),
+      // Fastest gzip: the archive is unpacked right away; only the format matters here.
+      compressionLevel: 1,
+      log: () => {},
+    });
+    plugin = parseKrewManifest(readFileSync(release.manifestFile, 'utf8'));
+    installed = installFromArchive(plugin, matchingPlatform(plugin, host!.os, host!.arch)!, release.archives[0]!.file, path.join(work, 'krew'));
+    kubectl = kubectlIn(installed.binDir, work);
+  }, 180_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('writes a manifest named sts.yaml that passes validation', () => {
+    expect(path.basename(release.manifestFile)).toBe('sts.yaml');
+    expect(validateKrewManifest(plugin, 'sts')).toEqual({ warnings: [] });
+    expect(plugin.spec!.version).toBe(`v${VERSION}`);
+  });
+
+  it('records the archive sha256 in the manifest and in SHA256SUMS', () => {
+    const archive = release.archives[0]!;
+    expect(matchingPlatform(plugin, host!.os, host!.arch)!.sha256).toBe(sha256File(archive.file));
+    expect(readFileSync(path.join(path.dirname(archive.file), 'SHA256SUMS'), 'utf8')).toBe(
+      `${archive.sha256}  ${path.basename(archive.file)}\n`,
+    );
+  });
+
+  it('lays out store/sts/<version>/ with the binary, the completion helper and the license', () => {
+    expect(installed.installDir).toBe(path.join(work, 'krew', 'store', 'sts', `v${VERSION}`));
+    expect(installed.installedFiles.sort()).toEqual(['LICENSE', 'kubectl-sts', 'kubectl_complete-sts']);
+    expect(lstatSync(installed.link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(installed.link)).toBe(path.join('..', 'store', 'sts', `v${VERSION}`, 'kubectl-sts'));
+  });
+
+  it('is listed by kubectl plugin list', async () => {
+    const { stdout, stderr } = await kubectl(['plugin', 'list']);
+    expect(stdout).toContain(installed.link);
+    expect(stderr).not.toMatch(/warning/i);
+  });
+
+  it('runs as kubectl sts version with its embedded runtime, not a Node on PATH', async () => {
+    const { stdout } = await kubectl(['sts', 'version', '-o', 'json']);
+    expect(JSON.parse(stdout)).toEqual({
+      version: `v${VERSION}`,
+      node: process.version,
+      platform: `${process.platform}/${process.arch}`,
+    });
+    // The only node on this PATH is the machine's old one; the binary must not have used it.
+    const pathNode = await run('sh', ['-c', 'command -v node && node --version'], { env: { PATH: '/usr/bin:/bin' } }).catch(() => undefined);
+    if (pathNode) expect(pathNode.stdout).not.toContain(process.version);
+  });
+
+  it('answers --version and --help', async () => {
+    expect((await kubectl(['sts', '--version'])).stdout).toMatch(new RegExp(`^kubectl-sts/${VERSION.replaceAll('.', '\\.')} `));
+    const help = (await kubectl(['sts', '--help'])).stdout;
+    expect(help).toMatch(/^COMMANDS$/m);
+    expect(help).toMatch(/^\s+completion\s/m);
+    expect(help).toMatch(/^\s+version\s/m);
+  });
+
+  it('completes through kubectl once kubectl_complete-sts is linked next to kubectl-sts', async () => {
+    symlinkSync(path.join('..', 'store', 'sts', `v${VERSION}`, 'kubectl_complete-sts'), path.join(installed.binDir, 'kubectl_complete-sts'));
+    const { stdout } = await kubectl(['__complete', 'sts', 'completion', '']);
+    expect(stdout).toBe('bash\nzsh\nfish\n:4\n');
+  });
+});
+
+describe.skipIf(!host)('the macOS launcher layout (node + bundle + sh launcher), run with this machine\'s Node', () => {
+  let launcherWork: string;
+  let kubectl: ReturnType<typeof kubectlIn>;
+  let installed: InstallResult;
+
+  beforeAll(async () => {
+    launcherWork = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-launcher-'));
+    const bundle = await bundleCli(path.join(launcherWork, 'kubectl-sts.cjs'));
+    const defaults = releaseDefaults();
+    const target = { ...host!, packaging: 'launcher' as const };
+    const entries = payloadFor(target, {
+      bundleFile: bundle.file,
+      nodeBinary: nodeBinaryFor(host!, defaults.nodeVersion, defaults.nodeCacheDir),
+      workDir: launcherWork,
+      licenseFile: path.join(REPO_ROOT, 'LICENSE'),
+      repoRoot: REPO_ROOT,
+    });
+    const archive = path.join(launcherWork, 'launcher.tar.gz');
+    writeFileSync(archive, createTarGz(entries, defaults.mtime, 1));
+    // The darwin entries of the template, pointed at this archive.
+    const template = parseKrewManifest(
+      readFileSync(path.join(REPO_ROOT, 'krew-manifest.yaml'), 'utf8'),
+    );
+    const darwin = matchingPlatform(template, 'darwin', 'arm64')!;
+    installed = installFromArchive(template, { ...darwin, sha256: sha256File(archive) }, archive, path.join(launcherWork, 'krew'));
+    kubectl = kubectlIn(installed.binDir, launcherWork);
+  }, 120_000);
+
+  afterAll(() => {
+    if (launcherWork) rmSync(launcherWork, { recursive: true, force: true });
+  });
+
+  it('installs the files the darwin manifest entries name', () => {
+    expect(installed.installedFiles.sort()).toEqual(['LICENSE', 'kubectl-sts', 'kubectl-sts.cjs', 'kubectl_complete-sts', 'node']);
+  });
+
+  it('runs through the krew symlink with the node shipped beside it', async () => {
+    const { stdout } = await kubectl(['sts', 'version', '-o', 'json']);
+    expect(JSON.parse(stdout)).toMatchObject({ version: `v${VERSION}`, node: process.version });
+  });
+
+  it('completes through kubectl', async () => {
+    symlinkSync(path.join(installed.installDir, 'kubectl_complete-sts'), path.join(installed.binDir, 'kubectl_complete-sts'));
+    const { stdout } = await kubectl(['__complete', 'sts', 'vers']);
+    expect(stdout).toBe('version\tPrint the plugin version.\n:4\n');
+  });
+});
