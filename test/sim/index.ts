@@ -52,6 +52,8 @@ export interface SimClusterOptions {
   controllers?: boolean;
   /** Namespace written into the kubeconfig context (default "default"). */
   namespace?: string;
+  /** How many past changes watches can resume from (default 50,000); small values test 410 Expired. */
+  historySize?: number;
   /** Replaces createExecHandler (tests of the exec transport). */
   execHandler?: ExecHandler;
 }
@@ -155,7 +157,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
   const version = parseVersion(options.kubernetesVersion ?? '1.32.2');
   const clock = new SimulatedClock({ speed: options.speed ?? 1 });
-  const store = new MemoryStore(clock);
+  const store = new MemoryStore(clock, options.historySize ? { historySize: options.historySize } : {});
   bootstrapCluster(
     store,
     { clusterDomain, nodes: options.nodes ?? 3, kubeletVersion: version.gitVersion },

@@ -198,12 +198,14 @@ export class Faults {
         ([key, value]) => value === undefined || (attrs as unknown as Record<string, unknown>)[key] === value,
       );
       if (!matches || entry.remaining <= 0) continue;
+      const rule = entry.rule;
+      // One error answers a request; later error rules wait for later requests.
+      if (rule.status !== undefined && decision.error) continue;
       entry.remaining--;
       if (entry.remaining <= 0) this.#rules.splice(this.#rules.indexOf(entry), 1);
-      const rule = entry.rule;
       decision.latencyMs += rule.latencyMs ?? 0;
       if (rule.dropWatchAfterMs !== undefined) decision.dropWatchAfterMs = rule.dropWatchAfterMs;
-      if (rule.status !== undefined && !decision.error) {
+      if (rule.status !== undefined) {
         decision.error = faultError(rule);
         if (rule.retryAfterSeconds !== undefined) decision.retryAfterSeconds = rule.retryAfterSeconds;
       }
