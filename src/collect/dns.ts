@@ -207,7 +207,7 @@ export async function detectClusterDomain(
   return {
     domain: DEFAULT_CLUSTER_DOMAIN,
     source: 'default',
-    detail: `default (not detected: ${tried.join('; ')})`,
+    detail: `default; not detected: ${tried.join('; ')}`,
   };
 }
 
