@@ -1,5 +1,8 @@
 // The kubectl look, shared by every table the plugin prints: no borders, left-aligned columns
-// separated by three spaces, upper-case headers, no trailing spaces.
+// separated by three spaces, upper-case headers, no trailing spaces. cli-table3 lays tables out;
+// for long tables (a StatefulSet with hundreds of pods) the same layout is computed directly,
+// because cli-table3 spends about 1.5 ms per row and 1,000 pods would take seconds. Tests check
+// that both produce identical text.
 import Table from 'cli-table3';
 
 export interface TableOptions {
@@ -25,6 +28,69 @@ const NO_BORDER = {
   middle: '   ',
 };
 
+/** Tables longer than this are laid out without cli-table3 (same output, linear cost). */
+export const FAST_LAYOUT_ROWS = 100;
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+class NotAscii extends Error {}
+
+/** cli-table3 draws an empty cell as one space; both layouts do. */
+const cellText = (cell: string) => (cell === '' ? ' ' : cell);
+
+/**
+ * The cli-table3 layout for plain-ASCII cells (colour codes allowed): every column as wide as
+ * its widest cell, three spaces between columns. Throws NotAscii for other text (wide or
+ * combining characters), which cli-table3 measures.
+ */
+export function fastLayout(body: string[][]): string[] {
+  const widths: number[] = [];
+  const visible: number[][] = [];
+  for (const row of body) {
+    const lengths: number[] = [];
+    row.forEach((cell, column) => {
+      const plain = cellText(cell).replace(ANSI, '');
+      if (!PRINTABLE_ASCII.test(plain)) throw new NotAscii();
+      lengths.push(plain.length);
+      widths[column] = Math.max(widths[column] ?? 0, plain.length);
+    });
+    visible.push(lengths);
+  }
+  return body.map((row, r) =>
+    row
+      .map((cell, column) => cellText(cell) + ' '.repeat(widths[column]! - visible[r]![column]!))
+      .join('   ')
+      .replace(/\s+$/, ''),
+  );
+}
+
+function cliTableLayout(body: string[][]): string[] {
+  const table = new Table({
+    chars: NO_BORDER,
+    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
+    wordWrap: false,
+  });
+  for (const row of body) table.push(row.map(cellText));
+  // With every border character empty, cli-table3 draws no border lines: one line per row.
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.replace(/\s+$/, ''));
+}
+
+/** Lays out `body` with cli-table3, or directly when it is long; the text is the same. */
+export function layoutRows(body: string[][], options: { fast?: boolean } = {}): string[] {
+  if (options.fast ?? body.length > FAST_LAYOUT_ROWS) {
+    try {
+      return fastLayout(body);
+    } catch (error) {
+      if (!(error instanceof NotAscii)) throw error;
+    }
+  }
+  return cliTableLayout(body);
+}
+
 /**
  * Renders rows under headers, kubectl style. Cells may carry ANSI colour (added by the caller
  * only when colour is enabled); widths are measured without it. Returns text ending in a newline,
@@ -33,18 +99,6 @@ const NO_BORDER = {
 export function renderTable(headers: string[], rows: string[][], options: TableOptions = {}): string {
   const body = options.noHeaders ? rows : [headers.map((header) => header.toUpperCase()), ...rows];
   if (body.length === 0) return '';
-  const table = new Table({
-    chars: NO_BORDER,
-    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
-    wordWrap: false,
-  });
-  for (const row of body) table.push(row.map((cell) => (cell === '' ? ' ' : cell)));
-  const lines = table
-    .toString()
-    .split('\n')
-    .map((line) => line.replace(/\s+$/, ''));
-  // cli-table3 emits an empty line for the (blank) top and bottom borders.
-  while (lines[0] === '') lines.shift();
-  while (lines.at(-1) === '') lines.pop();
+  const lines = layoutRows(body);
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { paint } from '../../src/render/colour.ts';
 import { humanDuration } from '../../src/render/duration.ts';
-import { renderTable } from '../../src/render/table.ts';
+import { FAST_LAYOUT_ROWS, layoutRows, renderTable } from '../../src/render/table.ts';
 
 describe('renderTable: the kubectl look', () => {
   const headers = ['name', 'Ready', 'STATUS'];
@@ -73,5 +73,52 @@ describe('humanDuration: ages as kubectl prints them', () => {
     [9 * 365 * 86400, '9y'],
   ])('%i s → %s', (seconds, want) => {
     expect(humanDuration(seconds)).toBe(want);
+  });
+});
+
+describe('layoutRows: the direct layout for long tables equals cli-table3', () => {
+  const red = (text: string) => paint(text, 'red', true);
+  const long = Array.from({ length: FAST_LAYOUT_ROWS + 5 }, (_, i) => [
+    `web-${i}`,
+    i % 7 === 0 ? red('CrashLoopBackOff') : 'Running',
+    i % 5 === 0 ? '' : String(i * 37),
+    i % 3 === 0 ? '<none>' : `node-${i % 11}`,
+  ]);
+  it.each([
+    {
+      case: 'plain cells',
+      body: [
+        ['NAME', 'STATUS'],
+        ['a', 'Running'],
+        ['longer-name', 'x'],
+      ],
+    },
+    {
+      case: 'coloured cells',
+      body: [
+        ['A', 'B'],
+        [red('bad'), 'x'],
+        ['good', red('y')],
+      ],
+    },
+    {
+      case: 'empty cells, including a whole empty column',
+      body: [
+        ['', 'b', ''],
+        ['1', '', ''],
+        ['', '', ''],
+      ],
+    },
+    { case: 'a long pod table', body: long },
+  ])('$case', ({ body }) => {
+    expect(layoutRows(body, { fast: true })).toEqual(layoutRows(body, { fast: false }));
+  });
+
+  it('leaves text it cannot measure (wide characters) to cli-table3', () => {
+    const body = [
+      ['名前', 'x'],
+      ['a', 'y'],
+    ];
+    expect(layoutRows(body, { fast: true })).toEqual(['名前   x', 'a      y']);
   });
 });
