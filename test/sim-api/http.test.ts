@@ -472,7 +472,7 @@ function readyPod(name: string, labels: Record<string, string>): void {
     metadata: { name, namespace: 'default', labels },
     spec: { nodeName: 'sim-worker', containers: [{ name: 'a', image: 'a' }] },
   });
-  sim.store.updateStatus('pods', {
+  sim.store.updateStatus<Json>('pods', {
     ...created,
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
   });
