@@ -39,7 +39,11 @@ export async function connect(options: ConnectionOptions, extras: ConnectExtras 
   trace?.(
     `kubeconfig: context "${resolved.contextName ?? ''}", cluster "${resolved.clusterName}", user "${resolved.userName ?? ''}", namespace "${resolved.namespace}" from ${resolved.files.join(', ') || '(no file)'}`,
   );
-  const auth = await clientNodeAuth(resolved);
+  const plainHttp = resolved.cluster.server.startsWith('http:');
+  // client-go applies the kubeconfig user only over TLS; kubectl never sends a token, a client
+  // certificate or runs an exec plugin for an http:// server, and neither do we.
+  if (plainHttp) trace?.('the server is plain http: no credentials are sent (as with kubectl)');
+  const auth: AuthSource = plainHttp ? async () => ({ headers: {} }) : await clientNodeAuth(resolved);
   const client = new HttpClient({
     server: resolved.cluster.server,
     auth,
@@ -66,11 +70,6 @@ export async function connect(options: ConnectionOptions, extras: ConnectExtras 
 export async function clientNodeAuth(resolved: ResolvedKubeconfig): Promise<AuthSource> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const config = toClientNodeOptions(resolved);
-  const cluster = config.clusters[0]!;
-  const server = String(cluster.server);
-  // client-node refuses to build an agent for http:// without insecure-skip-tls-verify; kubectl
-  // allows plain http, and the agent is ours anyway, so client-node sees an https URL.
-  if (server.startsWith('http:')) cluster.server = `https:${server.slice('http:'.length)}`;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions(config);
   const usesProxy = Boolean(resolved.cluster['proxy-url']);
