@@ -719,7 +719,9 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     switch (container.phase) {
       case 'pending':
       case 'pulling':
-        status.state = { waiting: { reason: initializing ? 'PodInitializing' : 'ContainerCreating' } };
+        status.state = {
+          waiting: { reason: initializing || container.init ? 'PodInitializing' : 'ContainerCreating' },
+        };
         break;
       case 'pullError':
         status.state = {
