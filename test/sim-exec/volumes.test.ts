@@ -117,7 +117,10 @@ describe('file trees', () => {
         volumes: [
           {
             name: 'secret',
-            secret: { secretName: 'db', items: [{ key: 'POSTGRES_PASSWORD', path: 'postgres_password' }] },
+            secret: {
+              secretName: 'db',
+              items: [{ key: 'POSTGRES_PASSWORD', path: 'postgres_password' }],
+            } as { secretName: string },
           },
         ],
         mounts: [{ name: 'secret', mountPath: '/secrets' }],
