@@ -3,7 +3,7 @@
 // use. --flatten makes kubectl read certificate files itself, so comparing their contents also
 // proves that relative paths were resolved against the right file.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,23 @@ import { StsError, ExitCode } from '../../src/cli/errors.ts';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.ts';
 import type { KubeconfigOverrides, ResolvedKubeconfig } from '../../src/kube/kubeconfig.ts';
 
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+/** The kubectl on PATH, plus the oldest and newest installed next to it (kubectl.1.27 … 1.33). */
+function kubectlBinaries(): string[] {
+  if (process.env.KUBECTL) return [process.env.KUBECTL];
+  const found = ['kubectl'];
+  try {
+    const onPath = execFileSync('sh', ['-c', 'readlink -f "$(command -v kubectl)"']).toString().trim();
+    const dirOf = path.dirname(onPath);
+    const versioned = readdirSync(dirOf)
+      .filter((name) => /^kubectl\.1\.\d+$/.test(name))
+      .sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]));
+    for (const name of [versioned[0], versioned.at(-1)]) if (name) found.push(path.join(dirOf, name));
+  } catch {
+    // only the kubectl on PATH
+  }
+  return [...new Set(found)];
+}
+const KUBECTLS = kubectlBinaries();
 
 let dir: string;
 
@@ -105,10 +121,14 @@ interface KubectlView {
   contexts?: { name: string; context: { cluster?: string; user?: string; namespace?: string } }[];
 }
 
-function kubectlView(kubeconfigEnv: string | undefined, flags: string[]): KubectlView | undefined {
+function kubectlView(
+  kubectl: string,
+  kubeconfigEnv: string | undefined,
+  flags: string[],
+): KubectlView | undefined {
   try {
     const out = execFileSync(
-      KUBECTL,
+      kubectl,
       ['config', 'view', '--minify', '--raw', '--flatten', '-o', 'json', ...flags],
       {
         env: {
@@ -304,47 +324,50 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('kubeconfig resolution matches `kubectl config view --minify`', () => {
-  it.each(CASES)('$name', (testCase) => {
-    const env = testCase.kubeconfigEnv?.map((entry) => (entry ? path.join(dir, entry) : '')).join(':');
-    const flags: string[] = [];
-    const overrides: KubeconfigOverrides = {};
-    if (testCase.kubeconfigFlag) {
-      flags.push('--kubeconfig', path.join(dir, testCase.kubeconfigFlag));
-      overrides.kubeconfig = path.join(dir, testCase.kubeconfigFlag);
-    }
-    if (testCase.context) {
-      flags.push('--context', testCase.context);
-      overrides.context = testCase.context;
-    }
-    const oracle = kubectlView(env, flags);
-    const result = ours(env, overrides);
+describe.each(KUBECTLS.map((kubectl) => ({ kubectl, label: path.basename(kubectl) })))(
+  'kubeconfig resolution matches `$label config view --minify`',
+  ({ kubectl }) => {
+    it.each(CASES)('$name', (testCase) => {
+      const env = testCase.kubeconfigEnv?.map((entry) => (entry ? path.join(dir, entry) : '')).join(':');
+      const flags: string[] = [];
+      const overrides: KubeconfigOverrides = {};
+      if (testCase.kubeconfigFlag) {
+        flags.push('--kubeconfig', path.join(dir, testCase.kubeconfigFlag));
+        overrides.kubeconfig = path.join(dir, testCase.kubeconfigFlag);
+      }
+      if (testCase.context) {
+        flags.push('--context', testCase.context);
+        overrides.context = testCase.context;
+      }
+      const oracle = kubectlView(kubectl, env, flags);
+      const result = ours(env, overrides);
 
-    if (testCase.expect === 'fails') {
-      expect(oracle, 'kubectl should fail too').toBeUndefined();
-      expect(result).toBeInstanceOf(StsError);
-      expect((result as StsError).exitCode).toBe(ExitCode.CONFIG);
-      return;
-    }
-    expect(oracle, 'kubectl should succeed').toBeDefined();
-    if (result instanceof StsError) throw result;
-    const theirs = fromKubectl(oracle!);
-    const mine = fromOurs(result);
-    expect({ context: mine.context, server: mine.server, namespace: mine.namespace }).toEqual(
-      testCase.expect,
-    );
+      if (testCase.expect === 'fails') {
+        expect(oracle, 'kubectl should fail too').toBeUndefined();
+        expect(result).toBeInstanceOf(StsError);
+        expect((result as StsError).exitCode).toBe(ExitCode.CONFIG);
+        return;
+      }
+      expect(oracle, 'kubectl should succeed').toBeDefined();
+      if (result instanceof StsError) throw result;
+      const theirs = fromKubectl(oracle!);
+      const mine = fromOurs(result);
+      expect({ context: mine.context, server: mine.server, namespace: mine.namespace }).toEqual(
+        testCase.expect,
+      );
 
-    // kubectl prints token files and exec commands as written; compare where they point.
-    if (testCase.tokenFileAt) {
-      expect(mine.tokenFile).toBe(path.join(dir, testCase.tokenFileAt));
-      expect(path.basename(String(mine.tokenFile))).toBe(path.basename(String(theirs.tokenFile)));
-      mine.tokenFile = theirs.tokenFile;
-    }
-    if (testCase.execCommandAt) {
-      const exec = mine.exec as { command: string };
-      expect(exec.command).toBe(path.join(dir, testCase.execCommandAt));
-      exec.command = (theirs.exec as { command: string }).command;
-    }
-    expect(mine).toEqual(theirs);
-  });
-});
+      // kubectl prints token files and exec commands as written; compare where they point.
+      if (testCase.tokenFileAt) {
+        expect(mine.tokenFile).toBe(path.join(dir, testCase.tokenFileAt));
+        expect(path.basename(String(mine.tokenFile))).toBe(path.basename(String(theirs.tokenFile)));
+        mine.tokenFile = theirs.tokenFile;
+      }
+      if (testCase.execCommandAt) {
+        const exec = mine.exec as { command: string };
+        expect(exec.command).toBe(path.join(dir, testCase.execCommandAt));
+        exec.command = (theirs.exec as { command: string }).command;
+      }
+      expect(mine).toEqual(theirs);
+    });
+  },
+);
