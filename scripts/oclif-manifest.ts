@@ -2,6 +2,7 @@
 // can answer --help, --version and completion without importing any command module.
 //   node scripts/oclif-manifest.ts           write it (npm "prepack")
 //   node scripts/oclif-manifest.ts --remove  delete it again (npm "postpack")
+//   node scripts/oclif-manifest.ts --out F   write it to F instead (tests staging a package)
 // It is generated only for packing: a stale manifest in the work tree would hide commands
 // added to src/commands/index.ts since it was written.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { COMMANDS } from '../src/commands/index.ts';
 import { REPO_ROOT } from './lib/bundle.ts';
 import { pluginFromCommandMap } from './lib/oclif-plugin.ts';
 
-const file = path.join(REPO_ROOT, 'oclif.manifest.json');
+const outIndex = process.argv.indexOf('--out');
+const file =
+  outIndex > 0 ? path.resolve(process.argv[outIndex + 1] ?? '') : path.join(REPO_ROOT, 'oclif.manifest.json');
 if (process.argv.includes('--remove')) {
   rmSync(file, { force: true });
 } else {

@@ -1,0 +1,107 @@
+// `npm i -g` of the packed package: kubectl finds kubectl-sts (and kubectl_complete-sts) in
+// the prefix's bin, the sh launcher picks a new-enough Node, and the shipped oclif manifest
+// spares --version/--help from importing any command. The package is staged from the built
+// dist/ (npm's prepare would rebuild dist/ under other tests' feet) and installed offline-first.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_NODE, createImportProbe } from './import-probe.ts';
+import type { ImportProbe } from './import-probe.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PJSON = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; files: string[] };
+const PINNED_NODE_DIR = path.dirname(process.execPath);
+const KUBECTL_DIR = path.dirname((await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim());
+const SYSTEM_NODE = await run('/usr/bin/node', ['-p', 'process.versions.node']).then(
+  (result) => result.stdout.trim(),
+  () => undefined,
+);
+
+let work: string;
+let prefixBin: string;
+let probe: ImportProbe;
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-npm-'));
+  probe = createImportProbe();
+  const stage = path.join(work, 'package');
+  mkdirSync(stage);
+  for (const entry of ['package.json', ...PJSON.files.filter((file) => file !== 'oclif.manifest.json')]) {
+    cpSync(path.join(ROOT, entry), path.join(stage, entry), { recursive: true });
+  }
+  await run(process.execPath, [path.join(ROOT, 'scripts/oclif-manifest.ts'), '--out', path.join(stage, 'oclif.manifest.json')]);
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: stage });
+  const [{ filename }] = JSON.parse(packed.stdout) as { filename: string }[];
+  const prefix = path.join(work, 'prefix');
+  await run(
+    'npm',
+    ['i', '-g', '--prefix', prefix, path.join(work, filename), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
+    { cwd: work },
+  );
+  prefixBin = path.join(prefix, 'bin');
+}, 240_000);
+
+afterAll(() => {
+  probe?.dispose();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** Runs `command` with the global prefix's bin first on PATH, then `extraPath`. */
+function runWith(extraPath: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return run(command, args, {
+    env: { PATH: `${prefixBin}:${extraPath}`, HOME: work, KUBECONFIG: path.join(work, 'none'), ...env },
+  });
+}
+
+describe('npm i -g of the package', () => {
+  const withPinnedNode = `${PINNED_NODE_DIR}:${KUBECTL_DIR}:/usr/bin:/bin`;
+
+  it('links kubectl-sts and kubectl_complete-sts into the prefix bin, which kubectl plugin list finds', async () => {
+    const { stdout } = await runWith(withPinnedNode, 'kubectl', ['plugin', 'list']);
+    expect(stdout).toContain(path.join(prefixBin, 'kubectl-sts'));
+  });
+
+  it('runs as kubectl sts version on a new-enough Node from PATH', async () => {
+    const { stdout } = await runWith(withPinnedNode, 'kubectl', ['sts', 'version']);
+    expect(stdout).toBe(`kubectl-sts v${PJSON.version}\n`);
+  });
+
+  it('completes through kubectl', async () => {
+    const { stdout } = await runWith(withPinnedNode, 'kubectl', ['__complete', 'sts', 'vers']);
+    expect(stdout).toBe('version\tPrint the plugin version.\n:4\n');
+  });
+
+  it('answers --version and --help from the shipped manifest, importing no command module', async () => {
+    for (const args of [['--version'], ['--help']]) {
+      await runWith(withPinnedNode, 'kubectl-sts', args, probe.env());
+      const loaded = probe.loaded();
+      expect(loaded.some((url) => url.includes('/kubectl-sts/dist/main.js'))).toBe(true);
+      expect(loaded.filter((url) => url.includes('/dist/commands/') || url.includes(CLIENT_NODE))).toEqual([]);
+    }
+  });
+
+  it.skipIf(!SYSTEM_NODE || Number(SYSTEM_NODE.split('.')[0]) >= 22)(
+    'refuses an old Node on PATH with one line and exit code 3 (CONFIG)',
+    async () => {
+      const failure = await runWith('/usr/bin:/bin', 'kubectl-sts', ['version']).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 3, stdout: '' });
+      const stderr = (failure as { stderr: string }).stderr;
+      expect(stderr).toMatch(/^error: kubectl-sts needs Node\.js >= 22\.19 but was started with v\d+/);
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    },
+  );
+
+  it('says so, with exit code 3, when there is no node at all', async () => {
+    const tools = path.join(work, 'tools');
+    mkdirSync(tools, { recursive: true });
+    for (const tool of ['dirname', 'readlink']) symlinkSync(`/usr/bin/${tool}`, path.join(tools, tool));
+    const failure = await runWith(tools, '/bin/sh', ['-c', 'kubectl-sts version']).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 3 });
+    expect((failure as { stderr: string }).stderr).toMatch(/^error: kubectl-sts needs Node\.js >= 22\.19 and none was found/);
+  });
+});
