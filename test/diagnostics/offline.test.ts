@@ -102,6 +102,30 @@ describe('offline analysis of a hand-written dump', () => {
   });
 });
 
+describe('offline analysis of a dump real kubectl wrote from the simulator', () => {
+  // Regenerate: UPDATE_SIM_DUMP=1 vitest run test/diagnostics/sim-scenarios.test.ts -t forced-rollback
+  const SIM_DUMP = new URL('./fixtures/sim-forced-rollback-dump.yaml', import.meta.url).pathname;
+
+  it('finds the forced-rollback trap on web-2 with the exact command, from the dump alone', async () => {
+    const findings = diagnose(snapshotFromDump(await readDump(SIM_DUMP), 'web', { namespace: 'diag' }));
+    const trap = findings.find((d) => d.code === 'ForcedRollbackTrap');
+    expect(trap?.ordinals).toEqual([2]);
+    expect(trap?.advice).toContain('`kubectl delete pod web-2 -n diag`');
+    expect(trap?.evidence.join('\n')).toMatch(/ImagePullBackOff/);
+  });
+
+  it('reads volumes and endpoint slices from the dump, and marks storage classes and nodes unreadable', async () => {
+    const snapshot = snapshotFromDump(await readDump(SIM_DUMP), 'web');
+    expect(snapshot.volumes.size).toBe(3);
+    expect(snapshot.endpointSlices.length).toBe(1);
+    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual([
+      'controllerrevisions',
+      'nodes',
+      'storageclasses',
+    ]);
+  });
+});
+
 describe('dump parsing', () => {
   it('gives typed-list items their kind back (raw API PodList)', () => {
     const objects = parseDump(

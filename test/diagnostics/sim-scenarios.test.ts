@@ -1,0 +1,230 @@
+// Each rule against the real condition, produced on the simulated cluster from the scenarios in
+// test/sim/scenarios/diag-*.yaml, read through the real gateway; real kubectl makes the changes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupObjects, parseDump, snapshotFromDump } from '../../src/collect/offline.ts';
+import { waitForRollout, type GateClock } from '../../src/flows/rollout-gate.ts';
+import { diagnose } from '../../src/report/diagnostics/index.ts';
+import type { Diagnostic } from '../../src/report/snapshot.ts';
+import {
+  podNamed,
+  readyCount,
+  startScenario,
+  until,
+  waitingReason,
+  type ScenarioRun,
+} from './sim-helpers.ts';
+
+function find(findings: Diagnostic[], code: string): Diagnostic {
+  const finding = findings.find((d) => d.code === code);
+  expect(finding, `${code} not among: ${findings.map((d) => d.code).join(', ')}`).toBeDefined();
+  return finding!;
+}
+
+function gateClock(run: ScenarioRun): GateClock {
+  return { now: () => run.sim.clock.now(), setTimeout: (fn, ms) => run.sim.clock.setTimeout(fn, ms) };
+}
+
+function gate(run: ScenarioRun, name: string) {
+  return waitForRollout({
+    gateway: run.connection.gateway,
+    namespace: run.namespace,
+    name,
+    collect: () => run.snapshot(name),
+    clock: gateClock(run),
+    timeoutMs: 10 * 60_000,
+    stuckAfterMs: 30_000,
+    resyncMs: 5_000,
+  });
+}
+
+describe('forced-rollback trap (diag-forced-rollback)', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await startScenario('diag-forced-rollback');
+  });
+  afterAll(() => run.stop());
+
+  it('a healthy set reports nothing', async () => {
+    await until('3 ready replicas', () => readyCount(run.set('web')) === 3);
+    expect(await run.diagnose('web')).toEqual([]);
+  });
+
+  it('after a broken revision is reverted, names the pod left failing and the exact delete command', async () => {
+    const good = run.set('web').status?.updateRevision;
+    await run.kubectl(
+      'patch',
+      'statefulset',
+      'web',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"template":{"metadata":{"annotations":{"sim.kubectl-sts.dev/image-pull":"fail"}}}}}',
+    );
+    await until(
+      'web-2 failing to pull its image',
+      () => waitingReason(podNamed(run, 'web-2')) === 'ImagePullBackOff',
+    );
+    await run.kubectl(
+      'patch',
+      'statefulset',
+      'web',
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"remove","path":"/spec/template/metadata/annotations"}]',
+    );
+    await until('the revert observed', () => run.set('web').status?.updateRevision === good);
+
+    const trap = find(await run.diagnose('web'), 'ForcedRollbackTrap');
+    expect(trap.ordinals).toEqual([2]);
+    expect(trap.message).toContain(`not the update revision ${good}`);
+    expect(trap.advice).toContain('`kubectl delete pod web-2 -n diag`');
+    // The same finding from a dump real kubectl writes (what a support engineer receives).
+    const dumpText = await run.kubectl('get', 'sts,pods,pvc,pv,svc,endpointslices,events', '-o', 'yaml');
+    const offline = diagnose(snapshotFromDump(groupObjects(parseDump(dumpText, 'dump'), ['dump']), 'web'));
+    expect(offline.map((d) => [d.code, d.ordinals])).toContainEqual(['ForcedRollbackTrap', [2]]);
+    if (process.env.UPDATE_SIM_DUMP === '1') {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(new URL('./fixtures/sim-forced-rollback-dump.yaml', import.meta.url), dumpText);
+    }
+  });
+
+  it('the --wait gate reports it stuck, and complete once the advised command is run', async () => {
+    const stuck = await gate(run, 'web');
+    expect(stuck.outcome).toBe('stuck');
+    expect(stuck.evaluation!.blocking.map((b) => b.diagnostic.code)).toContain('ForcedRollbackTrap');
+
+    await run.kubectl('delete', 'pod', 'web-2', '--wait=false');
+    const done = await gate(run, 'web');
+    expect(done.outcome).toBe('complete');
+    expect(done.evaluation!.diagnostics).toEqual([]);
+  });
+});
+
+describe('storage (diag-storage)', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await startScenario('diag-storage');
+  });
+  afterAll(() => run.stop());
+
+  it('a StorageClass that does not exist: the claim finding, and OrderedReady holding back the rest', async () => {
+    const findings = await until('gold diagnosed', async () => {
+      const found = await run.diagnose('gold');
+      return found.some((d) => d.code === 'ClaimStorageClassNotFound') && found;
+    });
+    const missing = find(findings, 'ClaimStorageClassNotFound');
+    expect(missing.ordinals).toEqual([0]);
+    expect(missing.message).toContain('"gold" does not exist');
+    const blocked = find(findings, 'OrderedReadyBlocked');
+    expect(blocked.ordinals).toEqual([0, 1, 2]);
+    expect(blocked.message).toContain('claim data-gold-0 is not Bound');
+    expect(blocked.advice).toContain('kubectl describe pvc data-gold-0 -n diag');
+  });
+
+  it('a provisioner nobody runs: reported once the claim has waited a minute', async () => {
+    const findings = await until('slow diagnosed', async () => {
+      const found = await run.diagnose('slow');
+      return found.some((d) => d.code === 'ClaimProvisionerNotResponding' && d.severity === 'error') && found;
+    });
+    const finding = find(findings, 'ClaimProvisionerNotResponding');
+    expect(finding.ordinals).toEqual([0]);
+    expect(finding.message).toContain('example.com/nobody');
+    expect(finding.evidence.join('\n')).toContain('ExternalProvisioning');
+  });
+
+  it('WaitForFirstConsumer while the pod cannot be scheduled', async () => {
+    const findings = await until('pinned diagnosed', async () => {
+      const found = await run.diagnose('pinned');
+      return found.some((d) => d.code === 'ClaimWaitingForFirstConsumer') && found;
+    });
+    const finding = find(findings, 'ClaimWaitingForFirstConsumer');
+    expect(finding.ordinals).toEqual([0]);
+    expect(finding.evidence.join('\n')).toContain('FailedScheduling');
+    expect(finding.advice).toContain('kubectl describe pod pinned-0 -n diag');
+    expect(find(findings, 'OrderedReadyBlocked').ordinals).toEqual([0, 1]);
+  });
+});
+
+describe('rollout progress (diag-rollout)', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await startScenario('diag-rollout');
+    for (const name of ['shard', 'legacy', 'cache']) {
+      await until(`${name} ready`, () => readyCount(run.set(name)) === run.set(name).spec?.replicas);
+    }
+  });
+  afterAll(() => run.stop());
+
+  it('partition 2 with ordinals.start 2 holds ordinals 2 and 3, and the gate counts that as complete', async () => {
+    await run.kubectl('set', 'image', 'statefulset/shard', 'app=nginx:1.27');
+    await until(
+      '3 updated',
+      () => run.set('shard').status?.updatedReplicas === 3 && readyCount(run.set('shard')) === 5,
+    );
+    const finding = find(await run.diagnose('shard'), 'RolloutPartitioned');
+    expect(finding.ordinals).toEqual([2, 3]);
+    expect(finding.evidence.join('\n')).toContain('ordinals below 4 are held');
+    const result = await gate(run, 'shard');
+    expect(result.outcome).toBe('complete');
+    expect(result.evaluation!.progress.heldBackOrdinals).toEqual([2, 3]);
+    expect(result.evaluation!.progress.updateOrdinals).toEqual([4, 5, 6]);
+  });
+
+  it('OnDelete: pods wait for deletion (stuck for the gate); after deleting them currentRevision is stale', async () => {
+    await run.kubectl('set', 'image', 'statefulset/legacy', 'app=nginx:1.27');
+    const pending = await until('OnDelete finding', async () => {
+      const found = await run.diagnose('legacy');
+      return found.find((d) => d.code === 'OnDeletePendingDeletion');
+    });
+    expect(pending.ordinals).toEqual([0, 1, 2]);
+    expect(pending.advice).toContain('`kubectl delete pod legacy-2 -n diag`');
+    expect((await gate(run, 'legacy')).outcome).toBe('stuck');
+
+    await run.kubectl('delete', 'pod', 'legacy-0', 'legacy-1', 'legacy-2', '--wait=false');
+    const done = await gate(run, 'legacy');
+    expect(done.outcome).toBe('complete');
+    expect(done.evaluation!.diagnostics.map((d) => d.code)).toEqual(['CurrentRevisionDrift']);
+  });
+
+  it('minReadySeconds: the first pod is Ready but not available, so the controller holds the second', async () => {
+    const findings = await until('slowstart-0 ready', async () => {
+      const found = await run.diagnose('slowstart');
+      return found.some((d) => d.code === 'MinReadySecondsPending') && found;
+    });
+    expect(find(findings, 'MinReadySecondsPending').ordinals).toEqual([0]);
+    const blocked = find(findings, 'OrderedReadyBlocked');
+    expect(blocked.ordinals).toEqual([0, 1]);
+    expect(blocked.severity).toBe('info');
+    expect(podNamed(run, 'slowstart-1')).toBeUndefined();
+  });
+
+  it('a scale-down leaves claims behind, with size, age and the retention policy', async () => {
+    await run.kubectl('scale', 'statefulset/cache', '--replicas=1');
+    await until('cache scaled down', () => !podNamed(run, 'cache-1') && !podNamed(run, 'cache-2'));
+    const finding = find(await run.diagnose('cache'), 'LeftoverClaims');
+    expect(finding.ordinals).toEqual([1, 2]);
+    expect(finding.evidence[0]).toMatch(
+      /^data-cache-1: Bound, 2Gi, volume \S+, age \S+; kept \(whenScaled: Retain\)$/,
+    );
+    expect(finding.advice).toContain('`kubectl delete pvc data-cache-1 data-cache-2 -n diag`');
+  });
+});
+
+describe('governing Service (diag-identity)', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await startScenario('diag-identity');
+  });
+  afterAll(() => run.stop());
+
+  it.each([
+    { set: 'api', code: 'ServiceNotHeadless' },
+    { set: 'queue', code: 'ServiceSelectorMismatch' },
+    { set: 'ghost', code: 'ServiceMissing' },
+  ])('$set: $code', async ({ set, code }) => {
+    const finding = find(await run.diagnose(set), code);
+    expect(finding.ordinals).toEqual([]);
+    expect(finding.advice.length).toBeGreaterThan(0);
+  });
+});
