@@ -110,7 +110,11 @@ describe('status todo-db on the simulator', () => {
 
   it('prints the table, and real kubectl finds and runs the plugin', async () => {
     const kubectl = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, KUBECONFIG: sim.kubeconfigPath };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${BIN}:${process.env.PATH}`,
+        KUBECONFIG: sim.kubeconfigPath,
+      };
       delete env.NODE_ENV;
       execFile('kubectl', ['sts', 'status', 'todo-db'], { env }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
@@ -182,7 +186,7 @@ describe('status --watch on the simulator', () => {
   it('prints one line per change as the ordered start-up happens, and stops cleanly on Ctrl-C', async () => {
     const sim = await startSimCluster({ manifests: todoDbManifest(0), speed: 10 });
     try {
-      const env = { ...process.env, NO_COLOR: '1' };
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
       delete env.NODE_ENV;
       const child = spawn(
         process.execPath,
