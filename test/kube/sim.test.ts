@@ -178,3 +178,72 @@ spec: {containers: [{name: main, image: busybox}]}
     }
   });
 });
+
+describe('exec on the simulated cluster', () => {
+  let live: SimCluster;
+  let liveConnection: Connection;
+
+  beforeAll(async () => {
+    live = await startSimCluster({
+      tls: true,
+      token: 'exec-token',
+      speed: 50,
+      manifests: `apiVersion: v1
+kind: Pod
+metadata: {name: shell, namespace: default}
+spec: {containers: [{name: main, image: busybox, command: [sleep, infinity]}]}
+`,
+    });
+    liveConnection = await connect({ kubeconfig: live.kubeconfigPath, requestTimeoutMs: 0, debug: false });
+    // Wait for the kubelet to start the container, through the gateway's own watch.
+    const running = (pod: Pod | undefined): boolean => pod?.status?.phase === 'Running';
+    const listed = await liveConnection.gateway.listPods('default', { fieldSelector: 'metadata.name=shell' });
+    if (!running(listed.items[0])) {
+      await new Promise<void>((resolve, reject) => {
+        const watch = liveConnection.gateway.watchPods(
+          'default',
+          { fieldSelector: 'metadata.name=shell', resourceVersion: listed.resourceVersion },
+          (event) => {
+            if (running(event.object)) {
+              watch.stop();
+              resolve();
+            }
+          },
+        );
+        watch.done.catch(reject);
+      });
+    }
+  });
+
+  afterAll(async () => {
+    liveConnection?.close();
+    await live?.stop();
+  });
+
+  it('runs argv without a shell of ours, returns stdout, stderr and the exit code', async () => {
+    const result = await liveConnection.gateway.exec({
+      namespace: 'default',
+      pod: 'shell',
+      command: ['sh', '-c', 'echo out; echo err >&2; exit 3'],
+    });
+    expect(result).toEqual({ stdout: 'out\n', stderr: 'err\n', exitCode: 3 });
+  });
+
+  it('feeds stdin and closes it (v5), so a reader of stdin finishes', async () => {
+    const result = await liveConnection.gateway.exec({
+      namespace: 'default',
+      pod: 'shell',
+      command: ['sh', '-c', 'cat > /tmp/marker && cat /tmp/marker'],
+      stdin: 'written through stdin\n',
+      timeoutMs: 20_000,
+    });
+    expect(result).toEqual({ stdout: 'written through stdin\n', stderr: '', exitCode: 0 });
+  });
+
+  it('exec into a missing pod is NOT_FOUND', async () => {
+    const error = await rejection(
+      liveConnection.gateway.exec({ namespace: 'default', pod: 'ghost', command: ['true'] }),
+    );
+    expect(error.exitCode).toBe(ExitCode.NOT_FOUND);
+  });
+});
