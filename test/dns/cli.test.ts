@@ -1,0 +1,105 @@
+// The command as users run it (bin/dev.js, oclif parsing, StsCommand error handling) against the
+// simulator: output formats, one-line errors and exit codes.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dnsRequestFrom } from '../../src/commands/dns.ts';
+import type { StatefulSet } from '../../src/kube/types.ts';
+import { startSimCluster } from '../sim/index.ts';
+import type { SimCluster } from '../sim/index.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/dev.js', import.meta.url));
+const KIAMOL = new URL('../../../shared/fixtures/kiamol-ch08/todo-list/db/', import.meta.url);
+
+let sim: SimCluster;
+
+function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'dns', ...args, '--kubeconfig', sim.kubeconfigPath],
+      { timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        resolve({ stdout, stderr, code: error ? (typeof error.code === 'number' ? error.code : 1) : 0 });
+      },
+    );
+  });
+}
+
+beforeAll(async () => {
+  const manifests = ['todo-db.yaml', 'todo-db-service.yaml', 'todo-db-secret.yaml']
+    .map((file) => readFileSync(new URL(file, KIAMOL), 'utf8'))
+    .join('\n---\n');
+  sim = await startSimCluster({ speed: 20, manifests });
+  const deadline = Date.now() + 20_000;
+  while ((sim.store.get<StatefulSet>('statefulsets', 'default', 'todo-db')?.status?.readyReplicas ?? 0) < 2) {
+    if (Date.now() > deadline) throw new Error('todo-db did not become ready');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.stop();
+});
+
+describe('kubectl sts dns on the command line', () => {
+  it('-o json prints only the JSON report', async () => {
+    const result = await cli(['todo-db', '-o', 'json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    expect(report.records.map((r: { pod: string; published: boolean }) => [r.pod, r.published])).toEqual([
+      ['todo-db-0', true],
+      ['todo-db-1', true],
+    ]);
+  });
+
+  it('the table starts with the summary', async () => {
+    const result = await cli(['todo-db', '--probe']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 5)).toEqual([
+      'StatefulSet:    default/todo-db',
+      expect.stringMatching(/^Service: {8}todo-db\.default\.svc\.cluster\.local \(headless\); resolves to /),
+      'Cluster domain: cluster.local (search line of /etc/resolv.conf in pod default/todo-db-0)',
+      'SRV:            _postgres._tcp.todo-db.default.svc.cluster.local',
+      'Probe:          getent in pod default/todo-db-0 (container db)',
+    ]);
+  });
+
+  it.each([
+    {
+      args: ['missing'],
+      code: 4,
+      stderr:
+        'error: statefulsets.apps "missing" not found; list the StatefulSets with `kubectl sts status -n default`\n',
+    },
+  ])('$args → exit $code with one error line', async ({ args, code, stderr }) => {
+    const result = await cli(args);
+    expect(result).toEqual({ stdout: '', stderr, code });
+  });
+});
+
+describe('flag validation', () => {
+  it.each([
+    { flags: { 'cluster-domain': 'Corp.Example.' }, domain: 'corp.example' },
+    { flags: {}, domain: undefined },
+  ])('--cluster-domain $flags.cluster-domain → $domain', ({ flags, domain }) => {
+    expect(dnsRequestFrom({ name: 'x' }, flags, { isTTY: false }, {}).clusterDomain).toBe(domain);
+  });
+
+  it.each([
+    { flags: { 'cluster-domain': 'bad_domain' }, message: 'invalid --cluster-domain "bad_domain"' },
+    { flags: { from: 'Not A Pod' }, message: 'invalid --from "Not A Pod"' },
+    {
+      flags: { from: 'p', 'all-namespaces': true },
+      message: '--from cannot be combined with --all-namespaces',
+    },
+  ])('rejects $flags', ({ flags, message }) => {
+    expect(() => dnsRequestFrom({}, flags, { isTTY: false }, {})).toThrow(message);
+  });
+
+  it('--from implies --probe', () => {
+    expect(dnsRequestFrom({ name: 'x' }, { from: 'debug' }, { isTTY: false }, {}).probe).toBe(true);
+  });
+});
