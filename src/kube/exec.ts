@@ -63,6 +63,8 @@ export async function execOverWebSocket(client: HttpClient, options: ExecOptions
       servername: tls.servername,
       agent: tls.agent,
       perMessageDeflate: false,
+      // --request-timeout bounds the handshake; the running command is bounded by timeoutMs.
+      handshakeTimeout: client.requestTimeoutMs || undefined,
     } as WebSocket.ClientOptions);
 
     const finish = (error: Error | undefined, result?: ExecResult): void => {

@@ -195,12 +195,18 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions) {
     this.options = options;
-    this.server = options.server.replace(/\/+$/, '');
-    this.base = new URL(this.server);
+    this.base = new URL(options.server.replace(/\/+$/, ''));
+    // Messages name the server; credentials embedded in its URL must not travel with them.
+    this.server = displayUrl(this.base).replace(/\/+$/, '');
     this.labels = options.labels ?? {};
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
+  }
+
+  /** --request-timeout in milliseconds; 0 = no limit. */
+  get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs;
   }
 
   /** A URL on the server, keeping any path prefix of the server (`https://host/k8s/clusters/x`). */
@@ -361,7 +367,11 @@ export class HttpClient {
         `retry ${number}/${this.retry.maxAttempts - 1} of ${method} ${displayUrl(url)} in ${delay}ms`,
       );
       if (response && !('body' in response)) (response as unknown as IncomingMessage).resume();
-      await this.sleep(delay, signal);
+      try {
+        await this.sleep(delay, signal);
+      } catch (error) {
+        throw this.transportError(method, url, error, number);
+      }
     }
   }
 

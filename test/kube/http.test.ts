@@ -167,6 +167,21 @@ describe('retries of idempotent reads', () => {
     client.close();
   });
 
+  it('an abort while waiting to retry stops at once as INTERRUPTED', async () => {
+    const server = await scripted([{ status: 503 }]);
+    const controller = new AbortController();
+    const { client } = testClient(server.url, {
+      sleep: async () => {
+        controller.abort();
+        throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      },
+    });
+    const error = await rejection(client.json('GET', '/api/v1/pods', { signal: controller.signal }));
+    expect(error.exitCode).toBe(ExitCode.INTERRUPTED);
+    expect(server.requests).toHaveLength(1);
+    client.close();
+  });
+
   it('honours Retry-After given as an HTTP date', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
@@ -285,6 +300,14 @@ describe('transport failures are UNREACHABLE and name the server', () => {
     );
     expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
     expect(error.message).toContain(says);
+  });
+
+  it('never repeats credentials embedded in the server URL', async () => {
+    const server = await startServer(() => undefined);
+    await server.close();
+    const { client } = testClient(server.url.replace('http://', 'http://admin:hunter2@'));
+    const error = await rejection(client.json('GET', '/version'));
+    expect(error.message).toBe(`cannot reach the Kubernetes API server at ${server.url}: connection refused`);
   });
 
   it('formats durations the way kubectl flags are written', () => {
