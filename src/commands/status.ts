@@ -44,6 +44,8 @@ export interface StatusRequest {
   wait: boolean;
   /** --timeout for --wait, in ms (0: no limit). */
   timeoutMs: number;
+  /** --stuck-after for --wait, in ms. */
+  stuckAfterMs: number;
   /** Without NAME: list only sets with warning or error findings. */
   problems: boolean;
 }
@@ -88,6 +90,11 @@ export default class Status extends StsCommand {
     timeout: Flags.string({
       description: 'With --wait: how long to wait (5m, 90s; 0 waits forever).',
       default: '5m',
+    }),
+    'stuck-after': Flags.string({
+      description:
+        'With --wait: how long a blocking finding must persist before the rollout counts as stuck.',
+      default: '30s',
     }),
     problems: Flags.boolean({
       description: 'Without NAME: list only StatefulSets with warning or error findings.',
@@ -209,7 +216,8 @@ export default class Status extends StsCommand {
         collect: async () =>
           (await collectStatusSnapshot(gateway, namespace, name, { now: () => new Date() })).snapshot,
         clock: systemClock,
-        timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : Number.MAX_SAFE_INTEGER,
+        timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : Number.POSITIVE_INFINITY,
+        stuckAfterMs: request.stuckAfterMs,
         signal: controller.signal,
         onEvent: (event) => {
           if (quiet || event.type !== 'evaluated') return;
@@ -298,6 +306,7 @@ export function statusRequestFrom(
     filename?: string;
     wait?: boolean;
     timeout?: string;
+    'stuck-after'?: string;
     problems?: boolean;
     output?: string;
     'no-headers'?: boolean;
@@ -344,6 +353,7 @@ export function statusRequestFrom(
     filename: flags.filename,
     wait,
     timeoutMs: parseDuration(flags.timeout ?? '5m', '--timeout'),
+    stuckAfterMs: parseDuration(flags['stuck-after'] ?? '30s', '--stuck-after'),
     problems,
   };
 }

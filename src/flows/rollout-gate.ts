@@ -22,7 +22,8 @@ export interface GateClock {
 export const systemClock: GateClock = {
   now: () => new Date(),
   setTimeout(fn, ms) {
-    const timer = setTimeout(fn, ms);
+    // Node fires over-long timers at once (TimeoutOverflowWarning); cap them at ~24 days.
+    const timer = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
     return { cancel: () => clearTimeout(timer) };
   },
 };
@@ -48,6 +49,7 @@ export interface RolloutGateOptions {
   /** Reads a fresh snapshot of the set (the live collector, or a test double). */
   collect: () => Promise<StatefulSetSnapshot>;
   clock: GateClock;
+  /** Infinity waits without limit. */
   timeoutMs: number;
   /** How long a blocking finding must persist before the rollout counts as stuck. */
   stuckAfterMs?: number;
@@ -200,7 +202,7 @@ export function waitForRollout(options: RolloutGateOptions): Promise<RolloutGate
 
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort);
-    after(options.timeoutMs, () => finish('timeout'));
+    if (Number.isFinite(options.timeoutMs)) after(options.timeoutMs, () => finish('timeout'));
     after(resyncMs, resync);
     void evaluate();
   });
