@@ -76,45 +76,72 @@ interface Scope {
   services: Service[];
   slices: EndpointSlice[];
   slicesUnreadable: boolean;
+  servicesUnreadable: boolean;
+}
+
+/** Runs a read the report can do without: a 403 yields `fallback` and calls `onForbidden`. */
+async function unlessForbidden<T>(read: Promise<T>, fallback: T, onForbidden: () => void): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (statusOf(error) !== 403) throw error;
+    onForbidden();
+    return fallback;
+  }
 }
 
 async function readSingle(gateway: ClusterGateway, namespace: string, name: string): Promise<Scope> {
   const set = await gateway.getStatefulSet(namespace, name);
   const serviceName = set.spec?.serviceName;
   let slicesUnreadable = false;
+  let servicesUnreadable = false;
   const [pods, service, slices] = await Promise.all([
     gateway.listPods(namespace),
-    serviceName ? gateway.getService(namespace, serviceName) : Promise.resolve(undefined),
     serviceName
-      ? gateway
-          .listEndpointSlices(namespace, { labelSelector: `kubernetes.io/service-name=${serviceName}` })
-          .then((listed) => listed.items)
-          .catch((error: unknown) => {
-            if (statusOf(error) !== 403) throw error;
-            slicesUnreadable = true;
-            return [] as EndpointSlice[];
-          })
+      ? unlessForbidden(
+          gateway.getService(namespace, serviceName),
+          undefined,
+          () => (servicesUnreadable = true),
+        )
+      : Promise.resolve(undefined),
+    serviceName
+      ? unlessForbidden(
+          gateway
+            .listEndpointSlices(namespace, { labelSelector: `kubernetes.io/service-name=${serviceName}` })
+            .then((listed) => listed.items),
+          [] as EndpointSlice[],
+          () => (slicesUnreadable = true),
+        )
       : Promise.resolve([] as EndpointSlice[]),
   ]);
-  return { sets: [set], pods: pods.items, services: service ? [service] : [], slices, slicesUnreadable };
+  return {
+    sets: [set],
+    pods: pods.items,
+    services: service ? [service] : [],
+    slices,
+    slicesUnreadable,
+    servicesUnreadable,
+  };
 }
 
 async function readMany(gateway: ClusterGateway, namespace: string | undefined): Promise<Scope> {
   let slicesUnreadable = false;
+  let servicesUnreadable = false;
   const [sets, pods, services, slices] = await Promise.all([
     gateway.listStatefulSets(namespace),
     gateway.listPods(namespace),
-    gateway.listServices(namespace),
-    gateway
-      .listEndpointSlices(namespace)
-      .then((listed) => listed.items)
-      .catch((error: unknown) => {
-        if (statusOf(error) !== 403) throw error;
-        slicesUnreadable = true;
-        return [] as EndpointSlice[];
-      }),
+    unlessForbidden(
+      gateway.listServices(namespace).then((listed) => listed.items),
+      [] as Service[],
+      () => (servicesUnreadable = true),
+    ),
+    unlessForbidden(
+      gateway.listEndpointSlices(namespace).then((listed) => listed.items),
+      [] as EndpointSlice[],
+      () => (slicesUnreadable = true),
+    ),
   ]);
-  return { sets: sets.items, pods: pods.items, services: services.items, slices, slicesUnreadable };
+  return { sets: sets.items, pods: pods.items, services, slices, slicesUnreadable, servicesUnreadable };
 }
 
 /** Services named `name` in namespaces other than `namespace` (best effort: empty when not listable). */
@@ -142,6 +169,7 @@ function inputFor(scope: Scope, set: StatefulSet): Omit<DnsInput, 'clusterDomain
   return {
     statefulSet: set,
     service,
+    serviceUnreadable: scope.servicesUnreadable,
     pods: inNamespace.filter((pod) => podBelongsToSet(pod, set)),
     endpointSlices: scope.slices.filter(
       (slice) =>
@@ -287,7 +315,7 @@ export async function collectDnsInputs(
   for (const input of partial) {
     const set = input.statefulSet;
     const serviceName = set.spec?.serviceName;
-    if (!input.service && serviceName) {
+    if (!input.service && !input.serviceUnreadable && serviceName) {
       input.servicesElsewhere = await servicesElsewhere(
         gateway,
         set.metadata?.namespace ?? 'default',

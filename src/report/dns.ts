@@ -185,6 +185,7 @@ export function buildDnsReport(input: DnsInput): DnsReport {
   }
 
   const findings = [
+    ...unreadableFindings(input),
     ...governingServiceFindings(input),
     ...dnsRecordFindings(input),
     ...probeFindings(report, input),
@@ -199,6 +200,26 @@ export function buildDnsReport(input: DnsInput): DnsReport {
     )
     .map(({ finding }) => finding);
   return report;
+}
+
+/** Reads the report had to do without: say so, since every verdict depending on them is unknown. */
+function unreadableFindings(input: DnsInput): Diagnostic[] {
+  const namespace = input.statefulSet.metadata?.namespace ?? 'default';
+  const missing = [
+    ...(input.serviceUnreadable ? ['services'] : []),
+    ...(input.endpointSlicesUnreadable ? ['endpointslices'] : []),
+  ];
+  if (missing.length === 0) return [];
+  return [
+    {
+      code: 'IdentityUnreadable',
+      severity: 'warning',
+      message: `could not read ${missing.join(' and ')} (forbidden): whether the names are published is unknown`,
+      ordinals: [],
+      evidence: missing.map((resource) => `list/get ${resource} in ${namespace}: 403 Forbidden`),
+      advice: `ask for read access: \`kubectl auth can-i get ${missing[0]} -n ${namespace}\``,
+    },
+  ];
 }
 
 function sameSet(actual: string[], expected: string[]): boolean {

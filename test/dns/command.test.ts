@@ -246,6 +246,24 @@ describe('kubectl sts dns NAME against the simulator', () => {
     expect(codes(report)).toEqual(['ProbeMismatch']);
   });
 
+  it('without access to Services and pods/exec: verdicts unknown, domain from CoreDNS, probe failed', async () => {
+    const undo = [
+      sim.rbac.deny({ resource: 'services', namespace: 'default' }),
+      sim.rbac.deny({ resource: 'pods', subresource: 'exec' }),
+    ];
+    try {
+      const report = (await dns({ name: 'todo-db' }, { probe: true })).result as DnsReport;
+      expect(report.clusterDomainSource).toBe('coredns');
+      expect(report.records.map((r) => [r.published, r.reason])).toEqual([
+        [false, 'the Service could not be read'],
+        [false, 'the Service could not be read'],
+      ]);
+      expect(codes(report)).toEqual(['IdentityUnreadable', 'ProbeFailed']);
+    } finally {
+      for (const allow of undo) allow();
+    }
+  });
+
   it('a missing --from pod is NOT_FOUND', async () => {
     await expect(dns({ name: 'todo-db' }, { from: 'nope' })).rejects.toMatchObject({
       exitCode: ExitCode.NOT_FOUND,
