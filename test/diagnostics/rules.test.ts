@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, diagnose } from '../../src/report/diagnostics/index.ts';
 import type { Diagnostic, StatefulSetSnapshot } from '../../src/report/snapshot.ts';
@@ -636,5 +637,13 @@ describe('diagnostics rules', () => {
     const produced = new Set(cases.flatMap((c) => diagnose(c.snapshot()).map((f) => f.code)));
     const missing = DIAGNOSTIC_CODES.map((c) => c.code).filter((code) => !produced.has(code));
     expect(missing).toEqual([]);
+  });
+
+  it('every catalogued code is documented in docs/readme/diagnostics.md', () => {
+    const doc = readFileSync(new URL('../../docs/readme/diagnostics.md', import.meta.url), 'utf8');
+    const undocumented = DIAGNOSTIC_CODES.map((c) => c.code).filter(
+      (code) => !doc.includes(`| \`${code}\` |`),
+    );
+    expect(undocumented).toEqual([]);
   });
 });
