@@ -35,6 +35,7 @@ import {
 import type { Json } from './json.ts';
 import { formatTimestamp, isPlainObject } from './json.ts';
 import { applyPatch } from './patch.ts';
+import { decodeKubernetesProtobuf } from './protobuf.ts';
 import type { ResourceInfo } from './resources.ts';
 import { apiVersionOf, findResource } from './resources.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -168,9 +169,12 @@ function verbFor(method: string, route: ResourceRoute, url: URL): string {
 export async function readBody(req: IncomingMessage): Promise<Json | undefined> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
+  const raw = Buffer.concat(chunks);
   const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('application/vnd.kubernetes.protobuf') && raw.length > 0)
+    return decodeKubernetesProtobuf(raw);
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return undefined;
   try {
     return (type.includes('yaml') ? parseYaml(text) : JSON.parse(text)) as Json;
   } catch (error) {
