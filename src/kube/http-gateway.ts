@@ -225,8 +225,11 @@ export class HttpGateway implements ClusterGateway {
     } catch (error) {
       // A PodDisruptionBudget refuses an eviction with 429; that is a refusal, not throttling.
       if (isKubeApiError(error, 429)) {
+        const message = error.apiStatus?.message ?? 'a PodDisruptionBudget allows no disruption now';
+        // The cause names the budget and its numbers ("needs 2 healthy pods and has 2 currently").
+        const budget = error.apiStatus?.details?.causes?.find((cause) => cause.reason === 'DisruptionBudget');
         throw new KubeApiError(
-          `eviction of pod "${name}" refused: ${error.apiStatus?.message ?? 'a PodDisruptionBudget allows no disruption now'}`,
+          `eviction of pod "${name}" refused: ${message}${budget?.message ? ` (${budget.message})` : ''}`,
           {
             exitCode: ExitCode.ABORTED,
             status: 429,

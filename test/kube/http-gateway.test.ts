@@ -204,7 +204,7 @@ describe('writes', () => {
     const error = await rejection(gateway.evictPod('web', 'db-1'));
     expect(error.exitCode).toBe(ExitCode.ABORTED);
     expect(error.message).toBe(
-      `eviction of pod "db-1" refused: Cannot evict pod as it would violate the pod's disruption budget.`,
+      `eviction of pod "db-1" refused: Cannot evict pod as it would violate the pod's disruption budget. (The disruption budget db-pdb needs 2 healthy pods and has 2 currently)`,
     );
     expect(isKubeApiError(error, 429)).toBe(true);
     expect(server.requests).toHaveLength(1);
@@ -389,6 +389,15 @@ describe('watch', () => {
     expect(types).toEqual(['ERROR']);
     expect(isKubeApiError(error, 410)).toBe(true);
     expect(error.message).toBe('too old resource version: 5 (120)');
+  });
+
+  it('any other ERROR event ends the watch with the API message', async () => {
+    const { gateway } = await gatewayFor(
+      watchServer([[{ type: 'ERROR', object: status(500, 'InternalError', 'etcd is unhappy') }, 'hang']]),
+    );
+    const error = await rejection(gateway.watchPods('web', {}, () => undefined).done);
+    expect(error.exitCode).toBe(ExitCode.SERVER);
+    expect(error.message).toBe('the watch failed: etcd is unhappy');
   });
 
   it('a 410 answer to the watch request itself is surfaced the same way', async () => {

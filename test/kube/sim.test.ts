@@ -165,6 +165,28 @@ spec: {containers: [{name: main, image: busybox}]}
     await expect(connection.gateway.getPod('shop', 'other')).resolves.toBeUndefined();
   });
 
+  it('an eviction a PodDisruptionBudget forbids is refused with the budget named; allowed ones go through', async () => {
+    sim.applyManifests(`apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: db-pdb, namespace: shop}
+spec:
+  minAvailable: 5
+  selector: {matchLabels: {app: db}}
+`);
+    const refused = await rejection(connection.gateway.evictPod('shop', 'db-0'));
+    expect(refused.exitCode).toBe(ExitCode.ABORTED);
+    expect(refused.message).toMatch(
+      /^eviction of pod "db-0" refused: Cannot evict pod as it would violate the pod's disruption budget\./,
+    );
+    expect(refused.message).toContain('db-pdb');
+    sim.applyManifests(`apiVersion: v1
+kind: Pod
+metadata: {name: unguarded, namespace: shop, labels: {app: unguarded}}
+spec: {containers: [{name: main, image: busybox}]}
+`);
+    await connection.gateway.evictPod('shop', 'unguarded');
+  });
+
   it('checkAccess answers through SelfSubjectAccessReview', async () => {
     const undo = sim.rbac.deny({ verb: 'delete', resource: 'pods' });
     try {
