@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupObjects, parseDump, snapshotFromDump } from '../../src/collect/offline.ts';
 import { waitForRollout, type GateClock } from '../../src/flows/rollout-gate.ts';
 import { diagnose } from '../../src/report/diagnostics/index.ts';
+import type { Node } from '../../src/kube/types.ts';
 import type { Diagnostic } from '../../src/report/snapshot.ts';
 import {
   podNamed,
@@ -228,3 +229,53 @@ describe('governing Service (diag-identity)', () => {
     expect(finding.advice.length).toBeGreaterThan(0);
   });
 });
+
+describe('node loss (diag-node-lost)', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await startScenario('diag-node-lost');
+    await until('3 ready replicas', () => readyCount(run.set('web')) === 3);
+  });
+  afterAll(() => run.stop());
+
+  it('a pod deleted on a node that stopped reporting stays Terminating, and is not replaced', async () => {
+    const node = podNamed(run, 'web-1')!.spec!.nodeName!;
+    stopKubelet(run, node);
+    await run.kubectl('delete', 'pod', 'web-1', '--wait=false');
+    await until('web-1 terminating', () => podNamed(run, 'web-1')?.metadata?.deletionTimestamp);
+    // Let simulated time run well past the grace period: nothing finalises the pod.
+    const deleted = run.sim.clock.now().getTime();
+    await until('two grace periods', () => run.sim.clock.now().getTime() - deleted > 60_000);
+    expect(podNamed(run, 'web-1')?.metadata?.deletionTimestamp).toBeDefined();
+
+    const finding = find(await run.diagnose('web'), 'PodStuckTerminatingOnLostNode');
+    expect(finding.ordinals).toEqual([1]);
+    expect(finding.evidence.join('\n')).toContain(`node ${node}: Ready=Unknown (NodeStatusUnknown)`);
+    expect(finding.advice).toContain(`confirm ${node} is really down`);
+    expect(finding.advice).toContain(`\`kubectl delete node ${node}\``);
+    expect(finding.advice).toContain('`kubectl delete pod web-1 -n diag --force --grace-period=0`');
+
+    const uid = podNamed(run, 'web-1')?.metadata?.uid;
+    await run.kubectl('delete', 'pod', 'web-1', '--force', '--grace-period=0');
+    await until('web-1 recreated', () => {
+      const pod = podNamed(run, 'web-1');
+      return pod && pod.metadata?.uid !== uid && !pod.metadata?.deletionTimestamp;
+    });
+  });
+});
+
+/** What a kubelet that stops posting status leaves behind: the node's conditions turn Unknown. */
+function stopKubelet(run: ScenarioRun, node: string): void {
+  const now = run.sim.clock
+    .now()
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z');
+  run.sim.store.mutate<Node>('nodes', undefined, node, (draft) => {
+    for (const condition of draft.status?.conditions ?? []) {
+      condition.status = 'Unknown';
+      condition.reason = 'NodeStatusUnknown';
+      condition.message = 'Kubelet stopped posting node status.';
+      condition.lastTransitionTime = now;
+    }
+  });
+}
