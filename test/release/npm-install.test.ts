@@ -36,7 +36,7 @@ beforeAll(async () => {
   }
   await run(process.execPath, [path.join(ROOT, 'scripts/oclif-manifest.ts'), '--out', path.join(stage, 'oclif.manifest.json')]);
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: stage });
-  const [{ filename }] = JSON.parse(packed.stdout) as { filename: string }[];
+  const { filename } = (JSON.parse(packed.stdout) as [{ filename: string }])[0];
   const prefix = path.join(work, 'prefix');
   await run(
     'npm',
