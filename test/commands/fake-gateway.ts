@@ -128,8 +128,8 @@ export function fakeGateway(initial: Partial<FakeState>): FakeGateway {
       guard('listEndpointSlices');
       return listed([]);
     },
-    async listEvents() {
-      guard('listEvents');
+    async listEvents(_ns, options) {
+      guard(options?.fieldSelector ? `listEvents ${options.fieldSelector}` : 'listEvents');
       return listed([]);
     },
     async listStorageClasses() {

@@ -60,6 +60,22 @@ describe('collectStatusSnapshot', () => {
     expect([...snapshot.volumes.keys()]).toEqual(['pv-data-web-0']);
   });
 
+  it.each([
+    { case: 'all claims Bound: Warning events only', phase: 'Bound', want: ['listEvents type=Warning'] },
+    {
+      case: 'a claim not Bound: also the claims’ Normal events',
+      phase: 'Pending',
+      want: ['listEvents type=Warning', 'listEvents involvedObject.kind=PersistentVolumeClaim,type=Normal'],
+    },
+  ])('reads events: $case', async ({ phase, want }) => {
+    const fake = fakeGateway({
+      statefulSet: makeSet({ replicas: 1 }),
+      claims: [makeClaim('data-web-0', { phase })],
+    });
+    await collectStatusSnapshot(fake.gateway, 'default', 'web', { now });
+    expect(fake.calls.filter((call) => call.startsWith('listEvents'))).toEqual(want);
+  });
+
   it('fails when the StatefulSet does not exist', async () => {
     const fake = fakeGateway({});
     await expect(collectStatusSnapshot(fake.gateway, 'default', 'web', { now })).rejects.toThrow(/not found/);
