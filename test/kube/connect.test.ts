@@ -214,6 +214,26 @@ describe('connect', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('a failing exec plugin is a CONFIG error with its first stderr line', async () => {
+    const server = await apiServer();
+    writeFileSync(
+      path.join(dir, 'bin/expired-plugin'),
+      '#!/bin/sh\necho "token expired: run corp-login" >&2\necho "details" >&2\nexit 1\n',
+    );
+    chmodSync(path.join(dir, 'bin/expired-plugin'), 0o755);
+    const connection = await open(
+      kubeconfig(
+        server.url,
+        'exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: ./bin/expired-plugin\n  interactiveMode: Never',
+      ),
+    );
+    const error = await rejection(connection.gateway.listPods('team'));
+    expect(error.exitCode).toBe(ExitCode.CONFIG);
+    expect(error.message).toBe(
+      `cannot get credentials for user "someone": the exec credential plugin "${path.join(dir, 'bin/expired-plugin')}" failed: token expired: run corp-login`,
+    );
+  });
+
   it('plain http servers work, but get no credentials, as with kubectl', async () => {
     const server = await apiServer(false);
     const connection = await open(kubeconfig(server.url, 'token: never-over-http', ''));
