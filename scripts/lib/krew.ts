@@ -362,14 +362,15 @@ export function applyFileOperations(
   operations: FileOperation[] | undefined,
 ): void {
   for (const operation of operations ?? [{ from: '*', to: '.' }]) {
-    if (path.posix.normalize(operation.to) !== operation.to.replace(/\/$/, '') && operation.to !== '.') {
-      throw new ManifestError(
-        `the provided path is not clean, "${operation.to}" should be "${path.posix.normalize(operation.to)}"`,
-      );
+    // Go's filepath.Clean: krew rejects a `to` that is not already in that form.
+    const clean = path.posix.normalize(operation.to).replace(/(.)\/+$/, '$1');
+    if (clean !== operation.to) {
+      throw new ManifestError(`the provided path is not clean, "${operation.to}" should be "${clean}"`);
     }
     const direct = path.join(fromDir, operation.from);
     let moves: { from: string; to: string }[];
-    if (existsSync(direct) && !/[*?[]/.test(operation.from)) {
+    // Like krew, an existing path is a direct move (and may rename); anything else is a glob.
+    if (existsSync(direct)) {
       const target = operation.to === '.' ? path.basename(direct) : operation.to;
       moves = [{ from: direct, to: path.join(toDir, target) }];
     } else {

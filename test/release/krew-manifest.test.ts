@@ -195,6 +195,12 @@ describe('applyFileOperations (krew files: from/to)', () => {
     );
   });
 
+  it.each(['docs/', './docs', 'a//b'])('rejects the unclean destination %s, as krew does', (to) => {
+    expect(() => applyFileOperations(path.join(work, 'from'), path.join(work, 'to'), [{ from: 'LICENSE', to }])).toThrow(
+      /not clean/,
+    );
+  });
+
   it('refuses to write outside the install directory', () => {
     expect(() => applyFileOperations(path.join(work, 'from'), path.join(work, 'to'), [{ from: 'LICENSE', to: '../escape' }])).toThrow(
       ManifestError,
