@@ -28,3 +28,16 @@ export function formatTimestamp(date: Date): string {
 export function stableEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
+
+const serializedCache = new WeakMap<object, string>();
+
+/** JSON of a frozen (stored) object, computed once: lists of 10,000 pods are mostly string joins. */
+export function serializeFrozen(value: Json): string {
+  if (!Object.isFrozen(value)) return JSON.stringify(value);
+  let text = serializedCache.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    serializedCache.set(value, text);
+  }
+  return text;
+}
