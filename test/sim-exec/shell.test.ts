@@ -162,6 +162,33 @@ const cases: Case[] = [
     stdout: 'xxx',
   },
   {
+    name: 'arithmetic expansion counts',
+    script: 'i=0; while [ $i -lt 3 ]; do i=$((i + 1)); done; echo $i $((7 / 2)) $(( (1+2)*3 ))',
+    stdout: '3 3 9\n',
+  },
+  {
+    name: 'read consumes stdin line by line',
+    script: 'printf "a 1\\nb 2\\n" > /tmp/l; while read k v; do echo "$v=$k"; done < /tmp/l',
+    stdout: '1=a\n2=b\n',
+  },
+  {
+    name: 'grep prints matching lines and exits 1 when none match',
+    script: 'printf "x\\ny\\nxy\\n" > /tmp/g; grep x /tmp/g; grep -q z /tmp/g || echo none',
+    stdout: 'x\nxy\nnone\n',
+  },
+  { name: 'grep -c counts and -v inverts', script: 'printf "x\\ny\\nxy\\n" | grep -vc x', stdout: '1\n' },
+  { name: 'tail -n keeps the last lines', script: 'seq 5 | tail -n 2', stdout: '4\n5\n' },
+  {
+    name: 'date prints the simulated clock',
+    script: 'date; date +%F',
+    stdout: 'Thu Jan  1 00:00:00 UTC 2026\n2026-01-01\n',
+  },
+  {
+    name: 'id and whoami say root',
+    script: 'id; whoami',
+    stdout: 'uid=0(root) gid=0(root) groups=0(root)\nroot\n',
+  },
+  {
     name: 'command -v finds programs and fails for missing ones',
     script: 'command -v cat; command -v nope || echo none',
     stdout: '/usr/bin/cat\nnone\n',

@@ -182,7 +182,7 @@ function startProcess(
     }
     const env = environmentFor(store, pod, container);
     const vfs = new Vfs(mountsFor(store, registry, pod, container, options.clusterDomain, env));
-    const utilities = coreUtilities(pod.spec?.hostname ?? pod.metadata?.name ?? '');
+    const utilities = coreUtilities(pod.spec?.hostname ?? pod.metadata?.name ?? '', () => clock.now());
     if (profile.getent) utilities.set('getent', getentUtility(store, options.clusterDomain));
     if (profile.nslookup === 'busybox')
       utilities.set('nslookup', busyboxNslookupUtility(store, options.clusterDomain));

@@ -47,6 +47,8 @@ class ExitSignal {
 
 class BreakSignal {}
 
+class ArithmeticError extends Error {}
+
 export class Shell {
   readonly vfs: Vfs;
   readonly flavor: Flavor;
@@ -59,6 +61,8 @@ export class Shell {
   positional: string[] = [];
   /** `$0`, also the prefix of error messages (`sh: ...`). */
   name = 'sh';
+  /** How far `read` has consumed each stdin. */
+  private readonly stdinOffsets = new WeakMap<Io['stdin'], number>();
   /** dash numbers its messages with the script line; scripts here are one logical line. */
   private readonly lineNumber = 1;
 
@@ -287,6 +291,26 @@ export class Shell {
           for (const arg of argv.slice(1)) this.vars.delete(arg);
           return 0;
         };
+      case 'read':
+        return async (argv, io) => {
+          const names = argv.slice(1).filter((arg) => !arg.startsWith('-'));
+          if (names.length === 0) names.push('REPLY');
+          const data = await io.stdin();
+          const offset = this.stdinOffsets.get(io.stdin) ?? 0;
+          if (offset >= data.length) {
+            for (const name of names) this.vars.set(name, '');
+            return 1;
+          }
+          const newline = data.indexOf(10, offset);
+          const line = data.subarray(offset, newline < 0 ? data.length : newline).toString('utf8');
+          this.stdinOffsets.set(io.stdin, newline < 0 ? data.length : newline + 1);
+          const fields = line.trim().split(/[ \t]+/);
+          names.forEach((name, index) => {
+            const last = index === names.length - 1;
+            this.vars.set(name, (last ? fields.slice(index).join(' ') : fields[index]) ?? '');
+          });
+          return newline < 0 ? 1 : 0;
+        };
       case 'command':
         return (argv, io) => {
           // Only `command -v NAME...`: where each program is, exit 1 when one is missing.
@@ -381,6 +405,8 @@ export class Shell {
         if (part.op && (value === undefined || (part.op === ':-' && value === ''))) {
           text = (await this.expandWord(part.fallback ?? [], io, false)).join(' ');
         } else text = value ?? '';
+      } else if (part.type === 'arith') {
+        text = String(this.arithmetic(part.expression, io));
       } else {
         text = (await this.substitute(part.script, io)).replace(/\n+$/, '');
       }
@@ -404,6 +430,101 @@ export class Shell {
     }
     if (hasContent) fields.push(current);
     return fields;
+  }
+
+  /** `$((…))`: integer arithmetic with + - * / %, comparisons and parentheses; names read variables. */
+  private arithmetic(expression: string, io: Io): number {
+    const tokens =
+      expression
+        .replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9?#])\}?/g, (_m, name: string) => this.param(name) || '0')
+        .match(/\d+|[A-Za-z_][A-Za-z0-9_]*|<=|>=|==|!=|&&|\|\||[-+*/%()<>!]|\S/g) ?? [];
+    let pos = 0;
+    const fail = (): never => {
+      throw new ArithmeticError();
+    };
+    const primary = (): number => {
+      const token = tokens[pos++];
+      if (token === undefined) return fail();
+      if (token === '(') {
+        const value = orExpr();
+        if (tokens[pos++] !== ')') fail();
+        return value;
+      }
+      if (token === '-') return -primary();
+      if (token === '+') return primary();
+      if (token === '!') return primary() === 0 ? 1 : 0;
+      if (/^\d+$/.test(token)) return Number(token);
+      if (/^[A-Za-z_]/.test(token)) return Number(this.vars.get(token) ?? 0) || 0;
+      return fail();
+    };
+    const binary =
+      (next: () => number, ops: string[]): (() => number) =>
+      () => {
+        let value = next();
+        while (ops.includes(tokens[pos] ?? '')) {
+          const op = tokens[pos++]!;
+          const right = next();
+          switch (op) {
+            case '*':
+              value *= right;
+              break;
+            case '/':
+              if (right === 0) fail();
+              value = Math.trunc(value / right);
+              break;
+            case '%':
+              if (right === 0) fail();
+              value %= right;
+              break;
+            case '+':
+              value += right;
+              break;
+            case '-':
+              value -= right;
+              break;
+            case '<':
+              value = Number(value < right);
+              break;
+            case '<=':
+              value = Number(value <= right);
+              break;
+            case '>':
+              value = Number(value > right);
+              break;
+            case '>=':
+              value = Number(value >= right);
+              break;
+            case '==':
+              value = Number(value === right);
+              break;
+            case '!=':
+              value = Number(value !== right);
+              break;
+            case '&&':
+              value = Number(value !== 0 && right !== 0);
+              break;
+            case '||':
+              value = Number(value !== 0 || right !== 0);
+              break;
+          }
+        }
+        return value;
+      };
+    const product = binary(primary, ['*', '/', '%']);
+    const sum = binary(product, ['+', '-']);
+    const compare = binary(sum, ['<', '<=', '>', '>=']);
+    const equality = binary(compare, ['==', '!=']);
+    const andExpr = binary(equality, ['&&']);
+    const orExpr = binary(andExpr, ['||']);
+    try {
+      const value = orExpr();
+      if (pos !== tokens.length) fail();
+      return value;
+    } catch (error) {
+      if (!(error instanceof ArithmeticError)) throw error;
+      this.shellError(io, `arithmetic syntax error`);
+      throw new ExitSignal(2);
+    }
   }
 
   private param(name: string): string | undefined {

@@ -5,7 +5,8 @@
 export type WordPart =
   | { type: 'lit'; text: string; quoted: boolean }
   | { type: 'param'; name: string; quoted: boolean; fallback?: Word; op?: ':-' | '-' }
-  | { type: 'cmdsub'; script: string; quoted: boolean };
+  | { type: 'cmdsub'; script: string; quoted: boolean }
+  | { type: 'arith'; expression: string; quoted: boolean };
 
 export type Word = WordPart[];
 
@@ -65,6 +66,15 @@ function lex(source: string): Token[] {
   // Reads `$...` at source[i] (i points at `$`), returns the part and the new index.
   const readDollar = (quoted: boolean): void => {
     const next = source[i + 1];
+    if (next === '(' && source[i + 2] === '(') {
+      const close = source.indexOf('))', i + 3);
+      if (close < 0) throw new SyntaxError("unterminated arithmetic expansion '$(('");
+      word ??= [];
+      word.push({ type: 'arith', expression: source.slice(i + 3, close), quoted });
+      raw += source.slice(i, close + 2);
+      i = close + 2;
+      return;
+    }
     if (next === '(') {
       let depth = 1;
       let j = i + 2;

@@ -433,8 +433,124 @@ const basename: Utility = (context) => {
   return 0;
 };
 
+const grep: Utility = async (context) => {
+  const { flags, operands } = parseFlags(context.argv.slice(1), 'qvcinEFsl');
+  const [pattern, ...files] = operands;
+  if (pattern === undefined) {
+    fail(
+      context,
+      context.shell.flavor === 'gnu'
+        ? 'Usage: grep [OPTION]... PATTERNS [FILE]...'
+        : 'BusyBox: grep: missing PATTERN',
+    );
+    return 2;
+  }
+  let regex: RegExp;
+  try {
+    const source = flags.has('F')
+      ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      : flags.has('E')
+        ? pattern
+        : pattern.replace(/\\([(){}|+?])/g, '$1');
+    regex = new RegExp(source, flags.has('i') ? 'i' : '');
+  } catch {
+    fail(context, `grep: invalid pattern '${pattern}'`);
+    return 2;
+  }
+  const sources = files.length > 0 ? files : ['-'];
+  let matched = false;
+  let status = 0;
+  for (const file of sources) {
+    let data: Buffer;
+    try {
+      data = file === '-' ? await context.io.stdin() : context.shell.vfs.read(context.shell.resolve(file));
+    } catch (error) {
+      if (!(error instanceof FsError)) throw error;
+      if (!flags.has('s')) fail(context, `grep: ${file}: ${gnuReason(error.code)}`);
+      status = 2;
+      continue;
+    }
+    const text = data.toString('utf8');
+    const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+    let count = 0;
+    lines.forEach((line, index) => {
+      if (regex.test(line) === flags.has('v')) return;
+      count++;
+      matched = true;
+      if (flags.has('q') || flags.has('c') || flags.has('l')) return;
+      const prefix = `${sources.length > 1 ? `${file}:` : ''}${flags.has('n') ? `${index + 1}:` : ''}`;
+      write(context, `${prefix}${line}\n`);
+    });
+    if (flags.has('q') && matched) return 0;
+    if (flags.has('c')) write(context, `${sources.length > 1 ? `${file}:` : ''}${count}\n`);
+    if (flags.has('l') && count > 0) write(context, `${file}\n`);
+  }
+  return status === 2 && !matched ? 2 : matched ? 0 : 1;
+};
+
+const tail: Utility = async (context) => {
+  const args = context.argv.slice(1);
+  let count = 10;
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-n') count = Number(args[++i]);
+    else if (/^-n?\d+$/.test(arg)) count = Number(arg.replace(/^-n?/, ''));
+    else operands.push(arg);
+  }
+  const data = operands[0]
+    ? context.shell.vfs.read(context.shell.resolve(operands[0]))
+    : await context.io.stdin();
+  const text = data.toString('utf8');
+  const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+  if (text === '') return 0;
+  write(context, `${lines.slice(Math.max(0, lines.length - count)).join('\n')}\n`);
+  return 0;
+};
+
+const seq: Utility = (context) => {
+  const numbers = context.argv.slice(1).map(Number);
+  const [first, last] = numbers.length >= 2 ? [numbers[0]!, numbers[1]!] : [1, numbers[0] ?? 1];
+  let out = '';
+  for (let n = first; n <= last; n++) out += `${n}\n`;
+  write(context, out);
+  return 0;
+};
+
+function date(now: () => Date): Utility {
+  return (context) => {
+    const at = now();
+    const format = context.argv.slice(1).find((arg) => arg.startsWith('+'));
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][at.getUTCDay()]!;
+    const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][
+      at.getUTCMonth()
+    ]!;
+    const time = `${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}`;
+    const ymd = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}`;
+    if (!format) {
+      write(context, `${day} ${month} ${String(at.getUTCDate()).padStart(2)} ${time} UTC ${at.getUTCFullYear()}\n`);
+      return 0;
+    }
+    const codes: Record<string, string> = {
+      s: String(Math.floor(at.getTime() / 1000)),
+      Y: String(at.getUTCFullYear()),
+      m: pad(at.getUTCMonth() + 1),
+      d: pad(at.getUTCDate()),
+      H: pad(at.getUTCHours()),
+      M: pad(at.getUTCMinutes()),
+      S: pad(at.getUTCSeconds()),
+      F: ymd,
+      T: time,
+      '%': '%',
+    };
+    write(context, `${format.slice(1).replace(/%(.)/g, (m, code: string) => codes[code] ?? m)}\n`);
+    return 0;
+  };
+}
+
 /** Coreutils-level programs every image with a shell carries. */
-export function coreUtilities(hostname: string): Map<string, Utility> {
+export function coreUtilities(hostname: string, now: () => Date = () => new Date()): Map<string, Utility> {
   return new Map<string, Utility>([
     ['echo', echo],
     ['printf', printf],
@@ -452,6 +568,24 @@ export function coreUtilities(hostname: string): Map<string, Utility> {
     ['md5sum', digest('md5', 'md5sum')],
     ['sha256sum', digest('sha256', 'sha256sum')],
     ['basename', basename],
+    ['grep', grep],
+    ['tail', tail],
+    ['seq', seq],
+    ['date', date(now)],
+    [
+      'id',
+      (context) => {
+        write(context, 'uid=0(root) gid=0(root) groups=0(root)\n');
+        return 0;
+      },
+    ],
+    [
+      'whoami',
+      (context) => {
+        write(context, 'root\n');
+        return 0;
+      },
+    ],
     [
       'hostname',
       (context) => {
