@@ -529,7 +529,10 @@ function date(now: () => Date): Utility {
     const time = `${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}`;
     const ymd = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}`;
     if (!format) {
-      write(context, `${day} ${month} ${String(at.getUTCDate()).padStart(2)} ${time} UTC ${at.getUTCFullYear()}\n`);
+      write(
+        context,
+        `${day} ${month} ${String(at.getUTCDate()).padStart(2)} ${time} UTC ${at.getUTCFullYear()}\n`,
+      );
       return 0;
     }
     const codes: Record<string, string> = {
