@@ -12,7 +12,7 @@ import type {
   Service,
 } from '../../../src/kube/types.ts';
 import type { ControllerContext } from './runtime.ts';
-import { matchesLabelMap, onResource, randomSuffix } from './runtime.ts';
+import { matchesLabelMap, onResource, peek, randomSuffix } from './runtime.ts';
 import { canonicalJson } from './revisions.ts';
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
@@ -103,7 +103,7 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
       if (!zones.has(nodeName))
         zones.set(
           nodeName,
-          store.get<Node>('nodes', undefined, nodeName)?.metadata?.labels?.['topology.kubernetes.io/zone'],
+          peek<Node>(store, 'nodes', undefined, nodeName)?.metadata?.labels?.['topology.kubernetes.io/zone'],
         );
       return zones.get(nodeName);
     };

@@ -16,7 +16,7 @@ import type {
 import { behaviourOf } from './annotations.ts';
 import type { PodBehaviour } from './annotations.ts';
 import type { ControllerContext } from './runtime.ts';
-import { after, clone, keyOf, matchesSelector, onResource, rfc3339 } from './runtime.ts';
+import { after, clone, keyOf, matchesSelector, onResource, peek, rfc3339 } from './runtime.ts';
 
 export const selectedNodeAnnotation = 'volume.kubernetes.io/selected-node';
 
@@ -150,13 +150,26 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     }
   };
 
+  /** node name → "namespace/name" of the pods bound to it (the scheduler's cache). */
+  const podKeysOnNode = new Map<string, Set<string>>();
+  const indexNode = (pod: Pod, present: boolean): void => {
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) return;
+    let keys = podKeysOnNode.get(nodeName);
+    if (!keys) podKeysOnNode.set(nodeName, (keys = new Set()));
+    if (present) keys.add(keyOf(pod));
+    else keys.delete(keyOf(pod));
+  };
+
   for (const pod of store.list<Pod>('pods')) {
     indexClaims(pod, true);
+    indexNode(pod, true);
     enqueuePod(pod.metadata?.namespace, pod.metadata?.name ?? '');
   }
   onResource(ctx, 'pods', (event) => {
     const pod = event.object as Pod;
     indexClaims(pod, event.type !== 'DELETED');
+    indexNode(pod, event.type !== 'DELETED');
     if (event.type === 'DELETED') {
       const run = runs.get(keyOf(pod));
       if (run && run.uid === pod.metadata?.uid) forget(keyOf(pod), run);
@@ -229,7 +242,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     };
     const claims: PersistentVolumeClaim[] = [];
     for (const claimName of claimsOf(pod)) {
-      const claim = store.get<PersistentVolumeClaim>('persistentvolumeclaims', namespace, claimName);
+      const claim = peek<PersistentVolumeClaim>(store, 'persistentvolumeclaims', namespace, claimName);
       if (!claim) return unschedulable(pod, nodes.length, `persistentvolumeclaim "${claimName}" not found`);
       if (claim.metadata?.deletionTimestamp)
         return unschedulable(pod, nodes.length, `persistentvolumeclaim "${claimName}" is being deleted`);
@@ -246,14 +259,16 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     if (unboundImmediate)
       return unschedulable(pod, nodes.length, 'pod has unbound immediate PersistentVolumeClaims');
 
-    const podsByNode = new Map<string, Pod[]>();
-    for (const other of store.list<Pod>('pods')) {
-      const nodeName = other.spec?.nodeName;
-      if (!nodeName) continue;
-      let list = podsByNode.get(nodeName);
-      if (!list) podsByNode.set(nodeName, (list = []));
-      list.push(other);
-    }
+    const podsByNode = {
+      get(nodeName: string): Pod[] {
+        const keys = podKeysOnNode.get(nodeName) ?? new Set<string>();
+        return [...keys].flatMap((key) => {
+          const [ns, podName] = key.split('/') as [string, string];
+          const other = peek<Pod>(store, 'pods', ns, podName);
+          return other ? [other] : [];
+        });
+      },
+    };
     const candidates: Node[] = [];
     for (const node of nodes) {
       const labels = node.metadata?.labels ?? {};
@@ -338,7 +353,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         nodes.length === 0 ? 'no nodes available to schedule pods' : detail,
       );
     }
-    const load = (node: Node): number => (podsByNode.get(node.metadata?.name ?? '') ?? []).length;
+    const load = (node: Node): number => podKeysOnNode.get(node.metadata?.name ?? '')?.size ?? 0;
     candidates.sort(
       (a, b) => load(a) - load(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
@@ -475,7 +490,8 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
 
   function volumesReady(pod: Pod): boolean {
     for (const claimName of claimsOf(pod)) {
-      const claim = store.get<PersistentVolumeClaim>(
+      const claim = peek<PersistentVolumeClaim>(
+        store,
         'persistentvolumeclaims',
         pod.metadata?.namespace,
         claimName,
@@ -767,7 +783,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
   }
 
   function syncPod(namespace: string, name: string): void {
-    const pod = store.get<Pod>('pods', namespace, name);
+    const pod = peek<Pod>(store, 'pods', namespace, name);
     const key = `${namespace}/${name}`;
     let run = runs.get(key);
     if (!pod) {
@@ -786,14 +802,14 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       }
       const attempt = (): void =>
         queue.enqueue(`schedule:${key}`, () => {
-          const fresh = store.get<Pod>('pods', namespace, name);
+          const fresh = peek<Pod>(store, 'pods', namespace, name);
           if (fresh && !fresh.spec?.nodeName && !fresh.metadata?.deletionTimestamp) schedule(fresh);
         });
       if (timing.scheduleMs > 0) after(ctx, timing.scheduleMs, attempt);
       else attempt();
       return;
     }
-    const node = store.get<Node>('nodes', undefined, nodeName);
+    const node = peek<Node>(store, 'nodes', undefined, nodeName);
     // An unreachable kubelet changes nothing: its pods keep their last status and never finish terminating.
     if (!node || !isNodeReady(node)) return;
     if (!run) {
@@ -861,7 +877,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
   }
 
   function writeStatus(pod: Pod, run: PodRun, now: number, behaviour: PodBehaviour): void {
-    const node = store.get<Node>('nodes', undefined, run.node);
+    const node = peek<Node>(store, 'nodes', undefined, run.node);
     const initDone = run.init.every((c) => c.phase === 'completed');
     const initStatuses = run.init.map((c) => containerStatus(c, now, behaviour, false));
     const mainStatuses = run.main

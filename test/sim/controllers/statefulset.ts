@@ -12,7 +12,7 @@ import type {
   Volume,
 } from '../../../src/kube/types.ts';
 import type { ControllerContext } from './runtime.ts';
-import { after, clone, controllerRef, keyOf, matchesSelector, onResource } from './runtime.ts';
+import { after, clone, controllerRef, keyOf, matchesSelector, onResource, peek } from './runtime.ts';
 import { newRevision, revisionHashLabel, sameRevisionData, templateOf } from './revisions.ts';
 
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';
@@ -142,7 +142,7 @@ export function installStatefulSetController(ctx: ControllerContext): void {
     const names = podsBySet.get(keyOf(set)) ?? new Set<string>();
     const pods: Pod[] = [];
     for (const name of names) {
-      const pod = store.get<Pod>('pods', set.metadata?.namespace, name);
+      const pod = peek<Pod>(store, 'pods', set.metadata?.namespace, name);
       if (!pod) continue;
       if (controllerRef(pod)?.uid !== set.metadata?.uid) continue;
       if (ordinalOf(pod.metadata?.name, set.metadata?.name ?? '') < 0) continue;

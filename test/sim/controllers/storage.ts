@@ -12,7 +12,7 @@ import type {
 } from '../../../src/kube/types.ts';
 import { selectedNodeAnnotation } from './kubelet.ts';
 import type { ControllerContext } from './runtime.ts';
-import { after, matchesSelector, onResource, rfc3339 } from './runtime.ts';
+import { after, matchesSelector, onResource, peek, rfc3339 } from './runtime.ts';
 
 const pvcProtection = 'kubernetes.io/pvc-protection';
 const pvProtection = 'kubernetes.io/pv-protection';
@@ -95,8 +95,13 @@ export function installStorageControllers(ctx: ControllerContext): void {
     enqueueVolume(event.object.metadata?.name ?? '');
     const ref = (event.object as PersistentVolume).spec?.claimRef;
     if (ref?.name) enqueueClaim(ref.namespace, ref.name);
-    if (event.type !== 'MODIFIED') {
-      // A new or freed volume may satisfy a pending claim.
+    const freed =
+      event.type === 'MODIFIED' &&
+      !ref?.name &&
+      event.previous &&
+      (event.previous as PersistentVolume).spec?.claimRef;
+    if ((event.type === 'ADDED' && !ref?.name) || freed) {
+      // A new or freed volume may satisfy a pending claim (provisioned ones arrive already claimed).
       for (const claim of store.list<PersistentVolumeClaim>('persistentvolumeclaims')) {
         if (!claim.spec?.volumeName) enqueueClaim(claim.metadata?.namespace, claim.metadata?.name ?? '');
       }
@@ -179,7 +184,7 @@ export function installStorageControllers(ctx: ControllerContext): void {
   }
 
   function syncClaim(namespace: string, name: string): void {
-    const claim = store.get<PersistentVolumeClaim>('persistentvolumeclaims', namespace, name);
+    const claim = peek<PersistentVolumeClaim>(store, 'persistentvolumeclaims', namespace, name);
     if (!claim) return;
     if (claim.metadata?.deletionTimestamp) {
       if (claim.metadata.finalizers?.includes(pvcProtection) && !claimInUse(claim)) {
