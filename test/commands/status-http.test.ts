@@ -14,7 +14,7 @@ describe('status NAME over HTTP (fixed objects)', () => {
   it('prints the summary, one row per ordinal and the diagnostics footer', async () => {
     const result = await runCli(['status', 'todo-db', '--kubeconfig', api.kubeconfig]);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Name:\s+todo-db$/m);
     expect(result.stdout).toMatch(
       /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+ORDER\s+NODE\s+REVISION\s+PVC$/m,
@@ -26,7 +26,7 @@ describe('status NAME over HTTP (fixed objects)', () => {
 
   it('-o json prints only JSON, with the keys scripts rely on', async () => {
     const result = await runCli(['status', 'todo-db', '--kubeconfig', api.kubeconfig, '-o', 'json']);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.statefulSet).toMatchObject({ name: 'todo-db', namespace: 'default' });
     expect(
@@ -56,13 +56,13 @@ describe('status NAME over HTTP (fixed objects)', () => {
       '--cluster-domain',
       'corp.example',
     ]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('dns: todo-db-0.todo-db.default.svc.corp.example');
   });
 
   it('without NAME prints one health line per StatefulSet', async () => {
     const result = await runCli(['status', '--kubeconfig', api.kubeconfig]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.split('\n')[0]).toMatch(
       /^NAME\s+READY\s+UPDATED\s+REVISION\s+PVCS\s+HEALTH\s+FINDING$/,
     );
@@ -116,7 +116,7 @@ describe('status NAME API cost', () => {
       const api = await startFixedApi({ replicas });
       try {
         const result = await runCli(['status', 'todo-db', '--kubeconfig', api.kubeconfig, '-o', 'json']);
-        expect(result.code).toBe(0);
+        expect(result.code, result.stderr).toBe(0);
         expect(JSON.parse(result.stdout).pods).toHaveLength(replicas);
         counts.push([...api.requests].sort());
       } finally {
@@ -133,7 +133,7 @@ describe('status NAME when PVs are forbidden', () => {
     const api = await startFixedApi({ replicas: 2, forbid: ['/api/v1/persistentvolumes'] });
     try {
       const table = await runCli(['status', 'todo-db', '--kubeconfig', api.kubeconfig, '-o', 'wide']);
-      expect(table.code).toBe(0);
+      expect(table.code, table.stderr).toBe(0);
       expect(table.stdout).toMatch(/^todo-db-0 .*pv-data-todo-db-0 .*<not readable>/m);
       expect(table.stdout).toMatch(/^Note: could not read persistentvolumes \(forbidden\)/m);
       const json = JSON.parse(

@@ -74,7 +74,7 @@ describe('status todo-db on the simulator', () => {
   it('reports every ordinal Ready in start-up order with bound claims, over TLS with a token', async () => {
     const result = await runCli(['status', 'todo-db', '--kubeconfig', sim.kubeconfigPath, '-o', 'json']);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.statefulSet).toMatchObject({
       name: 'todo-db',
@@ -121,7 +121,7 @@ describe('status todo-db on the simulator', () => {
       );
     });
     expect(kubectl.stderr).toBe('');
-    expect(kubectl.code).toBe(0);
+    expect(kubectl.code, kubectl.stderr).toBe(0);
     expect(kubectl.stdout).toMatch(/^Name:\s+todo-db$/m);
     expect(kubectl.stdout).toMatch(/^todo-db-0\s+1\/1\s+Running\s+0\s+\S+\s+1\s/m);
     expect(kubectl.stdout).toMatch(/^todo-db-2\s+1\/1\s+Running\s+0\s+\S+\s+3 \(\+\S+\)\s/m);
@@ -132,7 +132,7 @@ describe('status todo-db on the simulator', () => {
     const undo = sim.rbac.deny({ resource: 'persistentvolumes' });
     try {
       const result = await runCli(['status', 'todo-db', '--kubeconfig', sim.kubeconfigPath, '-o', 'json']);
-      expect(result.code).toBe(0);
+      expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout);
       expect(report.unreadable).toEqual([
         expect.objectContaining({ resource: 'persistentvolumes', reason: 'forbidden' }),
@@ -155,7 +155,7 @@ describe('status todo-db on the simulator', () => {
 
   it('lists every set with -A', async () => {
     const result = await runCli(['status', '-A', '--kubeconfig', sim.kubeconfigPath]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^NAMESPACE\s+NAME\s+READY/);
     expect(result.stdout).toMatch(/^default\s+todo-db\s+3\/3\s+3\/3\s+current\s+3\/3 Bound\s+Healthy\s+-$/m);
   });
@@ -170,7 +170,7 @@ describe('status API cost on the simulator', () => {
         await untilReady(sim, replicas);
         sim.requestLog.clear();
         const result = await runCli(['status', 'todo-db', '--kubeconfig', sim.kubeconfigPath, '-o', 'json']);
-        expect(result.code).toBe(0);
+        expect(result.code, result.stderr).toBe(0);
         expect(JSON.parse(result.stdout).pods).toHaveLength(replicas);
         requests.push(sim.requestLog.entries.map((entry) => `${entry.method} ${entry.path}`).sort());
       } finally {

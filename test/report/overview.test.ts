@@ -4,6 +4,8 @@ import { selectorMatches } from '../../src/report/selector.ts';
 import { T0, makeClaim, makePod, makeSet } from './objects.ts';
 
 const now = new Date(T0 + 3600_000);
+// Health from the report alone; the diagnostics engine is tested on its own.
+const options = { clusterDomain: 'cluster.local', diagnose: () => [] };
 const claims = (set: string, n: number) => Array.from({ length: n }, (_, i) => makeClaim(`data-${set}-${i}`));
 const pods = (set: string, n: number) => Array.from({ length: n }, (_, i) => makePod(i, { set }));
 
@@ -34,7 +36,7 @@ describe('buildOverview: one health line per set from shared lists', () => {
   ])('$case', ({ setPods, setClaims, want }) => {
     const overview = buildOverview(
       { statefulSets: [makeSet()], pods: setPods, claims: setClaims, unreadable: [], now },
-      { clusterDomain: 'cluster.local' },
+      options,
     );
     expect(overview.items).toHaveLength(1);
     expect(overview.items[0]).toMatchObject(want);
@@ -49,7 +51,7 @@ describe('buildOverview: one health line per set from shared lists', () => {
         unreadable: [],
         now,
       },
-      { clusterDomain: 'cluster.local' },
+      options,
     );
     expect(overview.items.map((item) => [item.name, item.replicas.ready, item.claims])).toEqual([
       ['web', 2, { bound: 2, total: 2 }],
@@ -62,13 +64,34 @@ describe('buildOverview: one health line per set from shared lists', () => {
     set.status = { ...set.status, updateRevision: 'web-rev2', updatedReplicas: 1 };
     const overview = buildOverview(
       { statefulSets: [set], pods: pods('web', 3), claims: claims('web', 3), unreadable: [], now },
-      { clusterDomain: 'cluster.local' },
+      options,
     );
     expect(overview.items[0]).toMatchObject({
       health: 'Progressing',
       revision: 'updating',
       finding: 'rolling out web-rev2: 1/3 updated',
     });
+  });
+});
+
+describe('buildOverview: diagnostics decide the finding', () => {
+  it.each([
+    { severity: 'error' as const, health: 'Degraded' },
+    { severity: 'warning' as const, health: 'Healthy' },
+  ])('a healthy-looking set with an $severity finding is $health and shows it', ({ severity, health }) => {
+    const finding = {
+      code: 'X',
+      severity,
+      message: 'something is off',
+      ordinals: [],
+      evidence: [],
+      advice: '',
+    };
+    const overview = buildOverview(
+      { statefulSets: [makeSet()], pods: pods('web', 3), claims: claims('web', 3), unreadable: [], now },
+      { clusterDomain: 'cluster.local', diagnose: () => [finding] },
+    );
+    expect(overview.items[0]).toMatchObject({ health, finding: 'something is off', diagnostics: [finding] });
   });
 });
 
