@@ -166,11 +166,12 @@ class RequestTimeoutError extends Error {
   }
 }
 
-interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
+/** One answer: read to the end, or (an opened watch) still streaming. */
+type Answer =
+  | { status: number; headers: http.IncomingHttpHeaders; body: Buffer; stream?: undefined }
+  | { status: number; headers: http.IncomingHttpHeaders; body?: undefined; stream: IncomingMessage };
+
+type BufferedAnswer = Extract<Answer, { body: Buffer }>;
 
 const VERB_BY_METHOD: Record<string, string> = {
   GET: 'get',
@@ -267,10 +268,11 @@ export class HttpClient {
     signal?: AbortSignal,
   ): Promise<IncomingMessage> {
     const url = this.url(apiPath, query);
-    return this.withRetries('GET', url, signal, async () => {
-      const response = await this.once('GET', url, undefined, signal, true);
-      return response as IncomingMessage;
-    });
+    const answer = await this.withRetries('GET', url, signal, () =>
+      this.once('GET', url, undefined, signal, true),
+    );
+    // withRetries only returns 2xx answers, and a 2xx answer to a streaming request is a stream.
+    return answer.stream!;
   }
 
   private withServerTimeout(query: RequestOptions['query']): RequestOptions['query'] {
@@ -306,67 +308,69 @@ export class HttpClient {
     return this.agent;
   }
 
-  private async send(method: string, url: URL, options: RequestOptions): Promise<RawResponse> {
+  private async send(method: string, url: URL, options: RequestOptions): Promise<BufferedAnswer> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const run = async (): Promise<RawResponse> => {
-      const response = (await this.once(method, url, body, options.signal, false)) as RawResponse;
-      return response;
-    };
-    if (method === 'GET') return this.withRetries(method, url, options.signal, run, options.notFoundHint);
-    let response: RawResponse;
+    const run = (): Promise<Answer> => this.once(method, url, body, options.signal, false);
+    const answer =
+      method === 'GET'
+        ? await this.withRetries(method, url, options.signal, run, options.notFoundHint)
+        : await this.onceOnly(method, url, run, options.notFoundHint);
+    return answer as BufferedAnswer;
+  }
+
+  /** Writes are sent once: repeating one the server may have applied is not ours to decide. */
+  private async onceOnly(
+    method: string,
+    url: URL,
+    run: () => Promise<Answer>,
+    notFoundHint: string | undefined,
+  ): Promise<Answer> {
+    let answer: Answer;
     try {
-      response = await run();
+      answer = await run();
     } catch (error) {
       throw this.transportError(method, url, error);
     }
-    if (response.status >= 200 && response.status < 300) return response;
+    if (answer.status >= 200 && answer.status < 300) return answer;
     throw this.statusError(
       method,
       url,
-      response.status,
-      decodeStatus(response.body),
+      answer.status,
+      decodeStatus(answer.body ?? Buffer.alloc(0)),
       1,
-      options.notFoundHint,
+      notFoundHint,
     );
   }
 
-  /** Runs one attempt at a time; retries on 429/5xx and connection resets with jittered backoff. */
-  private async withRetries<
-    R extends { status?: number; statusCode?: number; headers: http.IncomingHttpHeaders },
-  >(
+  /** Runs one attempt at a time; retries on 429/5xx and connection resets with jittered backoff. Returns only 2xx. */
+  private async withRetries(
     method: string,
     url: URL,
     signal: AbortSignal | undefined,
-    attempt: () => Promise<R>,
+    attempt: () => Promise<Answer>,
     notFoundHint?: string,
-  ): Promise<R> {
+  ): Promise<Answer> {
     for (let number = 1; ; number++) {
-      let response: R | undefined;
+      let answer: Answer | undefined;
       let failure: unknown;
       try {
-        response = await attempt();
+        answer = await attempt();
       } catch (error) {
         failure = error;
       }
-      const status = response ? (response.status ?? response.statusCode ?? 0) : 0;
-      const retryable = response ? RETRYABLE_STATUS.has(status) : isConnectionReset(failure);
+      const retryable = answer ? RETRYABLE_STATUS.has(answer.status) : isConnectionReset(failure);
       if (!retryable || number >= this.retry.maxAttempts || signal?.aborted) {
-        if (response) {
-          if (status >= 200 && status < 300) return response;
-          const body =
-            'body' in response
-              ? (response.body as Buffer)
-              : await readAll(response as unknown as IncomingMessage);
-          throw this.statusError(method, url, status, decodeStatus(body), number, notFoundHint);
-        }
-        throw this.transportError(method, url, failure, number);
+        if (!answer) throw this.transportError(method, url, failure, number);
+        if (answer.status >= 200 && answer.status < 300) return answer;
+        const body = answer.body ?? (await readAll(answer.stream));
+        throw this.statusError(method, url, answer.status, decodeStatus(body), number, notFoundHint);
       }
-      const retryAfter = response ? parseRetryAfter(headerValue(response.headers['retry-after'])) : undefined;
+      const retryAfter = answer ? parseRetryAfter(headerValue(answer.headers['retry-after'])) : undefined;
       const delay = this.backoff(number, retryAfter);
       this.trace(
         `retry ${number}/${this.retry.maxAttempts - 1} of ${method} ${displayUrl(url)} in ${delay}ms`,
       );
-      if (response && !('body' in response)) (response as unknown as IncomingMessage).resume();
+      answer?.stream?.resume();
       try {
         await this.sleep(delay, signal);
       } catch (error) {
@@ -388,7 +392,7 @@ export class HttpClient {
     body: string | undefined,
     signal: AbortSignal | undefined,
     stream: boolean,
-  ): Promise<RawResponse | IncomingMessage> {
+  ): Promise<Answer> {
     const { headers, agent } = await this.connectionOptions();
     headers.Accept = 'application/json';
     if (body !== undefined) {
@@ -408,7 +412,7 @@ export class HttpClient {
         if (stream && status >= 200 && status < 300) {
           if (timer) clearTimeout(timer);
           this.trace(`${method} ${displayUrl(url)} ${status} (stream opened in ${elapsed()})`);
-          resolve(response);
+          resolve({ status, headers: response.headers, stream: response });
           return;
         }
         const chunks: Buffer[] = [];
