@@ -35,6 +35,7 @@ const EXPECTED_DB_CODES = [
   'ForcedRollbackTrap',
   'VolumeReleased',
   'LeftoverClaims',
+  'RollingUpdateInProgress',
 ];
 
 describe('offline analysis of a hand-written dump', () => {

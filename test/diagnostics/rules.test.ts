@@ -168,6 +168,45 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a rolling update in progress names the next ordinal and maps every revision',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 4, partition: 1, currentRevision: 'r1', updateRevision: 'r2' });
+      const pods = [0, 1, 2, 3].map((o) => pod(set, o, { revision: o === 3 ? 'r2' : 'r1' }));
+      return snapshot(set, { pods });
+    },
+    code: 'RollingUpdateInProgress',
+    severity: 'info',
+    ordinals: [1, 2],
+    message: ['1 of 3 ordinals updated', 'replaces ordinal 2 next'],
+    evidence: [
+      'web-0: r1 (current), held by the partition',
+      'web-1: r1 (current), to be updated to r2',
+      'web-3: r2 (update), up to date',
+    ],
+    advice: ['kubectl sts status web -n shop --wait'],
+  },
+  {
+    name: 'a rolling update waiting on an unhealthy pod says so',
+    snapshot: () => {
+      const set = statefulSet({
+        replicas: 3,
+        policy: 'Parallel',
+        currentRevision: 'r1',
+        updateRevision: 'r2',
+      });
+      const pods = [
+        pod(set, 0, { revision: 'r1' }),
+        pod(set, 1, { revision: 'r1' }),
+        pod(set, 2, { revision: 'r2', ready: false, readySince: 5 }),
+      ];
+      return snapshot(set, { pods });
+    },
+    code: 'RollingUpdateInProgress',
+    ordinals: [0, 1],
+    message: ['waits for ordinal 2 to be healthy before replacing ordinal 1'],
+    advice: [],
+  },
+  {
     name: 'OnDelete pods waiting for manual deletion',
     snapshot: () => {
       const set = statefulSet({ strategy: 'OnDelete', currentRevision: 'r1', updateRevision: 'r2' });

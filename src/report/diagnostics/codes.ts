@@ -119,6 +119,12 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
     meaning: 'OnDelete: pods on an old revision wait for manual deletion.',
   },
   {
+    code: 'RollingUpdateInProgress',
+    severity: 'info',
+    meaning:
+      'A rolling update is under way: how many ordinals are updated, which one the controller replaces next (or which unhealthy one it waits for), and the per-ordinal revision map.',
+  },
+  {
     code: 'RolloutPartitioned',
     severity: 'info',
     meaning:

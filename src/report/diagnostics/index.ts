@@ -12,6 +12,7 @@ import {
   minReadySecondsPending,
   onDeletePending,
   partitionHolding,
+  rollingUpdateInProgress,
 } from './rollout-rules.ts';
 import { claimProblems, leftoverClaims, releasedVolumes, volumeNodeAffinityConflict } from './storage.ts';
 
@@ -28,6 +29,7 @@ const RULES: Rule[] = [
   governingService,
   generationNotObserved,
   onDeletePending,
+  rollingUpdateInProgress,
   partitionHolding,
   minReadySecondsPending,
   currentRevisionDrift,

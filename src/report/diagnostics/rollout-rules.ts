@@ -137,3 +137,41 @@ export const kubectlRolloutStatusMisleading = (context: RuleContext): Diagnostic
     },
   ];
 };
+
+export const rollingUpdateInProgress = (context: RuleContext): Diagnostic[] => {
+  const { progress } = context;
+  if (progress.strategy !== 'RollingUpdate' || !progress.generationObserved) return [];
+  const replaceable = progress.ordinals.filter((o) => o.target === 'update' && o.exists && !o.upToDate);
+  if (replaceable.length === 0) return [];
+  const updated = progress.ordinals.filter((o) => o.target === 'update' && o.upToDate).length;
+  const unhealthy = progress.ordinals.find((o) => !o.exists || !o.available || o.terminating);
+  const next = progress.nextToReplace;
+  const waitFor = unhealthy
+    ? `ordinal ${unhealthy.ordinal} to be ${unhealthy.exists ? 'healthy' : 'created'}`
+    : '';
+  const step = !unhealthy
+    ? `the controller replaces ${ordinalsPhrase(next)} next`
+    : next.includes(unhealthy.ordinal)
+      ? `the controller waits for ${waitFor} first`
+      : `the controller waits for ${waitFor} before replacing ${ordinalsPhrase(next)}`;
+  const revisionMap = progress.ordinals.map((o) => {
+    const runs = o.exists ? `${o.revision ?? 'unknown revision'} (${o.role})` : 'not created';
+    const fate =
+      o.target === 'current'
+        ? 'held by the partition'
+        : o.upToDate
+          ? 'up to date'
+          : `to be updated to ${progress.updateRevision}`;
+    return `${o.pod}: ${runs}, ${fate}`;
+  });
+  return [
+    {
+      code: 'RollingUpdateInProgress',
+      severity: 'info',
+      message: `rolling update to ${progress.updateRevision}: ${updated} of ${progress.updateOrdinals.length} ordinals updated; ${step}`,
+      ordinals: replaceable.map((o) => o.ordinal),
+      evidence: revisionMap,
+      advice: `follow it with \`kubectl sts status ${context.name} ${ns(context)} --wait\``,
+    },
+  ];
+};
