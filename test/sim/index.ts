@@ -54,6 +54,8 @@ export interface SimClusterOptions {
   namespace?: string;
   /** How many past changes watches can resume from (default 50,000); small values test 410 Expired. */
   historySize?: number;
+  /** Real milliseconds between watch BOOKMARK events (default 5,000). */
+  bookmarkIntervalMs?: number;
   /** Replaces createExecHandler (tests of the exec transport). */
   execHandler?: ExecHandler;
 }
@@ -174,7 +176,17 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     options.controllers === false ? { stop() {} } : installControllers(store, clock, { clusterDomain });
   let execHandler: ExecHandler | undefined = options.execHandler;
   const exec = (): ExecHandler => (execHandler ??= createExecHandler(store, clock, { clusterDomain }));
-  const api = new ApiServer({ store, clock, auth, rbac, faults, requestLog, version, exec });
+  const api = new ApiServer({
+    store,
+    clock,
+    auth,
+    rbac,
+    faults,
+    requestLog,
+    version,
+    exec,
+    ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+  });
   const execServer = new ExecServer();
 
   const certificates = options.tls ? await generateServingCertificates() : undefined;

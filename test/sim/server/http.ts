@@ -34,7 +34,7 @@ import {
 } from './errors.ts';
 import type { Json } from './json.ts';
 import { formatTimestamp, isPlainObject, serializeFrozen } from './json.ts';
-import { applyPatch } from './patch.ts';
+import { PATCH_TYPES, applyPatch } from './patch.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
 import type { ResourceInfo } from './resources.ts';
 import { apiVersionOf, findResource } from './resources.ts';
@@ -53,6 +53,8 @@ export interface ApiServerDeps {
   requestLog: RequestLog;
   version: ServerVersion;
   exec: () => ExecHandler;
+  /** Real milliseconds between watch BOOKMARKs (default 5,000). */
+  bookmarkIntervalMs?: number;
 }
 
 export interface ResourceRoute {
@@ -521,8 +523,18 @@ export class ApiServer {
   }
 
   #patch(ctx: Context, route: ResourceRoute, resource: ResourceName, body: Json | undefined): number {
+    const contentType = ctx.req.headers['content-type'] ?? '';
+    const serverSideApply = contentType.startsWith(PATCH_TYPES.apply);
+    const stored = this.#deps.store.peek<Json>(resource, route.namespace, route.name!);
+    // Server-side apply, approximated: creates when absent, else merges strategically (no field ownership).
+    if (serverSideApply && !stored)
+      return this.#create(ctx, { ...route, name: undefined } as ResourceRoute, resource, body);
     const existing = structuredClone(this.#mustGet(route, resource));
-    const patched = applyPatch(ctx.req.headers['content-type'] ?? '', existing, body) as Json;
+    const patched = (
+      serverSideApply
+        ? applyPatch(PATCH_TYPES.strategic, existing, body)
+        : applyPatch(contentType, existing, body)
+    ) as Json;
     const object = this.#checkBody(route, patched);
     // A patch carries the stored resourceVersion unless it names one itself (optimistic locking).
     const wanted = isPlainObject(body) ? (body.metadata as Json | undefined)?.resourceVersion : undefined;
@@ -692,7 +704,7 @@ export class ApiServer {
           apiVersion: apiVersionOf(route.info),
           metadata: { resourceVersion: store.resourceVersion() },
         });
-      }, BOOKMARK_INTERVAL_MS);
+      }, this.#deps.bookmarkIntervalMs ?? BOOKMARK_INTERVAL_MS);
     }
     res.once('close', close);
     return 200;
