@@ -189,6 +189,47 @@ describe('kubelet', () => {
     await h.until(() => h.pod('app') === undefined, 30_000, 'pod finalised');
   });
 
+  it('evicts pods from an unreachable node after their toleration runs out; they stay Terminating', async () => {
+    sim = await startHarness({ manifests: podManifest() });
+    const h = sim;
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+    h.controllers.setNodeReady(h.pod('app')?.spec?.nodeName as string, false);
+    await h.advance(299_000, 1000);
+    expect(h.pod('app')?.metadata?.deletionTimestamp).toBeUndefined();
+    await h.advance(2000);
+    expect(h.pod('app')?.metadata?.deletionTimestamp).toBeDefined();
+    expect(h.events('app').find((e) => e.reason === 'TaintManagerEviction')?.message).toBe(
+      'Marking for deletion Pod default/app',
+    );
+    await h.advance(60_000, 1000);
+    expect(h.pod('app')).toBeDefined();
+  });
+
+  it('fills a node up to its pod capacity, then reports Too many pods', async () => {
+    sim = await startHarness({ nodes: 2 });
+    const h = sim;
+    h.store.mutate('nodes', undefined, 'sim-worker', (draft) => {
+      ((draft as { status: { allocatable: Record<string, string> } }).status.allocatable ??= {}).pods = '2';
+    });
+    h.apply(
+      ['a', 'b', 'c']
+        .map(
+          (name) =>
+            `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec: { containers: [{ name: main, image: busybox }] }\n`,
+        )
+        .join('---\n'),
+    );
+    await h.advance(1000);
+    expect(['a', 'b', 'c'].map((name) => h.pod(name)?.spec?.nodeName ?? 'pending')).toEqual([
+      'sim-worker',
+      'sim-worker',
+      'pending',
+    ]);
+    expect(h.pod('c')?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toMatch(
+      /^0\/2 nodes are available: 1 Too many pods, 1 node\(s\) had untolerated taint/,
+    );
+  });
+
   it('waits for its claims to bind before starting (ContainerCreating)', async () => {
     sim = await startHarness({
       manifests: `

@@ -217,6 +217,59 @@ describe('StatefulSet controller: pod replacement and updates', () => {
     );
   });
 
+  it('with maxUnavailable, takes down that many pods at once for an update', async () => {
+    sim = await startHarness({
+      manifests: webManifest(
+        4,
+        '  updateStrategy: { type: RollingUpdate, rollingUpdate: { maxUnavailable: 2 } }',
+      ),
+    });
+    const h = sim;
+    await h.until(() => sts(h).status?.readyReplicas === 4, 60_000, 'four ready');
+    h.store.mutate<StatefulSet>('statefulsets', 'default', 'web', (d) => {
+      d.spec!.template!.spec!.containers[0]!.image = 'registry.k8s.io/nginx-slim:0.9';
+    });
+    await h.advance(100);
+    const terminating = podNames(h).filter((name) => h.pod(name)?.metadata?.deletionTimestamp);
+    expect(terminating).toEqual(['web-2', 'web-3']);
+    await h.until(
+      () =>
+        sts(h).status?.currentRevision === sts(h).status?.updateRevision &&
+        sts(h).status?.readyReplicas === 4,
+      60_000,
+      'rolled out',
+    );
+  });
+
+  it('rolling back to an earlier template reuses its revision with a new number', async () => {
+    sim = await startHarness({ manifests: webManifest(1) });
+    const h = sim;
+    await h.until(() => isReady(h.pod('web-0')), 60_000, 'ready');
+    const first = sts(h).status?.currentRevision;
+    const setImage = (image: string): void => {
+      h.store.mutate<StatefulSet>('statefulsets', 'default', 'web', (d) => {
+        d.spec!.template!.spec!.containers[0]!.image = image;
+      });
+    };
+    setImage('registry.k8s.io/nginx-slim:0.9');
+    await h.until(
+      () => sts(h).status?.currentRevision !== first && isReady(h.pod('web-0')),
+      60_000,
+      'updated',
+    );
+    setImage('registry.k8s.io/nginx-slim:0.8');
+    await h.until(
+      () => sts(h).status?.currentRevision === first && isReady(h.pod('web-0')),
+      60_000,
+      'rolled back',
+    );
+    const revisions = h.store
+      .list<ControllerRevision>('controllerrevisions', 'default')
+      .map((r) => [r.metadata?.name, r.revision]);
+    expect(revisions).toEqual(expect.arrayContaining([[first, 3]]));
+    expect(revisions).toHaveLength(2);
+  });
+
   it('leaves pods alone under OnDelete until they are deleted', async () => {
     sim = await startHarness({ manifests: webManifest(1, '  updateStrategy: { type: OnDelete }') });
     const h = sim;

@@ -287,6 +287,13 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         reject('node(s) were not ready');
         continue;
       }
+      const capacity = Number(
+        (node.status as { allocatable?: { pods?: string } } | undefined)?.allocatable?.pods ?? 110,
+      );
+      if ((podKeysOnNode.get(node.metadata?.name ?? '')?.size ?? 0) >= capacity) {
+        reject('Too many pods');
+        continue;
+      }
       const affinity = pod.spec?.affinity as
         | {
             nodeAffinity?: {
@@ -444,6 +451,54 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       );
       if (updated)
         podEvent(updated, 'Warning', 'NodeNotReady', 'Node is not ready', undefined, 'node-controller');
+    }
+    scheduleTaintEvictions(nodeName);
+  }
+
+  /**
+   * Taint-based eviction: pods that tolerate `node.kubernetes.io/unreachable:NoExecute` only for a
+   * while (300 s by default) are deleted once that runs out. Their kubelet cannot finish them, so
+   * they then stay Terminating until the node returns or someone force-deletes them.
+   */
+  function scheduleTaintEvictions(nodeName: string): void {
+    for (const pod of store.list<Pod>('pods')) {
+      if (pod.spec?.nodeName !== nodeName || pod.metadata?.deletionTimestamp) continue;
+      const tolerations = (pod.spec?.tolerations ?? []) as {
+        key?: string;
+        operator?: string;
+        effect?: string;
+        tolerationSeconds?: number;
+      }[];
+      const toleration = tolerations.find(
+        (t) =>
+          (t.key === 'node.kubernetes.io/unreachable' || (t.operator === 'Exists' && !t.key)) &&
+          (!t.effect || t.effect === 'NoExecute'),
+      );
+      if (toleration && toleration.tolerationSeconds === undefined) continue;
+      const seconds = toleration?.tolerationSeconds ?? 0;
+      const namespace = pod.metadata?.namespace;
+      const name = pod.metadata?.name ?? '';
+      const uid = pod.metadata?.uid;
+      after(ctx, seconds * 1000, () =>
+        queue.enqueue(`evict:${namespace}/${name}:${uid}`, () => {
+          const current = peek<Pod>(store, 'pods', namespace, name);
+          if (!current || current.metadata?.uid !== uid || current.metadata?.deletionTimestamp) return;
+          if (isNodeReady(peek<Node>(store, 'nodes', undefined, nodeName))) return;
+          podEvent(
+            current,
+            'Normal',
+            'TaintManagerEviction',
+            `Marking for deletion Pod ${namespace}/${name}`,
+            undefined,
+            'taint-eviction-controller',
+          );
+          try {
+            store.delete('pods', namespace, name);
+          } catch {
+            // already gone
+          }
+        }),
+      );
     }
   }
 
