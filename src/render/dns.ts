@@ -42,8 +42,8 @@ function publishedCell(record: DnsRecord, color: boolean): string {
 
 function resolvedCell(record: DnsRecord, color: boolean): string {
   if (!record.resolved) return '-';
-  const expected = record.published ? record.podIP : null;
-  const text = resolutionText(record.resolved, expected);
+  const expected = record.published || record.resolved.source === 'hosts-file' ? record.podIP : null;
+  const text = `${resolutionText(record.resolved, expected)}${record.resolved.source === 'hosts-file' ? ' (own /etc/hosts)' : ''}`;
   return record.resolved.matches ? text : paint(text, 'red', color);
 }
 

@@ -43,6 +43,11 @@ export interface Resolution {
   addresses: string[];
   /** Whether the answer is exactly what the cluster state says it should be. */
   matches: boolean;
+  /**
+   * `hosts-file` when getent answered the probe pod's own name: the kubelet writes it into the
+   * pod's /etc/hosts, so it resolves there whatever DNS publishes.
+   */
+  source: 'dns' | 'hosts-file';
 }
 
 export interface DnsRecord {
@@ -129,8 +134,16 @@ export function buildDnsReport(input: DnsInput): DnsReport {
     };
     const answer = input.probe?.answers[fqdn];
     if (answer) {
-      const expected = publication.published && record.podIP ? [record.podIP] : [];
-      record.resolved = { addresses: answer, matches: sameSet(answer, expected) };
+      const ownName =
+        input.probe?.tool === 'getent' &&
+        input.probe.from === `${namespace}/${podName}` &&
+        pod?.spec?.subdomain;
+      const expected = (publication.published || ownName) && record.podIP ? [record.podIP] : [];
+      record.resolved = {
+        addresses: answer,
+        matches: sameSet(answer, expected),
+        source: ownName ? 'hosts-file' : 'dns',
+      };
     }
     return record;
   });
@@ -155,7 +168,13 @@ export function buildDnsReport(input: DnsInput): DnsReport {
       clusterIP: service?.spec?.clusterIP ?? null,
       publishNotReadyAddresses: service?.spec?.publishNotReadyAddresses === true,
       ...(serviceAnswer
-        ? { resolved: { addresses: serviceAnswer, matches: sameSet(serviceAnswer, serviceIPs) } }
+        ? {
+            resolved: {
+              addresses: serviceAnswer,
+              matches: sameSet(serviceAnswer, serviceIPs),
+              source: 'dns' as const,
+            },
+          }
         : {}),
     },
     clusterDomain: domain,
@@ -264,7 +283,10 @@ function probeFindings(report: DnsReport, input: DnsInput): Diagnostic[] {
       message: `${wrong.length} name(s) resolved from ${probe.from} differ from what the cluster state publishes`,
       ordinals: wrong.map((record) => record.ordinal),
       evidence: wrong.map((record) => {
-        const expected = record.published && record.podIP ? record.podIP : 'no answer';
+        const expected =
+          (record.published || record.resolved!.source === 'hosts-file') && record.podIP
+            ? record.podIP
+            : 'no answer';
         const got =
           record.resolved!.addresses.length > 0 ? record.resolved!.addresses.join(', ') : 'not found';
         return `${record.fqdn}: expected ${expected}, resolved ${got}`;

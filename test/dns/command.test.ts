@@ -158,9 +158,11 @@ describe('kubectl sts dns NAME against the simulator', () => {
   it('--probe resolves every name with getent inside the postgres-alpine pod and finds the pod IPs', async () => {
     const report = (await dns({ name: 'todo-db' }, { probe: true })).result as DnsReport;
     expect(report.probe).toMatchObject({ tool: 'getent', problem: null, container: 'db' });
-    for (const record of report.records) {
-      expect(record.resolved).toEqual({ addresses: [record.podIP], matches: true });
-    }
+    expect(report.records.map((record) => record.resolved)).toEqual([
+      // getent answers the probe pod's own name from the /etc/hosts the kubelet wrote.
+      { addresses: [report.records[0]!.podIP], matches: true, source: 'hosts-file' },
+      { addresses: [report.records[1]!.podIP], matches: true, source: 'dns' },
+    ]);
     expect(report.service.resolved?.matches).toBe(true);
     expect(report.diagnostics).toEqual([]);
   });
@@ -176,7 +178,11 @@ describe('kubectl sts dns NAME against the simulator', () => {
     expect(report.service.headless).toBe(false);
     expect(report.service.clusterIP).toMatch(/^10\.96\./);
     expect(codes(report)).toEqual(['ServiceNotHeadless']);
-    expect(report.service.resolved).toEqual({ addresses: [report.service.clusterIP], matches: true });
+    expect(report.service.resolved).toEqual({
+      addresses: [report.service.clusterIP],
+      matches: true,
+      source: 'dns',
+    });
   });
 
   it('a missing Service: nothing published, and the probe confirms nothing resolves', async () => {

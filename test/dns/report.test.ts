@@ -219,10 +219,14 @@ describe('probe answers', () => {
       }),
     );
     expect(report.records.map((r) => r.resolved)).toEqual([
-      { addresses: ['10.244.0.10'], matches: true },
-      { addresses: ['10.244.0.11'], matches: true },
+      { addresses: ['10.244.0.10'], matches: true, source: 'hosts-file' },
+      { addresses: ['10.244.0.11'], matches: true, source: 'dns' },
     ]);
-    expect(report.service.resolved).toEqual({ addresses: ['10.244.0.11', '10.244.0.10'], matches: true });
+    expect(report.service.resolved).toEqual({
+      addresses: ['10.244.0.11', '10.244.0.10'],
+      matches: true,
+      source: 'dns',
+    });
     expect(report.probe).toEqual({ from: 'shop/web-0', container: 'main', tool: 'getent', problem: null });
     expect(report.diagnostics).toEqual([]);
   });
@@ -253,8 +257,26 @@ describe('probe answers', () => {
         probe: probe({ 'web-1.web.shop.svc.cluster.local': [] }),
       }),
     );
-    expect(report.records[1]!.resolved).toEqual({ addresses: [], matches: true });
+    expect(report.records[1]!.resolved).toEqual({ addresses: [], matches: true, source: 'dns' });
     expect(report.diagnostics.map((d) => d.code)).not.toContain('ProbeMismatch');
+  });
+
+  it('the probe pod’s own name resolves through /etc/hosts even when DNS does not publish it', () => {
+    const report = buildDnsReport(
+      healthyInput({
+        service: undefined,
+        endpointSlices: [],
+        probe: probe({
+          'web-0.web.shop.svc.cluster.local': ['10.244.0.10'],
+          'web-1.web.shop.svc.cluster.local': [],
+        }),
+      }),
+    );
+    expect(report.records.map((r) => [r.published, r.resolved])).toEqual([
+      [false, { addresses: ['10.244.0.10'], matches: true, source: 'hosts-file' }],
+      [false, { addresses: [], matches: true, source: 'dns' }],
+    ]);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(['ServiceMissing']);
   });
 
   it.each(['ProbeNoShell', 'ProbeNoResolverTool', 'ProbeFailed'] as const)('%s becomes a warning', (code) => {
