@@ -1,8 +1,8 @@
 // `kubectl sts status` against the simulated cluster: the todo-db example started by the
 // simulator's StatefulSet controller, read over real HTTP(S) by the built plugin and by real
 // kubectl running it as a plugin.
-import { spawn } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatefulSet } from '../../src/kube/types.ts';
@@ -231,6 +231,49 @@ describe('status --watch on the simulator', () => {
       expect(ready('todo-db-2', 3)).toBeGreaterThan(created('todo-db-2'));
       // No polling: one round of lists, then watch events only.
       expect(sim.requestLog.count({ verb: 'list', resource: 'pods' })).toBe(1);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+// util-linux `script` gives the command a pseudo-terminal, as a user's shell would.
+const SCRIPT = '/usr/bin/script';
+
+describe.skipIf(!existsSync(SCRIPT))('status --watch on a terminal', () => {
+  it('redraws the whole view in place as pods become Ready, and Ctrl-C ends it with 0', async () => {
+    const sim = await startSimCluster({ manifests: todoDbManifest(0), speed: 10 });
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
+      delete env.NODE_ENV;
+      delete env.NO_COLOR;
+      const command = `'${process.execPath}' '${RUN_JS}' status todo-db --watch --kubeconfig '${sim.kubeconfigPath}'`;
+      const child = spawn(SCRIPT, ['-qfec', command, '/dev/null'], { env });
+      let screen = '';
+      const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+      child.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString();
+        for (const waiter of waiting.filter((w) => w.pattern.test(screen))) waiter.resolve();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const saw = (pattern: RegExp) =>
+        new Promise<void>((resolve) =>
+          pattern.test(screen) ? resolve() : waiting.push({ pattern, resolve }),
+        );
+
+      await saw(/Diagnostics/);
+      sim.applyManifests(todoDbManifest(2));
+      await saw(/todo-db-1 +1\/1 +Running +0 +\S+ +2 /);
+      child.stdin.write('\x03'); // Ctrl-C through the terminal
+      expect(await exited).toBe(0);
+
+      const frames = screen.split('\x1b[H\x1b[2J').slice(1);
+      expect(frames.length).toBeGreaterThanOrEqual(3);
+      // Every frame is a whole view, and the last one shows both pods Ready in order.
+      for (const frame of frames) expect(frame).toMatch(/^Name: +todo-db\r?$/m);
+      expect(frames.at(-1)).toMatch(/^todo-db-0 +1\/1 +\S*Running\S* +0 +\S+ +1 /m);
+      // Colour is on for a terminal (no NO_COLOR), and only there.
+      expect(screen).toContain('\x1b[');
     } finally {
       await sim.stop();
     }
