@@ -24,10 +24,17 @@ export function redactObject<T>(value: T): T {
   return value;
 }
 
-/** Masks bearer tokens and PEM private keys that might hide inside free text. */
+/** `token: x`, `"password":"x"`, `access_token=x`: a sensitive key followed by its value. */
+const SENSITIVE_ASSIGNMENT =
+  /\b(token|id-token|refresh-token|access[-_]token|client-key-data|password|client-secret)(["']?\s*[:=]\s*["']?)(?!<redacted>)[^\s"'&,;}]+/gi;
+
+/** Masks bearer/basic credentials, sensitive key-value pairs, URL passwords and PEM private keys in free text. */
 export function redactText(text: string): string {
   return text
     .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1<redacted>')
+    .replace(/(Basic\s+)[A-Za-z0-9+/=]{8,}/g, '$1<redacted>')
+    .replace(SENSITIVE_ASSIGNMENT, '$1$2<redacted>')
+    .replace(/(\/\/[^/\s:@]+:)[^/\s@]+@/g, '$1<redacted>@')
     .replace(
       /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
       '<redacted private key>',
