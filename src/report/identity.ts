@@ -60,17 +60,44 @@ function hasSelector(service: Service): boolean {
   return Object.keys(service.spec?.selector ?? {}).length > 0;
 }
 
+interface EndpointIndex {
+  byPod: Map<string, Endpoint[]>;
+  byAddress: Map<string, Endpoint[]>;
+}
+
+// Built once per slice list: looking endpoints up per pod must not scan every slice (1,000 replicas).
+const indexes = new WeakMap<EndpointSlice[], EndpointIndex>();
+
+function endpointIndex(slices: EndpointSlice[]): EndpointIndex {
+  let index = indexes.get(slices);
+  if (!index) {
+    index = { byPod: new Map(), byAddress: new Map() };
+    for (const endpoint of slices.flatMap((slice) => slice.endpoints ?? [])) {
+      const ref = endpoint.targetRef;
+      if (ref?.name !== undefined) {
+        if ((ref.kind ?? 'Pod') !== 'Pod') continue;
+        const list = index.byPod.get(ref.name) ?? [];
+        list.push(endpoint);
+        index.byPod.set(ref.name, list);
+      } else {
+        for (const address of endpoint.addresses) {
+          const list = index.byAddress.get(address) ?? [];
+          list.push(endpoint);
+          index.byAddress.set(address, list);
+        }
+      }
+    }
+    indexes.set(slices, index);
+  }
+  return index;
+}
+
 /** Endpoints of the Service that stand for `pod` (by targetRef, else by address). */
 function endpointsFor(pod: Pod, slices: EndpointSlice[]): Endpoint[] {
-  const name = pod.metadata?.name;
+  const index = endpointIndex(slices);
+  const name = pod.metadata?.name ?? '';
   const ip = pod.status?.podIP;
-  return slices
-    .flatMap((slice) => slice.endpoints ?? [])
-    .filter((endpoint) =>
-      endpoint.targetRef?.name !== undefined
-        ? endpoint.targetRef.name === name && (endpoint.targetRef.kind ?? 'Pod') === 'Pod'
-        : ip !== undefined && endpoint.addresses.includes(ip),
-    );
+  return [...(index.byPod.get(name) ?? []), ...(ip ? (index.byAddress.get(ip) ?? []) : [])];
 }
 
 /** Whether DNS serves `<pod>.<service>` for this pod, and if not, the first reason why. */
