@@ -93,6 +93,13 @@ describe('status --wait against the simulated cluster', () => {
     expect(result.stderr).toContain('rollout of statefulset/web complete');
   });
 
+  it('-A --problems lists nothing while the set is healthy', async () => {
+    const result = await runCli(['status', '-A', '--problems', '--kubeconfig', run.sim.kubeconfigPath]);
+    expect(result.code).toBe(ExitCode.OK);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim()).toBe('No StatefulSets with problems found.');
+  });
+
   it('exits ROLLOUT_STUCK with the diagnostics, then TIMEOUT when told not to call it stuck yet', async () => {
     await run.kubectl(
       'patch',
@@ -122,5 +129,9 @@ describe('status --wait against the simulated cluster', () => {
     expect(timedOut.stderr.trim()).toMatch(
       /^error: timed out after 1s waiting for the rollout of statefulset\/web in diag: still waiting for .*; see the diagnostics above, or raise --timeout$/,
     );
+
+    const problems = await runCli(['status', '-A', '--problems', '--kubeconfig', run.sim.kubeconfigPath]);
+    expect(problems.code).toBe(ExitCode.OK);
+    expect(problems.stdout).toMatch(/^NAMESPACE\s+NAME\s.*\ndiag\s+web\s.*Degraded/);
   });
 });
