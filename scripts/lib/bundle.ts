@@ -29,6 +29,9 @@ export async function bundleCli(outfile: string): Promise<BundleResult> {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    // oclif only reads tsconfig.json (through `typescript`, 4 MB) when it loads commands from
+    // .ts files on disk, which the bundle never does; its require sits in a try/catch.
+    external: ['typescript'],
     // ESM dependencies read import.meta.url; in a CommonJS bundle that is the bundle itself.
     banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': '__importMetaUrl' },
