@@ -394,6 +394,15 @@ function checkCredentialFiles(
       );
     }
   }
+  if (
+    cluster['insecure-skip-tls-verify'] === true &&
+    (cluster['certificate-authority'] || cluster['certificate-authority-data'])
+  ) {
+    throw configError(
+      `cluster "${clusterName}" sets both a certificate authority and insecure-skip-tls-verify`,
+      'remove one of them from the kubeconfig (kubectl refuses this combination too)',
+    );
+  }
   const hasCert = Boolean(user['client-certificate'] || user['client-certificate-data']);
   const hasKey = Boolean(user['client-key'] || user['client-key-data']);
   if (hasCert !== hasKey) {

@@ -28,6 +28,8 @@ clusters:
   cluster: {certificate-authority-data: Zm9v}
 - name: bad-ca
   cluster: {server: "https://x", certificate-authority: missing-ca.crt}
+- name: ca-and-insecure
+  cluster: {server: "https://x", certificate-authority-data: Zm9v, insecure-skip-tls-verify: true}
 contexts:
 - name: dev
   context: {cluster: dev-cluster, user: dev-user, namespace: dev-ns}
@@ -37,6 +39,8 @@ contexts:
   context: {cluster: bad-ca, user: dev-user}
 - name: half-cert
   context: {cluster: dev-cluster, user: cert-without-key}
+- name: ca-and-insecure
+  context: {cluster: ca-and-insecure, user: dev-user}
 users:
 - name: dev-user
   user: {token: dev-token}
@@ -176,6 +180,12 @@ describe('configuration errors: one line, exit code 3, a hint', () => {
       overrides: { context: 'half-cert' },
       says: 'has a client certificate but no client key',
       hint: 'client-key',
+    },
+    {
+      name: 'certificate authority together with insecure-skip-tls-verify',
+      overrides: { context: 'ca-and-insecure' },
+      says: 'sets both a certificate authority and insecure-skip-tls-verify',
+      hint: 'remove one of them',
     },
     {
       name: 'missing --kubeconfig file',
