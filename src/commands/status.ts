@@ -103,7 +103,7 @@ export default class Status extends StsCommand {
     ...debugFlag,
   };
 
-  async run(): Promise<StatusReport | OverviewReport> {
+  async run(): Promise<StatusReport | OverviewReport | undefined> {
     const { args, flags } = await this.parse(Status);
     const request = statusRequestFrom(args, flags);
     if (request.filename !== undefined) return await this.showOffline(request.filename, request);
@@ -202,7 +202,7 @@ export default class Status extends StsCommand {
     namespace: string,
     name: string,
     request: StatusRequest,
-  ): Promise<StatusReport> {
+  ): Promise<StatusReport | undefined> {
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.once('SIGINT', onInterrupt);
@@ -245,7 +245,7 @@ export default class Status extends StsCommand {
     namespace: string,
     name: string,
     request: StatusRequest,
-  ): Promise<StatusReport> {
+  ): Promise<StatusReport | undefined> {
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.once('SIGINT', onInterrupt);
@@ -281,7 +281,8 @@ export default class Status extends StsCommand {
       process.removeListener('SIGINT', onInterrupt);
       process.removeListener('SIGTERM', onInterrupt);
     }
-    return last!;
+    // The last report shown; undefined when interrupted before the first one.
+    return last;
   }
 }
 

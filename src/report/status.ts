@@ -70,6 +70,8 @@ export interface PodStatusRow {
   readySince: string | null;
   /** Seconds after the pod ranked just before it became Ready. */
   readyAfterPreviousSeconds: number | null;
+  /** Seconds after the previous ordinal (ordinal − 1) became Ready; negative when it became Ready later (Parallel). Null unless both are Ready. */
+  readyAfterPredecessorSeconds: number | null;
   restarts: number;
   createdAt: string | null;
   ageSeconds: number | null;
@@ -96,6 +98,13 @@ const REVISION_LABEL = 'controller-revision-hash';
 function secondsBetween(from: string | undefined, now: Date): number | null {
   const start = Date.parse(from ?? '');
   return Number.isNaN(start) ? null : Math.max(0, Math.floor((now.getTime() - start) / 1000));
+}
+
+/** Whole seconds from `earlier` to `later` (RFC 3339), or null when either is unknown. */
+function secondsAfter(earlier: string | undefined, later: string | undefined): number | null {
+  const from = Date.parse(earlier ?? '');
+  const to = Date.parse(later ?? '');
+  return Number.isNaN(from) || Number.isNaN(to) ? null : Math.round((to - from) / 1000);
 }
 
 function revisionOf(
@@ -208,6 +217,7 @@ export function buildStatusReport(snapshot: StatefulSetSnapshot, options: Status
         readyOrder: rank?.order ?? null,
         readySince: rank?.since ?? null,
         readyAfterPreviousSeconds: rank?.afterPreviousSeconds ?? null,
+        readyAfterPredecessorSeconds: secondsAfter(ranks.get(ordinal - 1)?.since, rank?.since),
         restarts: display?.restarts ?? 0,
         createdAt,
         ageSeconds: createdAt ? secondsBetween(createdAt, now) : null,

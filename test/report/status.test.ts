@@ -218,6 +218,27 @@ describe('buildStatusReport: readiness order', () => {
     expect(report.pods.map((row) => [row.readyOrder, row.readyAfterPreviousSeconds])).toEqual(want);
   });
 
+  it.each([
+    {
+      case: 'ordered: seconds after ordinal − 1',
+      pods: [makePod(0, { readyAt: 5 }), makePod(1, { readyAt: 20 }), makePod(2, { readyAt: 32 })],
+      want: [null, 15, 12],
+    },
+    {
+      case: 'parallel: negative when the predecessor became Ready later',
+      pods: [makePod(0, { readyAt: 30 }), makePod(1, { readyAt: 10 }), makePod(2, { readyAt: 20 })],
+      want: [null, -20, 10],
+    },
+    {
+      case: 'null when the predecessor is not Ready',
+      pods: [makePod(0, { readyAt: null }), makePod(1, { readyAt: 10 }), makePod(2, { readyAt: 20 })],
+      want: [null, null, 10],
+    },
+  ])('time since the previous ordinal became Ready: $case', ({ pods, want }) => {
+    const report = buildStatusReport(makeSnapshot({ pods }), options);
+    expect(report.pods.map((row) => row.readyAfterPredecessorSeconds)).toEqual(want);
+  });
+
   it('keeps readySince as the Ready condition time', () => {
     const report = buildStatusReport(makeSnapshot({ pods: [makePod(0, { readyAt: 7 })] }), options);
     expect(report.pods[0]!.readySince).toBe(at(7));
