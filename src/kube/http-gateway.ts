@@ -83,12 +83,26 @@ export class HttpGateway implements ClusterGateway {
     namespace: NamespaceScope,
     options?: ListOptions,
   ): Promise<Listed<T>> {
-    const list = await this.http.json<KubeList<T>>('GET', collectionPath(resource, namespace), {
-      query: {
-        labelSelector: options?.labelSelector || undefined,
-        fieldSelector: options?.fieldSelector || undefined,
-      },
-    });
+    let list: KubeList<T>;
+    try {
+      list = await this.http.json<KubeList<T>>('GET', collectionPath(resource, namespace), {
+        query: {
+          labelSelector: options?.labelSelector || undefined,
+          fieldSelector: options?.fieldSelector || undefined,
+        },
+      });
+    } catch (error) {
+      // A list never 404s for a missing namespace (it is just empty): the API itself is missing.
+      if (isKubeApiError(error, 404)) {
+        throw new KubeApiError(`the API server does not serve ${resource.plural} (${resource.prefix})`, {
+          exitCode: ExitCode.SERVER,
+          status: 404,
+          apiStatus: error.apiStatus,
+          hint: 'the cluster may be too old for this command; check with `kubectl api-resources`',
+        });
+      }
+      throw error;
+    }
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 

@@ -92,6 +92,15 @@ describe('reads: one request each, on the right path', () => {
     expect(server.requests[0]!.url.search.replace(/^\?/, '')).toBe(query);
   });
 
+  it('a list answered with 404 means the API is not served (old cluster), not a missing object', async () => {
+    const { gateway } = await gatewayFor((_request, response) =>
+      sendJson(response, 404, status(404, 'NotFound', 'the server could not find the requested resource')),
+    );
+    const error = await rejection(gateway.listPodDisruptionBudgets('web'));
+    expect(error.exitCode).toBe(ExitCode.SERVER);
+    expect(error.message).toBe('the API server does not serve poddisruptionbudgets (/apis/policy/v1)');
+  });
+
   it('a list without items (null on the wire) is an empty list', async () => {
     const { gateway } = await gatewayFor((_request, response) =>
       sendJson(response, 200, { kind: 'PodList', items: null, metadata: {} }),
