@@ -131,6 +131,15 @@ export function bootstrapCluster(store: Store, options: BootstrapOptions, now: s
       ...created,
       status: node(name, index, options.kubeletVersion, now).status,
     });
+    // The kubelet's heartbeat; `kubectl describe node` shows it.
+    store.create('leases', {
+      metadata: {
+        name,
+        namespace: 'kube-node-lease',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: created.metadata.uid }],
+      },
+      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: now.replace('Z', '.000000Z') },
+    } as Json);
   });
   store.create('storageclasses', {
     apiVersion: 'storage.k8s.io/v1',

@@ -20,7 +20,8 @@ export type ResourceName =
   | 'configmaps'
   | 'secrets'
   | 'events'
-  | 'serviceaccounts';
+  | 'serviceaccounts'
+  | 'leases';
 
 export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 

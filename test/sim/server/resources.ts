@@ -277,6 +277,18 @@ export const RESOURCES: ResourceInfo[] = [
     tracksGeneration: false,
   },
   {
+    resource: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    subresources: [],
+    hasStatus: false,
+    tracksGeneration: false,
+  },
+  {
     resource: 'selfsubjectaccessreviews',
     singular: 'selfsubjectaccessreview',
     kind: 'SelfSubjectAccessReview',
@@ -298,6 +310,7 @@ export const GROUP_ORDER = [
   'autoscaling',
   'policy',
   'storage.k8s.io',
+  'coordination.k8s.io',
   'discovery.k8s.io',
 ];
 

@@ -516,6 +516,14 @@ const PRINTERS: Partial<Record<ResourceName, Printer>> = {
       age(secret.metadata.creationTimestamp, now),
     ],
   },
+  leases: {
+    columns: [NAME, col('Holder'), AGE],
+    cells: (lease, now) => [
+      lease.metadata.name,
+      lease.spec?.holderIdentity ?? '',
+      age(lease.metadata.creationTimestamp, now),
+    ],
+  },
   serviceaccounts: {
     columns: [NAME, col('Secrets', 'integer'), AGE],
     cells: (sa, now) => [
