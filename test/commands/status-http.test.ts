@@ -60,8 +60,15 @@ describe('status NAME over HTTP (fixed objects)', () => {
     expect(result.stdout).toContain('dns: todo-db-0.todo-db.default.svc.corp.example');
   });
 
-  it('without NAME prints one health line per StatefulSet', async () => {
+  it('without NAME prints one health line per StatefulSet, from four namespace-wide lists', async () => {
+    api.requests.length = 0;
     const result = await runCli(['status', '--kubeconfig', api.kubeconfig]);
+    expect([...api.requests].sort()).toEqual([
+      'GET /api/v1/namespaces/default/persistentvolumeclaims',
+      'GET /api/v1/namespaces/default/pods',
+      'GET /api/v1/namespaces/default/services',
+      'GET /apis/apps/v1/namespaces/default/statefulsets',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.split('\n')[0]).toMatch(
       /^NAME\s+READY\s+UPDATED\s+REVISION\s+PVCS\s+HEALTH\s+FINDING$/,
