@@ -2,7 +2,8 @@
 import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../kube/types.ts';
 import { buildRolloutProgress, type RolloutProgress } from '../rollout.ts';
 import type { Diagnostic, StatefulSetSnapshot } from '../snapshot.ts';
-import { claimName, eventsAbout, formatEvent, podsByOrdinal, setName, setNamespace } from './facts.ts';
+import type { KubeEvent } from '../../kube/types.ts';
+import { claimName, eventTime, formatEvent, podsByOrdinal, setName, setNamespace } from './facts.ts';
 
 export interface RuleContext {
   snapshot: StatefulSetSnapshot;
@@ -15,6 +16,8 @@ export interface RuleContext {
   claims: Map<string, PersistentVolumeClaim>;
   templates: string[];
   progress: RolloutProgress;
+  /** Events by `Kind/name` of the object they are about, newest first. */
+  eventIndex: Map<string, KubeEvent[]>;
 }
 
 export type Rule = (context: RuleContext) => Diagnostic[];
@@ -32,7 +35,26 @@ export function buildContext(snapshot: StatefulSetSnapshot): RuleContext {
     claims: new Map(snapshot.claims.map((c) => [c.metadata?.name ?? '', c])),
     templates: (set.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '').filter(Boolean),
     progress: buildRolloutProgress(set, snapshot.pods, snapshot.now),
+    eventIndex: indexEvents(snapshot.events),
   };
+}
+
+function indexEvents(events: KubeEvent[]): Map<string, KubeEvent[]> {
+  const index = new Map<string, KubeEvent[]>();
+  for (const event of events) {
+    const key = `${event.involvedObject?.kind}/${event.involvedObject?.name}`;
+    const list = index.get(key) ?? [];
+    list.push(event);
+    index.set(key, list);
+  }
+  for (const list of index.values())
+    list.sort((a, b) => (eventTime(b)?.getTime() ?? 0) - (eventTime(a)?.getTime() ?? 0));
+  return index;
+}
+
+/** Events about one object, newest first. */
+export function eventsAbout(context: RuleContext, kind: string, name: string): KubeEvent[] {
+  return context.eventIndex.get(`${kind}/${name}`) ?? [];
 }
 
 /** The claims an ordinal uses, one per volumeClaimTemplate (absent ones left out). */
@@ -44,7 +66,7 @@ export function claimsOf(context: RuleContext, ordinal: number): PersistentVolum
 
 /** Evidence lines from events about one object: warnings first, at most `limit`. */
 export function eventEvidence(context: RuleContext, kind: string, name: string, limit = 3): string[] {
-  const events = eventsAbout(context.snapshot.events, kind, name);
+  const events = eventsAbout(context, kind, name);
   const ordered = [
     ...events.filter((e) => e.type === 'Warning'),
     ...events.filter((e) => e.type !== 'Warning'),
@@ -53,7 +75,7 @@ export function eventEvidence(context: RuleContext, kind: string, name: string, 
 }
 
 export function warningEvents(context: RuleContext, kind: string, name: string, reasons?: string[]) {
-  return eventsAbout(context.snapshot.events, kind, name).filter(
+  return eventsAbout(context, kind, name).filter(
     (e) => e.type === 'Warning' && (!reasons || reasons.includes(e.reason ?? '')),
   );
 }

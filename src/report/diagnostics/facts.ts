@@ -253,13 +253,6 @@ export function parseQuantity(value: string | undefined): number | undefined {
   return base * (QUANTITY_SUFFIX[match[3] ?? ''] ?? 1);
 }
 
-/** Events about one object, newest first. */
-export function eventsAbout(events: KubeEvent[], kind: string, name: string): KubeEvent[] {
-  return events
-    .filter((e) => e.involvedObject?.kind === kind && e.involvedObject?.name === name)
-    .sort((a, b) => (eventTime(b)?.getTime() ?? 0) - (eventTime(a)?.getTime() ?? 0));
-}
-
 export function eventTime(event: KubeEvent): Date | undefined {
   return parseTime(event.lastTimestamp) ?? parseTime(event.eventTime) ?? parseTime(event.firstTimestamp);
 }

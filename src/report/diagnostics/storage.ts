@@ -2,12 +2,19 @@
 // whose size no longer matches the template, and volumes left Released or Failed.
 import type { PersistentVolume, PersistentVolumeClaim } from '../../kube/types.ts';
 import type { Diagnostic } from '../snapshot.ts';
-import { eventEvidence, ns, ordinalsPhrase, unreadable, warningEvents, type RuleContext } from './context.ts';
+import {
+  eventEvidence,
+  eventsAbout,
+  ns,
+  ordinalsPhrase,
+  unreadable,
+  warningEvents,
+  type RuleContext,
+} from './context.ts';
 import {
   claimClassName,
   claimName,
   defaultStorageClass,
-  eventsAbout,
   formatDuration,
   ordinalFromName,
   parseQuantity,
@@ -83,7 +90,7 @@ function pendingClaimFinding(
   const classes = context.snapshot.storageClasses;
   // An empty class list is believed only with the binder's own event to back it: the overview
   // reads no classes, and a missing read must not turn into "the cluster has none".
-  const noClassEvent = eventsAbout(context.snapshot.events, 'PersistentVolumeClaim', name).some((e) =>
+  const noClassEvent = eventsAbout(context, 'PersistentVolumeClaim', name).some((e) =>
     /no storage class is set|storageclass\.storage\.k8s\.io .* not found/i.test(e.message ?? ''),
   );
   const classesKnown = !unreadable(context, 'storageclasses') && (classes.length > 0 || noClassEvent);
@@ -173,7 +180,7 @@ function pendingClaimFinding(
     claim.metadata?.annotations?.['volume.kubernetes.io/storage-provisioner'] ??
     claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-provisioner'] ??
     storageClass?.provisioner;
-  const external = eventsAbout(context.snapshot.events, 'PersistentVolumeClaim', name).find(
+  const external = eventsAbout(context, 'PersistentVolumeClaim', name).find(
     (e) => e.reason === 'ExternalProvisioning',
   );
   const created = parseTime(claim.metadata?.creationTimestamp);
