@@ -46,7 +46,8 @@ export default class Completion extends StsCommand {
   ];
   static override strict = false;
   static override args = {
-    shell: Args.string({ description: 'The shell: bash, zsh or fish.', required: true }),
+    // Not `required`: a missing shell gets our own one-line usage error, not oclif's listing.
+    shell: Args.string({ description: 'The shell: bash, zsh or fish.' }),
   };
 
   async run(): Promise<CompletionResult | { shell: Shell; script: string }> {
@@ -62,8 +63,11 @@ export default class Completion extends StsCommand {
       process.stdout.write(formatCompletion(result));
       return result;
     }
+    const hint = `use one of ${SHELLS.join(', ')}, e.g. source <(kubectl sts completion bash)`;
+    if (!args.shell) throw usageError('missing the shell to print a completion script for', hint);
+    if (argv.length > 1) throw usageError(`unexpected arguments after "${args.shell}"`, hint);
     if (!(SHELLS as readonly string[]).includes(args.shell)) {
-      throw usageError(`unsupported shell "${args.shell}"`, `use one of ${SHELLS.join(', ')}`);
+      throw usageError(`unsupported shell "${args.shell}"`, hint);
     }
     const shell = args.shell as Shell;
     const script = completionScript(shell);
