@@ -1,7 +1,7 @@
 // The simulated apiserver over HTTP: discovery, Status errors, verbs, lists, tables, watches,
 // authentication, RBAC, faults, eviction and scale — checked against what a real apiserver sends.
 import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
@@ -623,5 +623,26 @@ describe('TLS and tokens', () => {
     } finally {
       await secure.stop();
     }
+  });
+});
+
+describe('stop()', () => {
+  it('ends open watches, closes the port and removes the kubeconfig', async () => {
+    const short = await startSimCluster({ controllers: false });
+    const response = await fetch(`${short.url}/api/v1/pods?watch=1`);
+    const reader = response.body!.getReader();
+    const ended = (async () => {
+      for (;;) {
+        try {
+          if ((await reader.read()).done) return 'ended';
+        } catch {
+          return 'cut';
+        }
+      }
+    })();
+    await short.stop();
+    expect(await ended).toMatch(/^(ended|cut)$/);
+    expect(existsSync(short.kubeconfigPath)).toBe(false);
+    await expect(fetch(`${short.url}/version`)).rejects.toThrow();
   });
 });

@@ -195,7 +195,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     : createHttpServer(api.handle);
   server.keepAliveTimeout = 30_000;
   const sockets = new Set<Socket | Duplex>();
-  server.on(certificates ? 'secureConnection' : 'connection', (socket: Socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
@@ -293,6 +293,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
       api.closeStreams();
       execServer.close();
       for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     },
