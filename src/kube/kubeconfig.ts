@@ -91,7 +91,11 @@ export interface ResolveEnvironment {
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   home?: string;
+  /** Where a pod's service account is mounted (tests point it elsewhere). */
+  serviceAccountDir?: string;
 }
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 const GET_CONTEXTS_HINT = 'list the contexts with `kubectl config get-contexts`';
 
@@ -418,7 +422,46 @@ export function resolveKubeconfig(
   overrides: KubeconfigOverrides = {},
   environment: ResolveEnvironment = {},
 ): ResolvedKubeconfig {
-  return minifyKubeconfig(loadKubeconfig(overrides.kubeconfig, environment), overrides);
+  const merged = loadKubeconfig(overrides.kubeconfig, environment);
+  const empty = merged.contexts.size === 0 && merged.clusters.size === 0 && merged.users.size === 0;
+  if (empty && !overrides.kubeconfig && !overrides.context && !overrides.cluster) {
+    const inCluster = inClusterConfig(overrides, environment);
+    if (inCluster) return inCluster;
+  }
+  return minifyKubeconfig(merged, overrides);
+}
+
+/**
+ * Inside a pod with no kubeconfig, kubectl uses the pod's service account (client-go's
+ * InClusterConfig): the API server from KUBERNETES_SERVICE_HOST/PORT, the mounted CA and token,
+ * and the mounted namespace.
+ */
+export function inClusterConfig(
+  overrides: KubeconfigOverrides,
+  environment: ResolveEnvironment = {},
+): ResolvedKubeconfig | undefined {
+  const env = environment.env ?? process.env;
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  const dir = environment.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const tokenFile = path.join(dir, 'token');
+  if (!host || !port || !isFile(tokenFile)) return undefined;
+  const caFile = path.join(dir, 'ca.crt');
+  const namespaceFile = path.join(dir, 'namespace');
+  const mountedNamespace = isFile(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : '';
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  return {
+    contextName: undefined,
+    clusterName: 'in-cluster',
+    userName: 'service-account',
+    cluster: {
+      server: `https://${hostPart}:${port}`,
+      ...(isFile(caFile) ? { 'certificate-authority': caFile } : {}),
+    },
+    user: { tokenFile },
+    namespace: overrides.namespace || mountedNamespace || 'default',
+    files: [],
+  };
 }
 
 /**

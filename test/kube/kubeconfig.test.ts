@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
 import {
+  inClusterConfig,
   kubeconfigSource,
   parseKubeconfigFile,
   resolveKubeconfig,
@@ -275,5 +276,58 @@ describe('what client-node receives', () => {
       kind: 'ExecCredential',
       apiVersion: 'client.authentication.k8s.io/v1',
     });
+  });
+});
+
+describe('inside a pod without a kubeconfig (service account), as kubectl does', () => {
+  const serviceAccount = () => {
+    const mount = path.join(dir, 'serviceaccount');
+    mkdirSync(mount, { recursive: true });
+    writeFileSync(path.join(mount, 'token'), 'sa-token');
+    writeFileSync(path.join(mount, 'ca.crt'), 'CA');
+    writeFileSync(path.join(mount, 'namespace'), 'team-ns\n');
+    return mount;
+  };
+  const podEnv = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+
+  it('uses the service account when no kubeconfig exists', () => {
+    const mount = serviceAccount();
+    const resolved = resolveKubeconfig({}, { env: podEnv, home: file('nowhere'), serviceAccountDir: mount });
+    expect(resolved).toMatchObject({
+      clusterName: 'in-cluster',
+      cluster: { server: 'https://10.96.0.1:443', 'certificate-authority': path.join(mount, 'ca.crt') },
+      user: { tokenFile: path.join(mount, 'token') },
+      namespace: 'team-ns',
+    });
+  });
+
+  it.each([{ name: '-n still wins', overrides: { namespace: 'x' }, want: 'x' }])(
+    '$name',
+    ({ overrides, want }) => {
+      const mount = serviceAccount();
+      expect(inClusterConfig(overrides, { env: podEnv, serviceAccountDir: mount })?.namespace).toBe(want);
+    },
+  );
+
+  it('brackets an IPv6 service host', () => {
+    const mount = serviceAccount();
+    const resolved = inClusterConfig(
+      {},
+      {
+        env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
+        serviceAccountDir: mount,
+      },
+    );
+    expect(resolved?.cluster.server).toBe('https://[fd00::1]:443');
+  });
+
+  it('a kubeconfig, when there is one, still comes first', () => {
+    const mount = serviceAccount();
+    const resolved = resolveKubeconfig({}, { env: podEnv, home: file('home'), serviceAccountDir: mount });
+    expect(resolved.contextName).toBe('dev');
+  });
+
+  it('outside a pod there is nothing to fall back to', () => {
+    expect(inClusterConfig({}, { env: {}, serviceAccountDir: file('nowhere') })).toBeUndefined();
   });
 });
