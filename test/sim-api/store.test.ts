@@ -149,6 +149,21 @@ describe('validation answers 422 Invalid with the apiserver wording', () => {
       'StatefulSet.apps "b" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`]',
     ],
     [
+      'an empty selector (which matches every template)',
+      statefulSet('h', { selector: {} }),
+      'StatefulSet.apps "h" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for statefulset',
+    ],
+    [
+      'an unknown pod management policy',
+      statefulSet('f', { podManagementPolicy: 'Sometimes' }),
+      'StatefulSet.apps "f" is invalid: spec.podManagementPolicy: Invalid value: "Sometimes": must be \'OrderedReady\' or \'Parallel\'',
+    ],
+    [
+      'a negative replica count',
+      statefulSet('g', { replicas: -1 }),
+      'StatefulSet.apps "g" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    ],
+    [
       'a pod without containers',
       { metadata: { name: 'c', namespace: 'default' }, spec: { containers: [] } },
       'Pod "c" is invalid: spec.containers: Required value',

@@ -52,36 +52,72 @@ function validateContainers(path: string, spec: Json | undefined): Cause[] {
   return causes;
 }
 
+/**
+ * ValidateStatefulSetSpec, in its order. The apiserver does not validate the pod template's spec
+ * or the claim templates here (the controller's pod and claim creation fail later instead).
+ */
 function validateStatefulSet(sts: Json): Cause[] {
   const causes: Cause[] = [];
   const spec: Json = sts.spec ?? {};
-  const supportedPolicies = ['OrderedReady', 'Parallel'];
-  if (spec.podManagementPolicy && !supportedPolicies.includes(spec.podManagementPolicy)) {
+  const policy = spec.podManagementPolicy;
+  if (policy && policy !== 'OrderedReady' && policy !== 'Parallel') {
     causes.push(
-      fieldError.notSupported(
+      fieldError.invalid(
         'spec.podManagementPolicy',
-        JSON.stringify(spec.podManagementPolicy),
-        supportedPolicies,
+        JSON.stringify(policy),
+        "must be 'OrderedReady' or 'Parallel'",
       ),
     );
   }
-  const strategies = ['OnDelete', 'RollingUpdate'];
   const strategy = spec.updateStrategy?.type;
-  if (strategy && !strategies.includes(strategy)) {
-    causes.push(fieldError.notSupported('spec.updateStrategy.type', JSON.stringify(strategy), strategies));
-  }
-  if (typeof spec.replicas === 'number' && spec.replicas < 0) {
+  if (strategy && strategy !== 'RollingUpdate' && strategy !== 'OnDelete') {
+    const rolling = spec.updateStrategy.rollingUpdate
+      ? '(*apps.RollingUpdateStatefulSetStrategy)(...)'
+      : '(*apps.RollingUpdateStatefulSetStrategy)(nil)';
     causes.push(
-      fieldError.invalid('spec.replicas', String(spec.replicas), 'must be greater than or equal to 0'),
+      fieldError.invalid(
+        'spec.updateStrategy',
+        `apps.StatefulSetUpdateStrategy{Type:${JSON.stringify(strategy)}, RollingUpdate:${rolling}}`,
+        "must be 'RollingUpdate' or 'OnDelete'",
+      ),
+    );
+  } else if (strategy === 'OnDelete' && spec.updateStrategy.rollingUpdate) {
+    causes.push(
+      fieldError.invalid(
+        'spec.updateStrategy.rollingUpdate',
+        '(*apps.RollingUpdateStatefulSetStrategy)(...)',
+        "only allowed for updateStrategy 'RollingUpdate'",
+      ),
     );
   }
+  for (const when of ['whenDeleted', 'whenScaled']) {
+    const value = spec.persistentVolumeClaimRetentionPolicy?.[when];
+    if (value !== undefined && value !== 'Retain' && value !== 'Delete') {
+      causes.push(
+        fieldError.notSupported(`spec.persistentVolumeClaimRetentionPolicy.${when}`, JSON.stringify(value), [
+          'Retain',
+          'Delete',
+        ]),
+      );
+    }
+  }
+  for (const [field, value] of [
+    ['spec.replicas', spec.replicas],
+    ['spec.minReadySeconds', spec.minReadySeconds],
+    ['spec.ordinals.start', spec.ordinals?.start],
+  ] as const) {
+    if (typeof value === 'number' && value < 0) {
+      causes.push(fieldError.invalid(field, String(value), 'must be greater than or equal to 0'));
+    }
+  }
   const labels: Record<string, string> = spec.template?.metadata?.labels ?? {};
+  const selectorEmpty =
+    !!spec.selector &&
+    Object.keys(spec.selector.matchLabels ?? {}).length === 0 &&
+    (spec.selector.matchExpressions ?? []).length === 0;
   if (!spec.selector) {
     causes.push(fieldError.required('spec.selector'));
-  } else if (
-    Object.keys(spec.selector.matchLabels ?? {}).length === 0 &&
-    (spec.selector.matchExpressions ?? []).length === 0
-  ) {
+  } else if (selectorEmpty) {
     causes.push(
       fieldError.invalid(
         'spec.selector',
@@ -90,10 +126,10 @@ function validateStatefulSet(sts: Json): Cause[] {
       ),
     );
   }
-  const selectorMatches = spec.selector
-    ? matchesLabels(selectorFromLabelSelector(spec.selector), labels)
-    : false;
-  if (!selectorMatches) {
+  // A missing selector matches nothing (so it mismatches too); an empty one matches everything.
+  const mismatch =
+    !spec.selector || (!selectorEmpty && !matchesLabels(selectorFromLabelSelector(spec.selector), labels));
+  if (mismatch) {
     causes.push(
       fieldError.invalid(
         'spec.template.metadata.labels',
@@ -102,11 +138,18 @@ function validateStatefulSet(sts: Json): Cause[] {
       ),
     );
   }
-  causes.push(...validateContainers('spec.template.spec', spec.template?.spec));
   const restartPolicy = spec.template?.spec?.restartPolicy;
   if (restartPolicy && restartPolicy !== 'Always') {
     causes.push(
       fieldError.notSupported('spec.template.spec.restartPolicy', JSON.stringify(restartPolicy), ['Always']),
+    );
+  }
+  if (spec.template?.spec?.activeDeadlineSeconds !== undefined) {
+    causes.push(
+      fieldError.forbidden(
+        'spec.template.spec.activeDeadlineSeconds',
+        'activeDeadlineSeconds in StatefulSet is not Supported',
+      ),
     );
   }
   return causes;
