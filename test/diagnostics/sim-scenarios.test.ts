@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupObjects, parseDump, snapshotFromDump } from '../../src/collect/offline.ts';
 import { waitForRollout, type GateClock } from '../../src/flows/rollout-gate.ts';
 import { diagnose } from '../../src/report/diagnostics/index.ts';
-import type { Node } from '../../src/kube/types.ts';
+import type { Node, PersistentVolume } from '../../src/kube/types.ts';
 import type { Diagnostic } from '../../src/report/snapshot.ts';
 import {
   podNamed,
@@ -143,7 +143,36 @@ describe('storage (diag-storage)', () => {
     expect(finding.ordinals).toEqual([0]);
     expect(finding.evidence.join('\n')).toContain('FailedScheduling');
     expect(finding.advice).toContain('kubectl describe pod pinned-0 -n diag');
-    expect(find(findings, 'OrderedReadyBlocked').ordinals).toEqual([0, 1]);
+    const blocked = find(findings, 'OrderedReadyBlocked');
+    expect(blocked.ordinals).toEqual([0, 1]);
+    expect(blocked.message).toContain('pinned-0 is Pending: it cannot be scheduled');
+  });
+
+  it('no default StorageClass: a claim without storageClassName that nothing provisions', async () => {
+    await run.kubectl('delete', 'storageclass', 'standard');
+    run.sim.applyManifests(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: plain, namespace: diag}
+spec:
+  replicas: 1
+  serviceName: plain
+  selector: {matchLabels: {app: plain}}
+  template:
+    metadata: {labels: {app: plain}}
+    spec: {containers: [{name: app, image: busybox:1.36}]}
+  volumeClaimTemplates:
+    - metadata: {name: data}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`);
+    const findings = await until('plain diagnosed', async () => {
+      const found = await run.diagnose('plain');
+      return found.some((d) => d.code === 'ClaimNoStorageClass') && found;
+    });
+    const finding = find(findings, 'ClaimNoStorageClass');
+    expect(finding.ordinals).toEqual([0]);
+    expect(finding.evidence.join('\n')).toContain('no storage class is set');
+    expect(finding.advice).toContain('kubectl patch storageclass nobody-provisions');
   });
 });
 
@@ -210,6 +239,24 @@ describe('rollout progress (diag-rollout)', () => {
     );
     expect(finding.advice).toContain('`kubectl delete pvc data-cache-1 data-cache-2 -n diag`');
   });
+
+  it('a deleted claim leaves its Retain volume Released: found in a dump kubectl writes', async () => {
+    await run.kubectl('delete', 'pvc', 'data-cache-2', '--wait=false');
+    await until('the volume Released', () =>
+      run.sim.store
+        .list<PersistentVolume>('persistentvolumes')
+        .some((v) => v.spec?.claimRef?.name === 'data-cache-2' && v.status?.phase === 'Released'),
+    );
+    const dump = await run.kubectl('get', 'sts,pods,pvc,pv,svc,endpointslices,events', '-o', 'yaml');
+    const findings = diagnose(snapshotFromDump(groupObjects(parseDump(dump, 'dump'), ['dump']), 'cache'));
+    const released = find(findings, 'VolumeReleased');
+    expect(released.ordinals).toEqual([2]);
+    expect(released.evidence.join('\n')).toContain('reclaimPolicy: Retain');
+    expect(released.advice).toMatch(
+      /^to reattach the data to a new data-cache-2, .*kubectl patch pv \S+ --type json/,
+    );
+    expect(find(findings, 'LeftoverClaims').ordinals).toEqual([1]);
+  });
 });
 
 describe('governing Service (diag-identity)', () => {
@@ -255,12 +302,25 @@ describe('node loss (diag-node-lost)', () => {
     expect(finding.advice).toContain(`\`kubectl delete node ${node}\``);
     expect(finding.advice).toContain('`kubectl delete pod web-1 -n diag --force --grace-period=0`');
 
+    // Take the advice: the node is gone for good, so delete its Node object and the pod.
     const uid = podNamed(run, 'web-1')?.metadata?.uid;
+    await run.kubectl('delete', 'node', node, '--wait=false');
     await run.kubectl('delete', 'pod', 'web-1', '--force', '--grace-period=0');
     await until('web-1 recreated', () => {
       const pod = podNamed(run, 'web-1');
       return pod && pod.metadata?.uid !== uid && !pod.metadata?.deletionTimestamp;
     });
+  });
+
+  it('the replacement cannot be scheduled: its local volume is pinned to the deleted node', async () => {
+    const findings = await until('web-1 diagnosed', async () => {
+      const found = await run.diagnose('web');
+      return found.some((d) => d.code === 'VolumeNodeAffinityConflict') && found;
+    });
+    const conflict = find(findings, 'VolumeNodeAffinityConflict');
+    expect(conflict.ordinals).toEqual([1]);
+    expect(conflict.evidence.join('\n')).toContain('volume node affinity conflict');
+    expect(conflict.advice).toContain('`kubectl delete pvc data-web-1 -n diag`');
   });
 });
 

@@ -71,8 +71,14 @@ function waitReason(context: RuleContext, ordinal: number, pod: Pod | undefined)
     };
   }
   if (pod.status?.phase === 'Pending' || !pod.status?.phase) {
+    const scheduled = scheduledCondition(pod);
+    // A WaitForFirstConsumer claim is Pending *because* the pod is not scheduled; only the
+    // scheduler's "unbound immediate PersistentVolumeClaims" puts the blame on the claim.
+    const unschedulable =
+      scheduled?.status === 'False' &&
+      !/unbound immediate PersistentVolumeClaims/i.test(scheduled.message ?? '');
     const pendingClaims = claimsOf(context, ordinal).filter((c) => c.status?.phase !== 'Bound');
-    if (pendingClaims.length) {
+    if (pendingClaims.length && !unschedulable) {
       const claimNames = pendingClaims.map((c) => c.metadata?.name ?? '');
       return {
         why: `${name} is Pending because its claim ${claimNames.join(', ')} is not Bound`,
@@ -85,8 +91,7 @@ function waitReason(context: RuleContext, ordinal: number, pod: Pod | undefined)
         advice: `see the storage finding for ${claimNames.join(', ')}; \`kubectl describe pvc ${claimNames[0]} ${ns(context)}\``,
       };
     }
-    const scheduled = scheduledCondition(pod);
-    if (scheduled?.status === 'False') {
+    if (unschedulable) {
       return {
         why: `${name} is Pending: it cannot be scheduled`,
         severity: 'error',
