@@ -248,3 +248,122 @@ describe.skipIf(kubectls.length === 0).each(kubectls)(
   },
   60_000,
 );
+
+const upstreamWorkloads: { name: string; files: string[]; sets: string[] }[] = [
+  {
+    name: 'website mysql',
+    files: [
+      'website/mysql/mysql-configmap.yaml',
+      'website/mysql/mysql-services.yaml',
+      'website/mysql/mysql-statefulset.yaml',
+    ],
+    sets: ['mysql'],
+  },
+  { name: 'website web-parallel', files: ['website/web/web-parallel.yaml'], sets: ['web'] },
+  { name: 'website rabbitmq', files: ['website/job/rabbitmq/rabbitmq-statefulset.yaml'], sets: ['rabbitmq'] },
+  { name: 'e2e nginx', files: ['e2e/nginx/service.yaml', 'e2e/nginx/statefulset.yaml'], sets: ['web'] },
+  {
+    name: 'e2e etcd',
+    files: ['e2e/etcd/service.yaml', 'e2e/etcd/statefulset.yaml', 'e2e/etcd/pdb.yaml'],
+    sets: ['etcd'],
+  },
+  {
+    name: 'e2e cockroachdb',
+    files: ['e2e/cockroachdb/service.yaml', 'e2e/cockroachdb/statefulset.yaml'],
+    sets: ['cockroachdb'],
+  },
+  {
+    name: 'e2e cassandra',
+    files: ['e2e/cassandra/service.yaml', 'e2e/cassandra/statefulset.yaml'],
+    sets: ['cassandra'],
+  },
+];
+
+const newest = kubectls.at(-1);
+
+describe.skipIf(newest === undefined)(
+  `upstream StatefulSet manifests with kubectl ${newest?.version}`,
+  () => {
+    let cluster: SimCluster;
+    let controllers: RunningControllers;
+    const kubectl = (...args: string[]): Promise<Run> =>
+      new Promise((resolve) => {
+        execFile(
+          newest?.path ?? 'kubectl',
+          ['--kubeconfig', cluster.kubeconfigPath, ...args],
+          { timeout: 90_000 },
+          (error, stdout, stderr) => {
+            resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+          },
+        );
+      });
+
+    beforeAll(async () => {
+      // Enough workers for every set at once (110 pods each, as a kind node allows).
+      cluster = await startSimCluster({ speed: 20, controllers: false, nodes: 4 });
+      controllers = installControllers(cluster.store, cluster.clock, { clusterDomain: 'cluster.local' });
+    });
+    afterAll(async () => {
+      controllers?.stop();
+      await cluster?.stop();
+    });
+
+    it.each(upstreamWorkloads)('$name rolls out completely', async ({ name, files, sets }) => {
+      const namespace = name.replace(/ /g, '-');
+      expect((await kubectl('create', 'namespace', namespace)).code).toBe(0);
+      const applied = await kubectl(
+        'apply',
+        '-n',
+        namespace,
+        ...files.flatMap((file) => ['-f', join(fixtures, 'k8s-examples', file)]),
+      );
+      expect(applied.stderr).toBe('');
+      for (const set of sets) {
+        const rollout = await kubectl('rollout', 'status', '-n', namespace, `sts/${set}`, '--timeout=60s');
+        expect(rollout.stdout, rollout.stderr).toMatch(
+          /roll out complete: \d+ new pods have been updated\.\.\.\n$/,
+        );
+      }
+    });
+
+    it('website cassandra stays Pending: nobody runs its k8s.io/minikube-hostpath provisioner', async () => {
+      expect((await kubectl('create', 'namespace', 'cassandra')).code).toBe(0);
+      const applied = await kubectl(
+        'apply',
+        '-n',
+        'cassandra',
+        '-f',
+        join(fixtures, 'k8s-examples', 'website', 'cassandra'),
+      );
+      expect(applied.stdout).toContain('storageclass.storage.k8s.io/fast created');
+      const claim = 'cassandra-data-cassandra-0';
+      let phase = '';
+      for (let i = 0; i < 20 && phase === ''; i++) {
+        phase = (await kubectl('get', 'pvc', '-n', 'cassandra', claim, '-o', 'jsonpath={.status.phase}'))
+          .stdout;
+      }
+      expect(phase).toBe('Pending');
+      const events = await kubectl(
+        'get',
+        'events',
+        '-n',
+        'cassandra',
+        '--field-selector',
+        `involvedObject.name=${claim}`,
+      );
+      expect(events.stdout).toMatch(
+        /Normal\s+ExternalProvisioning\s+persistentvolumeclaim\/cassandra-data-cassandra-0\s+waiting for a volume to be created, either by external provisioner "k8s.io\/minikube-hostpath" or manually created by system administrator/,
+      );
+      const pods = await kubectl(
+        'get',
+        'pods',
+        '-n',
+        'cassandra',
+        '-o',
+        'jsonpath={.items[*].metadata.name} {.items[0].status.phase}',
+      );
+      expect(pods.stdout).toBe('cassandra-0 Pending');
+    });
+  },
+  90_000,
+);
