@@ -33,7 +33,9 @@ export function buildSea(options: SeaOptions): void {
     writeFileSync(
       config,
       JSON.stringify({
-        main: options.bundleFile,
+        // Relative to the bundle's directory (the cwd below): the blob records this path, and an
+        // absolute one would put the build directory into the binary and its checksum.
+        main: path.basename(options.bundleFile),
         mainFormat: 'commonjs',
         executable: options.nodeBinary,
         output: options.output,
@@ -44,7 +46,10 @@ export function buildSea(options: SeaOptions): void {
         execArgvExtension: 'none',
       }),
     );
-    execFileSync(process.execPath, ['--build-sea', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, ['--build-sea', config], {
+      cwd: path.dirname(options.bundleFile),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
