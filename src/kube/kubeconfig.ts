@@ -370,11 +370,36 @@ export function minifyKubeconfig(
     contextName: contextName || undefined,
     clusterName,
     userName,
-    cluster: { ...cluster, server: cluster.server },
+    cluster: { ...cluster, server: normalizeServer(clusterName, cluster) },
     user,
     namespace: overrides.namespace || context.namespace || 'default',
     files: merged.files,
   };
+}
+
+/**
+ * The server as a URL. A bare `host:port` is plain http: that is what kubectl (1.27-1.33) does
+ * with it, whatever TLS settings the cluster has.
+ */
+function normalizeServer(clusterName: string, cluster: KubeconfigCluster): string {
+  const server = String(cluster.server).trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `http://${server}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw configError(
+      `the server "${server}" of cluster "${clusterName}" is not a valid URL`,
+      'fix clusters[].cluster.server in the kubeconfig',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw configError(
+      `the server "${server}" of cluster "${clusterName}" uses ${url.protocol.replace(':', '')}, not https or http`,
+      'fix clusters[].cluster.server in the kubeconfig',
+    );
+  }
+  return withScheme.replace(/\/+$/, '');
 }
 
 /** kubectl refuses to start with unreadable certificate files; so do we, naming the file. */

@@ -118,6 +118,48 @@ describe('overrides kubectl applies on top of the context', () => {
   });
 });
 
+describe('server URLs', () => {
+  it.each([
+    {
+      name: 'trailing slash dropped',
+      server: 'https://api.example:6443/',
+      cluster: '',
+      want: 'https://api.example:6443',
+    },
+    {
+      name: 'bare host:port is http even with a CA (what kubectl does)',
+      server: 'api.example:6443',
+      cluster: ', certificate-authority-data: Zm9v',
+      want: 'http://api.example:6443',
+    },
+    { name: 'bare host:port', server: 'api.example:8080', cluster: '', want: 'http://api.example:8080' },
+    {
+      name: 'path prefix kept',
+      server: 'https://rancher.example/k8s/clusters/c-1',
+      cluster: '',
+      want: 'https://rancher.example/k8s/clusters/c-1',
+    },
+  ])('$name: $server → $want', ({ server, cluster, want }) => {
+    const kubeconfigFile = file(`server-${want.replace(/\W/g, '')}`);
+    writeFileSync(
+      kubeconfigFile,
+      `clusters: [{name: c, cluster: {server: "${server}"${cluster}}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n`,
+    );
+    expect(resolve({ kubeconfig: kubeconfigFile }).cluster.server).toBe(want);
+  });
+
+  it.each(['ftp://api.example', 'https://[::1'])('%s is a CONFIG error', (server) => {
+    const kubeconfigFile = file('bad-server');
+    writeFileSync(
+      kubeconfigFile,
+      `clusters: [{name: c, cluster: {server: "${server}"}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n`,
+    );
+    expect(failure({ kubeconfig: kubeconfigFile }).message).toContain(
+      `the server "${server}" of cluster "c"`,
+    );
+  });
+});
+
 describe('KUBECONFIG list syntax', () => {
   it.each([
     { platform: 'linux' as const, value: '/a:/b::/a', want: ['/a', '/b'] },

@@ -85,11 +85,13 @@ clusters:
 - {name: a, cluster: {server: "${servers.a.url}", certificate-authority: ${pki.caFile}}}
 - {name: b, cluster: {server: "${servers.b.url}", certificate-authority: ${pki.caFile}}}
 - {name: plain, cluster: {server: "${servers.plain.url}"}}
+- {name: bare, cluster: {server: "${servers.plain.url.replace('http://', '')}", certificate-authority: ${pki.caFile}}}
 contexts:
 - {name: ctx-a, context: {cluster: a, user: token-user, namespace: ns-a}}
 - {name: ctx-b, context: {cluster: b, user: exec-user}}
 - {name: ctx-file, context: {cluster: a, user: file-user, namespace: ns-file}}
 - {name: ctx-plain, context: {cluster: plain, user: exec-user}}
+- {name: ctx-bare, context: {cluster: bare, user: token-user, namespace: bare-ns}}
 users:
 - {name: token-user, user: {token: static-token}}
 - {name: file-user, user: {tokenFile: token}}
@@ -236,6 +238,12 @@ const CASES: { name: string; files: string[]; flags: Flags; expected: Observed }
     files: ['conf/config'],
     flags: { context: 'ctx-plain' },
     expected: { server: 'plain', authorization: undefined, namespace: 'default' },
+  },
+  {
+    name: 'server without scheme: plain http even with a CA, so no token',
+    files: ['conf/config'],
+    flags: { context: 'ctx-bare' },
+    expected: { server: 'plain', authorization: undefined, namespace: 'bare-ns' },
   },
   {
     name: "two files reversed: the second file's names win now",
