@@ -257,6 +257,34 @@ describe('rollout progress (diag-rollout)', () => {
     );
     expect(find(findings, 'LeftoverClaims').ordinals).toEqual([1]);
   });
+
+  it('a set recreated with a larger claim template: the existing claim is smaller and is not resized', async () => {
+    await run.kubectl('delete', 'statefulset', 'cache', '--cascade=orphan');
+    await until('cache gone', () => !run.sim.store.get('statefulsets', 'diag', 'cache'));
+    run.sim.applyManifests(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: cache, namespace: diag}
+spec:
+  replicas: 1
+  serviceName: cache
+  podManagementPolicy: Parallel
+  selector: {matchLabels: {app: cache}}
+  template:
+    metadata: {labels: {app: cache}}
+    spec: {containers: [{name: app, image: redis:7}]}
+  volumeClaimTemplates:
+    - metadata: {name: data}
+      spec: {accessModes: [ReadWriteOnce], storageClassName: keep, resources: {requests: {storage: 4Gi}}}
+`);
+    const finding = await until('size finding', async () =>
+      (await run.diagnose('cache')).find((d) => d.code === 'ClaimSizeDiffers'),
+    );
+    expect(finding.ordinals).toEqual([0]);
+    expect(finding.severity).toBe('warning');
+    expect(finding.message).toContain('claim data-cache-0 requests 2Gi, the template data asks for 4Gi');
+    expect(finding.advice).toContain('StorageClass keep does not allow expansion');
+  });
 });
 
 describe('governing Service (diag-identity)', () => {
