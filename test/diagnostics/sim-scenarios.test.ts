@@ -210,6 +210,10 @@ describe('rollout progress (diag-rollout)', () => {
     expect(pending.ordinals).toEqual([0, 1, 2]);
     expect(pending.advice).toContain('`kubectl delete pod legacy-2 -n diag`');
     expect((await gate(run, 'legacy')).outcome).toBe('stuck');
+    // Real kubectl has no answer for OnDelete at all.
+    await expect(run.kubectl('rollout', 'status', 'statefulset/legacy', '--timeout=1s')).rejects.toThrow(
+      /rollout status is only available for RollingUpdate strategy type/,
+    );
 
     await run.kubectl('delete', 'pod', 'legacy-0', 'legacy-1', 'legacy-2', '--wait=false');
     const done = await gate(run, 'legacy');
@@ -227,6 +231,25 @@ describe('rollout progress (diag-rollout)', () => {
     expect(blocked.ordinals).toEqual([0, 1]);
     expect(blocked.severity).toBe('info');
     expect(podNamed(run, 'slowstart-1')).toBeUndefined();
+  });
+
+  it('real kubectl rollout status calls a rollout done during minReadySeconds; the gate does not', async () => {
+    await until('warm ready', () => readyCount(run.set('warm')) === 2);
+    const kubectlSays = await run.kubectl('rollout', 'status', 'statefulset/warm', '--timeout=1s');
+    expect(kubectlSays).toContain('partitioned roll out complete');
+    const finding = find(await run.diagnose('warm'), 'KubectlRolloutStatusMisleading');
+    expect(finding.message).toContain('partitioned roll out complete');
+    expect(finding.ordinals).toEqual([0, 1]);
+    const result = await waitForRollout({
+      gateway: run.connection.gateway,
+      namespace: run.namespace,
+      name: 'warm',
+      collect: () => run.snapshot('warm'),
+      clock: gateClock(run),
+      timeoutMs: 60_000,
+    });
+    expect(result.outcome).toBe('timeout');
+    expect(result.evaluation!.progress.notAvailableOrdinals).toEqual([0, 1]);
   });
 
   it('a scale-down leaves claims behind, with size, age and the retention policy', async () => {
