@@ -120,11 +120,20 @@ describe('kubelet', () => {
     await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
   });
 
-  it('crash loops: restartCount grows and the container waits in CrashLoopBackOff', async () => {
+  it('crash loops: Error first, then restartCount grows and the container waits in CrashLoopBackOff', async () => {
     sim = await startHarness({
       manifests: podManifest({ annotations: { 'sim.kubectl-sts.dev/crash': 'true' } }),
     });
     const h = sim;
+    await h.until(
+      () => h.pod('app')?.status?.containerStatuses?.[0]?.state?.terminated !== undefined,
+      30_000,
+      'first exit',
+    );
+    expect(h.pod('app')?.status?.containerStatuses?.[0]).toMatchObject({
+      restartCount: 0,
+      state: { terminated: { reason: 'Error', exitCode: 1 } },
+    });
     await h.until(
       () =>
         h.pod('app')?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' &&
@@ -134,6 +143,9 @@ describe('kubelet', () => {
     );
     const status = h.pod('app')?.status?.containerStatuses?.[0];
     expect(status?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(status?.state?.waiting?.message).toMatch(
+      /^back-off \d+s restarting failed container=main pod=app_default\(/,
+    );
     expect(h.pod('app')?.status?.phase).toBe('Running');
     expect(isReady(h.pod('app'))).toBe(false);
     expect(h.events('app').find((e) => e.reason === 'BackOff')?.message).toMatch(

@@ -40,6 +40,8 @@ interface ContainerRun {
   startedAt?: number;
   finishedAt?: number;
   restartCount: number;
+  /** Exits with an error so far; the first is restarted at once, later ones after a growing back-off. */
+  crashes: number;
   pullFailures: number;
   lastTerminated?: TerminatedInfo;
   everStarted: boolean;
@@ -586,6 +588,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       until: 0,
       id: '',
       restartCount: 0,
+      crashes: 0,
       pullFailures: 0,
       everStarted: false,
     });
@@ -683,7 +686,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
           if (behaviour.crashes(container.spec.name)) {
             const exit = started + timing.crashAfterMs;
             if (now < exit) return exit;
-            container.restartCount++;
+            container.crashes++;
             container.lastTerminated = {
               exitCode: 1,
               reason: 'Error',
@@ -693,11 +696,9 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
             };
             container.phase = 'crashBackOff';
             const backoff =
-              container.restartCount === 1
-                ? 1000
-                : Math.min(10_000 * 2 ** (container.restartCount - 2), 300_000);
+              container.crashes === 1 ? 1000 : Math.min(10_000 * 2 ** (container.crashes - 2), 300_000);
             container.until = now + backoff;
-            if (container.restartCount > 1) {
+            if (container.crashes > 1) {
               podEvent(
                 pod,
                 'Warning',
@@ -732,6 +733,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
             `Container image "${image}" already present on machine`,
             container,
           );
+          container.restartCount++;
           startContainer(pod, container, now);
           continue;
         }
@@ -762,6 +764,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     now: number,
     behaviour: PodBehaviour,
     initializing: boolean,
+    podRef: string,
   ): ContainerStatus {
     const image = container.spec.image ?? '';
     const status: ContainerStatus = {
@@ -808,10 +811,16 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         };
         break;
       case 'crashBackOff':
+        if (container.crashes === 1) {
+          // The first exit shows as Error until the kubelet restarts it; only repeats back off.
+          status.state = status.lastState;
+          status.lastState = {};
+          break;
+        }
         status.state = {
           waiting: {
             reason: 'CrashLoopBackOff',
-            message: `back-off ${Math.round((container.until - (container.lastTerminated?.finishedAt ?? now)) / 1000)}s restarting failed container=${container.spec.name} pod=...`,
+            message: `back-off ${Math.round((container.until - (container.lastTerminated?.finishedAt ?? now)) / 1000)}s restarting failed container=${container.spec.name} pod=${podRef}`,
           },
         };
         break;
@@ -934,9 +943,10 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
   function writeStatus(pod: Pod, run: PodRun, now: number, behaviour: PodBehaviour): void {
     const node = peek<Node>(store, 'nodes', undefined, run.node);
     const initDone = run.init.every((c) => c.phase === 'completed');
-    const initStatuses = run.init.map((c) => containerStatus(c, now, behaviour, false));
+    const podRef = `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+    const initStatuses = run.init.map((c) => containerStatus(c, now, behaviour, false, podRef));
     const mainStatuses = run.main
-      .map((c) => containerStatus(c, now, behaviour, !initDone))
+      .map((c) => containerStatus(c, now, behaviour, !initDone, podRef))
       .sort((a, b) => a.name.localeCompare(b.name));
     const unready = run.main.filter((c) => !isContainerReady(c, now, behaviour)).map((c) => c.spec.name);
     const incomplete = run.init.filter((c) => c.phase !== 'completed').map((c) => c.spec.name);
