@@ -573,5 +573,9 @@ export function toTable(
 
 /** Accept asks for a Table (kubectl get's human output). */
 export function wantsTable(accept: string | undefined): boolean {
-  return (accept ?? '').split(',')[0]!.includes('as=Table');
+  // The first acceptable type wins; a Table in a type the simulator cannot write (protobuf) is
+  // skipped for the next one, which kubectl always offers as JSON.
+  const types = (accept ?? '').split(',').map((t) => t.trim());
+  const first = types.find((t) => t.startsWith('application/json') || t === '*/*' || t === '');
+  return first !== undefined && first.includes('as=Table');
 }
