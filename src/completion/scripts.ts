@@ -32,7 +32,12 @@ _kubectl_sts() {
   directive=\${lines[-1]#:}
   lines=("\${(@)lines[1,-2]}")
   for line in $lines; do
-    candidates+=("\${\${line%%$'\\t'*}//:/\\\\:}:\${line#*$'\\t'}")
+    # _describe wants name:description, with colons in the name escaped.
+    if [[ $line == *$'\\t'* ]]; then
+      candidates+=("\${\${line%%$'\\t'*}//:/\\\\:}:\${line#*$'\\t'}")
+    else
+      candidates+=("\${line//:/\\\\:}")
+    fi
   done
   if (( \${#candidates} )); then
     _describe 'kubectl-sts' candidates

@@ -65,6 +65,30 @@ describe('the bash script', () => {
 });
 
 describe.skipIf(!(await hasShell('zsh')))('the zsh script', () => {
+  // Outside an interactive completion, zsh's _describe and _files are replaced by stubs that
+  // print what they were given; compdef is a no-op.
+  async function zshComplete(words: string[]): Promise<string[]> {
+    const script = [
+      'compdef() { :; }',
+      '_describe() { print -rl -- "${(@P)2}"; }',
+      '_files() { print -r -- "<files>"; }',
+      'source <(kubectl-sts completion zsh)',
+      `words=(kubectl-sts ${words.map((word) => `'${word}'`).join(' ')})`,
+      `CURRENT=${words.length + 1}`,
+      '_kubectl_sts',
+    ].join('\n');
+    const { stdout } = await run('zsh', ['-f', '-c', script], { env: ENV });
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  it.each([
+    { words: ['vers'], expected: ['version:Print the plugin version.'] },
+    { words: ['completion', ''], expected: ['bash', 'zsh', 'fish'] },
+    { words: ['dns', '--kubeconfig', ''], expected: ['<files>'] },
+  ])('offers $words → $expected', async ({ words, expected }) => {
+    expect(await zshComplete(words)).toEqual(expected);
+  });
+
   it('loads in zsh and registers a completion function for kubectl-sts', async () => {
     const script =
       'autoload -Uz compinit && compinit -u -D; source <(kubectl-sts completion zsh); print -r -- $_comps[kubectl-sts]';

@@ -80,34 +80,34 @@ async function kubectlComplete(words: string[], kubectl = 'kubectl') {
 
 describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
   const cases: { name: string; words: string[]; expected: string[] }[] = [
-    { name: 'StatefulSet names of the context namespace', words: ['status', ''], expected: ['db', 'web'] },
-    { name: 'StatefulSet names by prefix', words: ['status', 'w'], expected: ['web'] },
+    { name: 'StatefulSet names of the context namespace', words: ['dns', ''], expected: ['db', 'web'] },
+    { name: 'StatefulSet names by prefix', words: ['dns', 'w'], expected: ['web'] },
     {
       name: 'StatefulSet names of the -n namespace',
-      words: ['status', '-n', 'shop', ''],
+      words: ['dns', '-n', 'shop', ''],
       expected: ['cart', 'orders'],
     },
     {
       name: 'StatefulSet names across namespaces with -A',
-      words: ['status', '-A', ''],
+      words: ['dns', '-A', ''],
       expected: ['cart', 'db', 'orders', 'web'],
     },
     {
       name: 'namespaces that hold StatefulSets for --namespace',
-      words: ['status', '--namespace', ''],
+      words: ['dns', '--namespace', ''],
       expected: ['default', 'shop'],
     },
     {
       name: 'contexts of the kubeconfig for --context',
-      words: ['status', '--context', ''],
+      words: ['dns', '--context', ''],
       expected: ['sim'],
     },
     {
       name: 'contexts of --kubeconfig given on the line',
-      words: ['status', '--kubeconfig', '', '--context', 'p'],
+      words: ['dns', '--kubeconfig', '', '--context', 'p'],
       expected: ['production'],
     },
-    { name: 'flag names', words: ['status', '--all-n'], expected: ['--all-namespaces'] },
+    { name: 'flag names', words: ['dns', '--all-n'], expected: ['--all-namespaces'] },
     { name: 'completion shells', words: ['completion', ''], expected: ['bash', 'zsh', 'fish'] },
   ];
   it.each(cases)('$name', async ({ words, expected }) => {
@@ -125,13 +125,13 @@ describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
         KUBECONFIG: cluster.kubeconfigPath,
       },
     });
-    expect(stdout).toMatch(/^status\t\S/m);
+    expect(stdout).toMatch(/^dns\t\S/m);
     expect(stdout).toMatch(/^version\tPrint the plugin version\.$/m);
     expect(stdout).not.toMatch(/^__complete/m);
   });
 
   it('completes nothing, without an error, when the cluster is unreachable', async () => {
-    const result = await kubectlComplete(['status', '--kubeconfig', otherKubeconfig, '']);
+    const result = await kubectlComplete(['dns', '--kubeconfig', otherKubeconfig, '']);
     expect(result).toEqual({ candidates: [], directive: ':4' });
   });
 
@@ -141,7 +141,7 @@ describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
     .sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]))
     .filter((_, index, all) => index === 0 || index === all.length - 1);
   it.each(versioned)('works the same with %s', async (kubectl) => {
-    const result = await kubectlComplete(['status', '-n', 'shop', ''], path.join(KUBECTL_DIR, kubectl));
+    const result = await kubectlComplete(['dns', '-n', 'shop', ''], path.join(KUBECTL_DIR, kubectl));
     expect(result.candidates).toEqual(['cart', 'orders']);
   });
 });

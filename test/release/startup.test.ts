@@ -55,7 +55,7 @@ describe('commands that do not call the API do not load client-node', () => {
     [['version', '-o', 'json']],
     [['completion', 'bash']],
     [['completion', '__complete', '--', '']],
-    [['completion', '__complete', '--', 'status', '--context', '']],
+    [['completion', '__complete', '--', 'dns', '--context', '']],
   ])('kubectl sts %j', async (args) => {
     const loaded = await modulesLoadedBy(args);
     expect(loaded.length).toBeGreaterThan(0);
@@ -64,7 +64,7 @@ describe('commands that do not call the API do not load client-node', () => {
 });
 
 describe('commands that call the API do load it (the probe can see client-node)', () => {
-  it.each([[['status', 'web']], [['completion', '__complete', '--', 'status', '']]])('kubectl sts %j', async (args) => {
+  it.each([[['dns', 'web']], [['completion', '__complete', '--', 'dns', '']]])('kubectl sts %j', async (args) => {
     const loaded = await modulesLoadedBy(args);
     expect(loaded.some((url) => url.includes(CLIENT_NODE))).toBe(true);
   });
