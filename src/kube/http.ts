@@ -4,6 +4,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ExitCodeValue } from '../cli/errors.ts';
 import { redactHeaderValue, redactText } from '../cli/redact.ts';
@@ -169,7 +172,7 @@ class RequestTimeoutError extends Error {
 /** One answer: read to the end, or (an opened watch) still streaming. */
 type Answer =
   | { status: number; headers: http.IncomingHttpHeaders; body: Buffer; stream?: undefined }
-  | { status: number; headers: http.IncomingHttpHeaders; body?: undefined; stream: IncomingMessage };
+  | { status: number; headers: http.IncomingHttpHeaders; body?: undefined; stream: Readable };
 
 type BufferedAnswer = Extract<Answer, { body: Buffer }>;
 
@@ -262,11 +265,7 @@ export class HttpClient {
    * Opens a streaming GET (watch). Establishing it is retried like any read; the returned response
    * is already known to be 2xx. The request timeout covers only the wait for the response headers.
    */
-  async openStream(
-    apiPath: string,
-    query: RequestOptions['query'],
-    signal?: AbortSignal,
-  ): Promise<IncomingMessage> {
+  async openStream(apiPath: string, query: RequestOptions['query'], signal?: AbortSignal): Promise<Readable> {
     const url = this.url(apiPath, query);
     const answer = await this.withRetries('GET', url, signal, () =>
       this.once('GET', url, undefined, signal, true),
@@ -395,6 +394,8 @@ export class HttpClient {
   ): Promise<Answer> {
     const { headers, agent } = await this.connectionOptions();
     headers.Accept = 'application/json';
+    // The API server compresses large answers (a list of thousands of pods) when asked to.
+    headers['Accept-Encoding'] = 'gzip';
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
@@ -412,7 +413,7 @@ export class HttpClient {
         if (stream && status >= 200 && status < 300) {
           if (timer) clearTimeout(timer);
           this.trace(`${method} ${displayUrl(url)} ${status} (stream opened in ${elapsed()})`);
-          resolve({ status, headers: response.headers, stream: response });
+          resolve({ status, headers: response.headers, stream: decoded(response) });
           return;
         }
         const chunks: Buffer[] = [];
@@ -423,8 +424,18 @@ export class HttpClient {
         });
         response.on('end', () => {
           if (timer) clearTimeout(timer);
-          this.trace(`${method} ${displayUrl(url)} ${status} in ${elapsed()}`);
-          resolve({ status, headers: response.headers, body: Buffer.concat(chunks) });
+          const raw = Buffer.concat(chunks);
+          let body: Buffer;
+          try {
+            body = isGzip(response) ? gunzipSync(raw) : raw;
+          } catch (error) {
+            reject(error);
+            return;
+          }
+          this.trace(
+            `${method} ${displayUrl(url)} ${status} in ${elapsed()}, ${formatBytes(raw.length)}${isGzip(response) ? ` gzip (${formatBytes(body.length)})` : ''}`,
+          );
+          resolve({ status, headers: response.headers, body });
         });
       });
       if (timeoutMs > 0) {
@@ -643,7 +654,25 @@ function parseJson<T>(body: Buffer, url: URL): T {
   }
 }
 
-async function readAll(stream: IncomingMessage): Promise<Buffer> {
+function isGzip(response: IncomingMessage): boolean {
+  return /\bgzip\b/i.test(String(response.headers['content-encoding'] ?? ''));
+}
+
+/** The response body as a stream of plain bytes; a transport error or abort ends it with an error. */
+function decoded(response: IncomingMessage): Readable {
+  if (!isGzip(response)) return response;
+  const gunzip = createGunzip();
+  pipeline(response, gunzip, () => undefined);
+  return gunzip;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

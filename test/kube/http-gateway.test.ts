@@ -1,6 +1,7 @@
 // The gateway over HTTP: which requests each method makes, how answers come back, and how
 // watches stream, stop, fail and resume.
 import type http from 'node:http';
+import { createGzip } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
 import type { WatchEvent } from '../../src/kube/types.ts';
@@ -347,6 +348,19 @@ describe('watch', () => {
       timeoutSeconds: '30',
       labelSelector: 'app=db',
     });
+  });
+
+  it('a gzip-compressed watch stream is decoded as it arrives', async () => {
+    const { gateway } = await gatewayFor((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+      const gzip = createGzip();
+      gzip.pipe(response);
+      gzip.write(`${JSON.stringify({ type: 'ADDED', object: pod('db-0', '5') })}\n`);
+      gzip.end(`${JSON.stringify({ type: 'DELETED', object: pod('db-0', '6') })}\n`);
+    });
+    const events: string[] = [];
+    await gateway.watchPods('web', {}, (event) => events.push(event.type)).done;
+    expect(events).toEqual(['ADDED', 'DELETED']);
   });
 
   it('events split across chunks are reassembled', async () => {

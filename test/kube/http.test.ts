@@ -1,5 +1,6 @@
 // The HTTP client against real scripted servers: what it sends, when it retries, and the one
 // error line each failure becomes.
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
 import { HttpClient, formatDuration, parseRetryAfter } from '../../src/kube/http.ts';
@@ -49,6 +50,20 @@ describe('requests', () => {
     expect(seen.headers['user-agent']).toBe('kubectl-sts/test');
     expect(seen.headers.accept).toBe('application/json');
     expect(client.requestCount).toBe(1);
+    client.close();
+  });
+
+  it('asks for gzip and reads a compressed answer', async () => {
+    const items = Array.from({ length: 500 }, (_, index) => ({ metadata: { name: `web-${index}` } }));
+    const server = await serve((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+      response.end(gzipSync(JSON.stringify({ kind: 'PodList', items })));
+    });
+    const { client, trace } = testClient(server.url);
+    const list = await client.json<{ items: unknown[] }>('GET', '/api/v1/pods');
+    expect(list.items).toHaveLength(500);
+    expect(server.requests[0]!.headers['accept-encoding']).toBe('gzip');
+    expect(trace.join('\n')).toMatch(/200 in \d+ms, [\d.]+ KiB gzip \([\d.]+ KiB\)/);
     client.close();
   });
 
