@@ -78,25 +78,30 @@ export default class Status extends StsCommand {
       default: false,
     }),
     filename: Flags.string({
+      helpGroup: 'DIAGNOSTICS',
       char: 'f',
       description:
         'Read a saved dump (`kubectl get sts,pods,pvc,pv,svc,endpointslices,events -o yaml`, JSON, or a directory of such files) instead of the cluster.',
     }),
     wait: Flags.boolean({
+      helpGroup: 'DIAGNOSTICS',
       description:
         'Rollout gate: wait until the update is complete (exit 0), stuck (exit 12, with diagnostics) or --timeout passes (exit 13).',
       default: false,
     }),
     timeout: Flags.string({
+      helpGroup: 'DIAGNOSTICS',
       description: 'With --wait: how long to wait (5m, 90s; 0 waits forever).',
       default: '5m',
     }),
     'stuck-after': Flags.string({
+      helpGroup: 'DIAGNOSTICS',
       description:
         'With --wait: how long a blocking finding must persist before the rollout counts as stuck.',
       default: '30s',
     }),
     problems: Flags.boolean({
+      helpGroup: 'DIAGNOSTICS',
       description: 'Without NAME: list only StatefulSets with warning or error findings.',
       default: false,
     }),
