@@ -504,6 +504,19 @@ describe('authorisation, faults and the request log', () => {
     expect((await api('GET', '/api/v1/namespaces/default/services')).status).toBe(200);
   });
 
+  it('logs a watch as soon as its stream opens', async () => {
+    sim.requestLog.clear();
+    const abort = new AbortController();
+    const response = await fetch(`${sim.url}/api/v1/namespaces/default/endpoints?watch=1`, {
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(sim.requestLog.filter({ verb: 'watch', resource: 'endpoints' })).toEqual([
+      expect.objectContaining({ namespace: 'default', status: 200, query: { watch: '1' } }),
+    ]);
+    abort.abort();
+  });
+
   it('records each request with verb, resource and status', async () => {
     sim.requestLog.clear();
     await api('GET', '/api/v1/namespaces/default/endpoints');

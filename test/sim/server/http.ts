@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { ExecHandler, ResourceName, SimClock } from '../contract.ts';
 import type { HistoryEntry, MemoryStore } from '../store.ts';
-import type { Auth, Faults, Rbac, RequestAttributes, RequestLog } from './control.ts';
+import type { Auth, Faults, Rbac, RequestAttributes, RequestLog, RequestLogEntry } from './control.ts';
 import { applyDefaults } from './defaults.ts';
 import {
   aggregatedDiscovery,
@@ -198,6 +198,7 @@ function queryRecord(url: URL): Record<string, string> {
 export class ApiServer {
   readonly #deps: ApiServerDeps;
   readonly #openResponses = new Set<ServerResponse>();
+  readonly #streamStarted = new WeakMap<ServerResponse, () => void>();
 
   constructor(deps: ApiServerDeps) {
     this.#deps = deps;
@@ -215,18 +216,28 @@ export class ApiServer {
     const method = req.method ?? 'GET';
     const attrs: RequestAttributes = { user: '', verb: method.toLowerCase(), group: '', resource: '' };
     let status = 0;
-    const finish = (): void => {
-      const { requestLog, clock } = this.#deps;
-      requestLog.record({
+    const time = this.#deps.clock.now();
+    let entry: RequestLogEntry | undefined;
+    // Watches are logged when their stream opens (tests count them while they run) and get
+    // their duration when it closes; other requests are logged once answered.
+    const log = (): void => {
+      if (entry) {
+        entry.durationMs = performance.now() - started;
+        return;
+      }
+      entry = {
         ...attrs,
-        time: clock.now(),
+        time,
         method,
         path: url.pathname,
         query: queryRecord(url),
         status: status || res.statusCode,
         durationMs: performance.now() - started,
-      });
+      };
+      this.#deps.requestLog.record(entry);
     };
+    const finish = (): void => log();
+    this.#streamStarted.set(res, log);
     res.once('close', finish);
     this.#dispatch(req, res, url, attrs).then(
       (code) => {
@@ -630,6 +641,7 @@ export class ApiServer {
       'Cache-Control': 'no-cache',
     });
     res.flushHeaders();
+    this.#streamStarted.get(res)?.();
     this.#openResponses.add(res);
     let firstTable = true;
     const write = (type: string, object: Json): void => {
