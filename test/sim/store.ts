@@ -332,6 +332,21 @@ export class MemoryStore implements Store {
     } else {
       draft = structuredClone(object) as Json;
       draft.metadata = { ...draft.metadata };
+      // Only a delete sets these; an update can neither set nor clear them.
+      if (existing.metadata.deletionTimestamp) {
+        draft.metadata.deletionTimestamp = existing.metadata.deletionTimestamp;
+        draft.metadata.deletionGracePeriodSeconds = existing.metadata.deletionGracePeriodSeconds;
+      } else {
+        delete draft.metadata.deletionTimestamp;
+        delete draft.metadata.deletionGracePeriodSeconds;
+      }
+      if (draft.metadata.uid && draft.metadata.uid !== existing.metadata.uid) {
+        throw conflict(
+          info,
+          name,
+          `Precondition failed: UID in precondition: ${draft.metadata.uid}, UID in object meta: ${existing.metadata.uid}`,
+        );
+      }
       draft.apiVersion = existing.apiVersion;
       draft.kind = existing.kind;
       if (info.hasStatus) draft.status = structuredClone(existing.status);
