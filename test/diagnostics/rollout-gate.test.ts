@@ -3,7 +3,9 @@ import { ExitCode, StsError } from '../../src/cli/errors.ts';
 import type { EventSink, Watch } from '../../src/kube/gateway.ts';
 import type { Pod, StatefulSet } from '../../src/kube/types.ts';
 import {
+  describeGateProgress,
   exitCodeFor,
+  gateError,
   waitForRollout,
   type GateClock,
   type RolloutGateOptions,
@@ -213,5 +215,45 @@ describe('rollout gate (--wait)', () => {
     const missing = new StsError('statefulsets.apps "web" not found', { exitCode: ExitCode.NOT_FOUND });
     const result = gate(cluster, clock, { collect: () => Promise.reject(missing) });
     await expect(result).rejects.toBe(missing);
+  });
+});
+
+describe('what the command prints when the gate ends', () => {
+  it('no error for a complete rollout', async () => {
+    const clock = new FakeClock();
+    const result = await gate(new FakeCluster(statefulSet(), clock), clock);
+    expect(gateError(result, 'statefulset/web in shop')).toBeUndefined();
+    expect(describeGateProgress(result.evaluation!)).toBeUndefined();
+  });
+
+  it('stuck: names the first blocking finding, its advice as the hint', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    cluster.pods[2] = pod(cluster.set, 2, { revision: 'r2', ready: false, waiting: 'CrashLoopBackOff' });
+    const result = await gate(cluster, clock, { stuckAfterMs: 0 });
+    const error = gateError(result, 'statefulset/web in shop')!;
+    expect(error.exitCode).toBe(ExitCode.ROLLOUT_STUCK);
+    expect(error.message).toMatch(
+      /^rollout of statefulset\/web in shop is stuck: ForcedRollbackTrap: web-2 is failing/,
+    );
+    expect(error.hint).toContain('`kubectl delete pod web-2 -n shop`');
+  });
+
+  it('timeout: says how long and what it was still waiting for', async () => {
+    const clock = new FakeClock();
+    const cluster = midUpdate(clock);
+    cluster.pods[1] = pod(cluster.set, 1, { revision: 'r1', ready: false, readySince: 0, createdAgo: 0 });
+    const result = gate(cluster, clock, { timeoutMs: 90_000 });
+    await flush();
+    await clock.advance(91_000);
+    const ended = await result;
+    const error = gateError(ended, 'statefulset/web in shop')!;
+    expect(error.exitCode).toBe(ExitCode.TIMEOUT);
+    expect(error.message).toBe(
+      'timed out after 1m30s waiting for the rollout of statefulset/web in shop: still waiting for pods to become Ready: ordinals 1',
+    );
+    expect(describeGateProgress(ended.evaluation!)).toBe(
+      'waiting for pods to become Ready: ordinals 1; pods to be updated to r2: ordinals 0, 1',
+    );
   });
 });

@@ -72,6 +72,31 @@ const cases: Case[] = [
     advice: ['kubectl describe pvc data-web-1 -n shop'],
   },
   {
+    name: 'OrderedReady waits on an ordinal the controller fails to create (quota), with the event',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 3 });
+      return snapshot(set, {
+        pods: [pod(set, 0)],
+        events: [
+          event(
+            'StatefulSet',
+            'web',
+            'FailedCreate',
+            'create Pod web-1 in StatefulSet web failed error: pods "web-1" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1',
+            { count: 9 },
+          ),
+        ],
+      });
+    },
+    code: 'OrderedReadyBlocked',
+    severity: 'error',
+    ordinals: [1, 2],
+    message: ['web-1 has not been created', 'creation of ordinal 2'],
+    evidence: ['FailedCreate on statefulset/web (x9', 'exceeded quota'],
+    advice: ['kubectl describe statefulset web -n shop'],
+    blocking: true,
+  },
+  {
     name: 'OrderedReady waits on a starting pod: info, not blocking',
     snapshot: () => {
       const set = statefulSet({ replicas: 3 });
