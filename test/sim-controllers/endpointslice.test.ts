@@ -109,6 +109,25 @@ spec: { hostname: db-0, subdomain: db, containers: [{ name: db, image: postgres 
     expect(uids).not.toContain(old);
   });
 
+  it('spreads a large Service over slices of at most 100 endpoints', async () => {
+    sim = await startHarness({ manifests: webManifest(250, '  podManagementPolicy: Parallel'), nodes: 4 });
+    const h = sim;
+    await h.until(
+      () => h.store.list<Pod>('pods', 'default').filter((p) => p.status?.podIP).length === 250,
+      60_000,
+      'pods with IPs',
+    );
+    await h.advance(100);
+    const sizes = slicesOf(h, 'nginx')
+      .map((s) => s.endpoints?.length ?? 0)
+      .sort((a, b) => b - a);
+    expect(sizes).toEqual([100, 100, 50]);
+    const hostnames = new Set(
+      slicesOf(h, 'nginx').flatMap((s) => (s.endpoints ?? []).map((e) => e.hostname)),
+    );
+    expect(hostnames.size).toBe(250);
+  });
+
   it('keeps the legacy Endpoints object in step', async () => {
     sim = await startHarness({ manifests: webManifest(1) });
     const h = sim;

@@ -18,6 +18,9 @@ import { canonicalJson } from './revisions.ts';
 export const serviceNameLabel = 'kubernetes.io/service-name';
 export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
 export const managedBy = 'endpointslice-controller.k8s.io';
+export const maxEndpointsPerSlice = 100;
+/** The endpoints controller keeps at most this many addresses in a legacy Endpoints object. */
+export const maxEndpointsAddresses = 1000;
 
 function isReady(pod: Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -137,7 +140,7 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
       [managedByLabel]: managedBy,
     };
     if (service.spec.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
-    const desired: EndpointSlice = {
+    const sliceFor = (chunk: Endpoint[]): EndpointSlice => ({
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
       metadata: {
@@ -158,28 +161,43 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
         ],
       },
       addressType: 'IPv4',
-      endpoints: endpoints.length > 0 ? endpoints : null,
+      endpoints: chunk.length > 0 ? chunk : null,
       ports: ports.length > 0 ? ports : null,
-    };
-    const [current, ...extra] = existing;
-    for (const slice of extra) remove('endpointslices', namespace, slice.metadata?.name ?? '');
-    if (!current) {
-      desired.metadata = {
-        ...desired.metadata,
-        name: `${name}-${randomSuffix()}`,
-        ...({ generateName: `${name}-` } as object),
-      };
-      store.create('endpointslices', desired);
-    } else if (
-      canonicalJson([current.endpoints ?? null, current.ports ?? null, current.metadata?.labels]) !==
-      canonicalJson([desired.endpoints, desired.ports, desired.metadata?.labels])
-    ) {
-      store.mutate<EndpointSlice>('endpointslices', namespace, current.metadata?.name ?? '', (draft) => {
+    });
+    // As the real controller (--max-endpoints-per-slice, default 100), large Services span slices.
+    const chunks: Endpoint[][] = [];
+    for (let i = 0; i < endpoints.length; i += maxEndpointsPerSlice)
+      chunks.push(endpoints.slice(i, i + maxEndpointsPerSlice));
+    if (chunks.length === 0) chunks.push([]);
+    const current = [...existing].sort((a, b) =>
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    );
+    for (const slice of current.slice(chunks.length))
+      remove('endpointslices', namespace, slice.metadata?.name ?? '');
+    chunks.forEach((chunk, index) => {
+      const desired = sliceFor(chunk);
+      const have = current[index];
+      if (!have) {
+        desired.metadata = {
+          ...desired.metadata,
+          name: `${name}-${randomSuffix()}`,
+          ...({ generateName: `${name}-` } as object),
+        };
+        store.create('endpointslices', desired);
+        return;
+      }
+      if (
+        canonicalJson([have.endpoints ?? null, have.ports ?? null, have.metadata?.labels]) ===
+        canonicalJson([desired.endpoints, desired.ports, desired.metadata?.labels])
+      ) {
+        return;
+      }
+      store.mutate<EndpointSlice>('endpointslices', namespace, have.metadata?.name ?? '', (draft) => {
         draft.endpoints = desired.endpoints;
         draft.ports = desired.ports;
         (draft.metadata ??= {}).labels = labels;
       });
-    }
+    });
     syncEndpoints(service, pods, publishNotReady);
   }
 
@@ -193,8 +211,14 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
       targetRef: { kind: 'Pod', namespace, name: pod.metadata?.name, uid: pod.metadata?.uid },
     });
     const live = pods.filter((pod) => !pod.metadata?.deletionTimestamp || publishNotReady);
-    const ready = live.filter((pod) => publishNotReady || isReady(pod)).map(address);
-    const notReady = live.filter((pod) => !(publishNotReady || isReady(pod))).map(address);
+    const truncated = live.length > maxEndpointsAddresses;
+    // Over capacity, ready addresses are kept first, as the real controller does.
+    const ordered = [
+      ...live.filter((pod) => publishNotReady || isReady(pod)),
+      ...live.filter((pod) => !(publishNotReady || isReady(pod))),
+    ].slice(0, maxEndpointsAddresses);
+    const ready = ordered.filter((pod) => publishNotReady || isReady(pod)).map(address);
+    const notReady = ordered.filter((pod) => !(publishNotReady || isReady(pod))).map(address);
     const containers = pods[0]?.spec?.containers ?? [];
     const ports = (service.spec?.ports ?? []).flatMap((port) => {
       const resolved = resolvePort(port.targetPort, port.port, containers);
@@ -213,6 +237,9 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
             },
           ];
     const current = store.get<EndpointsObject>('endpoints', namespace, name);
+    const annotations: Record<string, string> = truncated
+      ? { 'endpoints.kubernetes.io/over-capacity': 'truncated' }
+      : {};
     const labels = {
       ...(service.metadata?.labels ?? {}),
       ...(service.spec?.clusterIP === 'None' ? { 'service.kubernetes.io/headless': '' } : {}),
@@ -222,7 +249,7 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
         store.create<EndpointsObject>('endpoints', {
           apiVersion: 'v1',
           kind: 'Endpoints',
-          metadata: { name, namespace, labels },
+          metadata: { name, namespace, labels, ...(truncated ? { annotations } : {}) },
           subsets,
         });
       } catch {
@@ -230,9 +257,16 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
       }
       return;
     }
-    if (canonicalJson(current.subsets ?? []) === canonicalJson(subsets)) return;
+    const overCapacity =
+      current.metadata?.annotations?.['endpoints.kubernetes.io/over-capacity'] === 'truncated';
+    if (canonicalJson(current.subsets ?? []) === canonicalJson(subsets) && overCapacity === truncated) return;
     store.mutate<EndpointsObject>('endpoints', namespace, name, (draft) => {
       draft.subsets = subsets;
+      const meta = (draft.metadata ??= {});
+      const kept = { ...(meta.annotations ?? {}) };
+      delete kept['endpoints.kubernetes.io/over-capacity'];
+      meta.annotations = { ...kept, ...annotations };
+      if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
     });
   }
 

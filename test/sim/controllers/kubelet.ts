@@ -152,15 +152,36 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     }
   };
 
-  /** node name → "namespace/name" of the pods bound to it (the scheduler's cache). */
+  /**
+   * node name → "namespace/name" of the pods bound to it, plus pods the scheduler has assumed
+   * there while their volumes are provisioned (the real scheduler's cache does the same, so a
+   * burst of Parallel pods spreads instead of piling onto one node).
+   */
   const podKeysOnNode = new Map<string, Set<string>>();
-  const indexNode = (pod: Pod, present: boolean): void => {
-    const nodeName = pod.spec?.nodeName;
-    if (!nodeName) return;
+  const assumed = new Map<string, string>(); // pod key → node
+  const keysOn = (nodeName: string): Set<string> => {
     let keys = podKeysOnNode.get(nodeName);
     if (!keys) podKeysOnNode.set(nodeName, (keys = new Set()));
-    if (present) keys.add(keyOf(pod));
-    else keys.delete(keyOf(pod));
+    return keys;
+  };
+  const assume = (pod: Pod, nodeName: string): void => {
+    const key = keyOf(pod);
+    const previous = assumed.get(key);
+    if (previous && previous !== nodeName) keysOn(previous).delete(key);
+    assumed.set(key, nodeName);
+    keysOn(nodeName).add(key);
+  };
+  const indexNode = (pod: Pod, present: boolean): void => {
+    const key = keyOf(pod);
+    const nodeName = pod.spec?.nodeName;
+    const assumedOn = assumed.get(key);
+    if (assumedOn !== undefined && (!present || nodeName !== undefined)) {
+      assumed.delete(key);
+      keysOn(assumedOn).delete(key);
+    }
+    if (!nodeName) return;
+    if (present) keysOn(nodeName).add(key);
+    else keysOn(nodeName).delete(key);
   };
 
   for (const pod of store.list<Pod>('pods')) {
@@ -271,6 +292,11 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         });
       },
     };
+    const ownKey = keyOf(pod);
+    const othersOn = (node: Node): number => {
+      const keys = podKeysOnNode.get(node.metadata?.name ?? '');
+      return (keys?.size ?? 0) - (keys?.has(ownKey) ? 1 : 0);
+    };
     const candidates: Node[] = [];
     for (const node of nodes) {
       const labels = node.metadata?.labels ?? {};
@@ -292,7 +318,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       const capacity = Number(
         (node.status as { allocatable?: { pods?: string } } | undefined)?.allocatable?.pods ?? 110,
       );
-      if ((podKeysOnNode.get(node.metadata?.name ?? '')?.size ?? 0) >= capacity) {
+      if (othersOn(node) >= capacity) {
         reject('Too many pods');
         continue;
       }
@@ -362,11 +388,15 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         nodes.length === 0 ? 'no nodes available to schedule pods' : detail,
       );
     }
-    const load = (node: Node): number => podKeysOnNode.get(node.metadata?.name ?? '')?.size ?? 0;
+    const load = othersOn;
     candidates.sort(
       (a, b) => load(a) - load(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
-    const chosen = candidates[0] as Node;
+    // A claim already waiting on a node (WaitForFirstConsumer) keeps the pod there.
+    const selected = claims
+      .map((claim) => claim.metadata?.annotations?.[selectedNodeAnnotation])
+      .find(Boolean);
+    const chosen = candidates.find((node) => node.metadata?.name === selected) ?? (candidates[0] as Node);
     const chosenName = chosen.metadata?.name ?? '';
 
     // WaitForFirstConsumer: tell the provisioner where the pod goes, and bind only once volumes are bound.
@@ -374,6 +404,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     for (const claim of claims) {
       if (claim.spec?.volumeName) continue;
       waiting = true;
+      assume(pod, chosenName);
       if (!claim.metadata?.annotations?.[selectedNodeAnnotation]) {
         store.mutate<PersistentVolumeClaim>(
           'persistentvolumeclaims',
