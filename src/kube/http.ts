@@ -194,6 +194,8 @@ export class HttpClient {
   private readonly random: () => number;
   private agent: http.Agent | undefined;
   private agentKey: string | undefined;
+  /** client-node's agent for a proxy-url cluster; closed with ours. */
+  private proxyAgent: http.Agent | undefined;
   /** Requests sent, retries included; tests and --debug use it to prove a fixed API cost. */
   requestCount = 0;
 
@@ -231,6 +233,7 @@ export class HttpClient {
     tls: AuthMaterial;
   }> {
     const material = await this.options.auth();
+    if (material.agent) this.proxyAgent = material.agent;
     const headers: Record<string, string> = { 'User-Agent': this.options.userAgent, ...material.headers };
     return { headers, agent: material.agent ?? this.agentFor(material), tls: material };
   }
@@ -238,6 +241,8 @@ export class HttpClient {
   close(): void {
     this.agent?.destroy();
     this.agent = undefined;
+    this.proxyAgent?.destroy();
+    this.proxyAgent = undefined;
   }
 
   /** GET/POST/DELETE returning parsed JSON; reads are retried, everything failing is a StsError. */

@@ -1,6 +1,9 @@
 // connect(): from a kubeconfig file on disk to authenticated requests on a real server, with
 // client-node computing the credentials (tokens, token files, client certificates, exec plugins).
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -253,6 +256,46 @@ describe('connect', () => {
     const error = await rejection(connection.gateway.listPods('team'));
     expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
     expect(error.hint).toContain('certificate-authority(-data) of cluster "sim"');
+  });
+
+  it('proxy-url: requests tunnel through an HTTP CONNECT proxy', async () => {
+    const server = await apiServer();
+    const tunnels: string[] = [];
+    const sockets: Socket[] = [];
+    const proxy = http.createServer();
+    proxy.on('connect', (request: http.IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(request.url ?? '');
+      sockets.push(client);
+      const [host, port] = (request.url ?? '').split(':');
+      const upstream = net.connect(Number(port), host, () => {
+        sockets.push(upstream);
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const connection = await open(
+        kubeconfig(
+          server.url,
+          'token: via-proxy',
+          `certificate-authority: certs/ca.crt\n    proxy-url: ${proxyUrl}`,
+        ),
+      );
+      await expect(connection.gateway.listPods('team')).resolves.toMatchObject({ items: [] });
+      expect(tunnels).toEqual([server.url.replace('https://', '')]);
+      expect(lastRequest(server).headers.authorization).toBe('Bearer via-proxy');
+      connection.close();
+    } finally {
+      // Tunnelled sockets are no longer the HTTP server's: close them ourselves.
+      for (const socket of sockets) socket.destroy();
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it('-n overrides the namespace of the context', async () => {
