@@ -172,6 +172,37 @@ const cases: Case[] = [
     advice: ['kubectl logs web-1 -n shop --previous'],
   },
   {
+    name: 'Parallel: a failing pod on an old revision is replaced by the rolling update anyway (not blocking)',
+    snapshot: () => {
+      const set = statefulSet({
+        replicas: 2,
+        policy: 'Parallel',
+        currentRevision: 'r1',
+        updateRevision: 'r2',
+      });
+      return snapshot(set, {
+        pods: [
+          pod(set, 0, { revision: 'r1' }),
+          pod(set, 1, { revision: 'r1', ready: false, waiting: 'CrashLoopBackOff' }),
+        ],
+      });
+    },
+    code: 'PodFailing',
+    ordinals: [1],
+    advice: ['the rolling update replaces it with revision r2'],
+    blocking: false,
+  },
+  {
+    name: 'a partition above the replica count: the advice lowers it to where it bites',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 3, partition: 10, currentRevision: 'r1', updateRevision: 'r2' });
+      return snapshot(set, { pods: [0, 1, 2].map((o) => pod(set, o, { revision: 'r1' })) });
+    },
+    code: 'RolloutPartitioned',
+    ordinals: [0, 1, 2],
+    advice: ['"partition":2'],
+  },
+  {
     name: 'partition holding ordinals back, counted from ordinals.start',
     snapshot: () => {
       const set = statefulSet({

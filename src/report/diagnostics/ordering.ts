@@ -170,6 +170,9 @@ export const forcedRollbackTrap = (context: RuleContext): Diagnostic[] => {
       ...eventEvidence(context, 'Pod', name),
     ];
     if (!isOrderedReady(context.set) || progress.strategy === 'OnDelete') {
+      // Parallel + RollingUpdate replaces a pod on an old revision even when it is unhealthy.
+      const replacedAnyway =
+        progress.strategy === 'RollingUpdate' && state.target === 'update' && !state.upToDate;
       findings.push({
         code: 'PodFailing',
         severity: 'error',
@@ -179,8 +182,10 @@ export const forcedRollbackTrap = (context: RuleContext): Diagnostic[] => {
         advice:
           progress.strategy === 'OnDelete'
             ? `fix the template, then \`${deleteCommand}\` (OnDelete: only deleted pods pick up a new template)`
-            : `read \`kubectl logs ${name} ${ns(context)} --previous\` and fix the template; the controller replaces the pod on the next update`,
-        blocking: true,
+            : replacedAnyway
+              ? `the rolling update replaces it with revision ${progress.updateRevision}; if that one fails too, read \`kubectl logs ${name} ${ns(context)} --previous\``
+              : `read \`kubectl logs ${name} ${ns(context)} --previous\` and fix the template; the controller replaces the pod on the next update`,
+        blocking: !replacedAnyway,
       });
       continue;
     }

@@ -21,7 +21,8 @@ export const partitionHolding = (context: RuleContext): Diagnostic[] => {
       `ordinals.start is ${progress.startOrdinal}: the controller compares the partition with the replica index (ordinal - start), so ordinals below ${progress.startOrdinal + progress.partition} are held, not ordinals below ${progress.partition} as the API documentation suggests (kubernetes#128529)`,
     );
   }
-  const lowerTo = Math.max(0, progress.partition - 1);
+  // One step down from where the partition actually bites (a partition above replicas holds all).
+  const lowerTo = Math.max(0, Math.min(progress.partition, progress.replicas) - 1);
   return [
     {
       code: 'RolloutPartitioned',
