@@ -628,6 +628,15 @@ describe('TLS and tokens', () => {
         },
       });
       expect((await get('wrong')).status).toBe(401);
+      const version = await new Promise<number>((resolve, reject) => {
+        httpsRequest(`${secure.url}/version`, { ca: secure.caPem }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(version).toBe(200);
       const ok = await get('s3cret');
       expect(ok.body.items.map((n: Json) => n.metadata.name)).toContain('kube-system');
       const kubeconfig = readFileSync(secure.kubeconfigPath, 'utf8');

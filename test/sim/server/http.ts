@@ -74,6 +74,7 @@ interface Context {
 }
 
 const BOOKMARK_INTERVAL_MS = 5_000;
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
 export function sendJson(
   res: ServerResponse,
@@ -256,7 +257,10 @@ export class ApiServer {
     attrs: RequestAttributes,
   ): Promise<number> {
     const { auth, rbac, faults } = this.#deps;
-    const user = auth.authenticate(req.headers.authorization);
+    // Like kind's apiserver: requests without credentials are system:anonymous, who may read only
+    // the public endpoints (system:public-info-viewer); a wrong token is always 401.
+    const anonymous = auth.enabled && !req.headers.authorization && PUBLIC_PATHS.has(url.pathname);
+    const user = anonymous ? 'system:anonymous' : auth.authenticate(req.headers.authorization);
     if (!user) {
       const error = new ApiError(401, 'Unauthorized', 'Unauthorized');
       return sendError(res, error);
