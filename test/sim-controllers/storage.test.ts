@@ -158,6 +158,47 @@ ${claim('data', '')}`,
     );
   });
 
+  it('kubernetes.io/no-provisioner: the pod goes to the node that has a local volume for it', async () => {
+    sim = await startHarness({
+      manifests: `${storageClass('local', 'kubernetes.io/no-provisioner', 'WaitForFirstConsumer')}
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: local-on-worker2 }
+spec:
+  capacity: { storage: 5Gi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: local
+  local: { path: /mnt/disks/1 }
+  nodeAffinity:
+    required:
+      nodeSelectorTerms: [{ matchExpressions: [{ key: kubernetes.io/hostname, operator: In, values: [sim-worker2] }] }]
+---
+${claim('data', 'local')}${podUsing('data')}`,
+    });
+    const h = sim;
+    await h.until(() => getClaim(h, 'data')?.status?.phase === 'Bound', 10_000, 'Bound');
+    expect(getClaim(h, 'data')?.spec?.volumeName).toBe('local-on-worker2');
+    await h.until(() => h.pod('user')?.spec?.nodeName !== undefined, 10_000, 'scheduled');
+    expect(h.pod('user')?.spec?.nodeName).toBe('sim-worker2');
+  });
+
+  it('kubernetes.io/no-provisioner without a matching volume: the pod cannot be scheduled', async () => {
+    sim = await startHarness({
+      manifests:
+        storageClass('local', 'kubernetes.io/no-provisioner', 'WaitForFirstConsumer') +
+        claim('data', 'local') +
+        podUsing('data'),
+    });
+    await sim.advance(5000);
+    expect(getClaim(sim, 'data')?.status?.phase).toBe('Pending');
+    expect(sim.pod('user')?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toBe(
+      "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't find available persistent volumes to bind. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
+    expect(eventMessages(sim, 'data')).toEqual([
+      'WaitForFirstConsumer: waiting for first consumer to be created before binding',
+    ]);
+  });
+
   it.each([
     ['Delete', undefined],
     ['Retain', 'Released'],

@@ -14,11 +14,13 @@ import type {
   StorageClass,
 } from '../../../src/kube/types.ts';
 import { behaviourOf } from './annotations.ts';
+import { findStaticVolume } from './volumes.ts';
 import type { PodBehaviour } from './annotations.ts';
 import type { ControllerContext } from './runtime.ts';
 import { after, clone, keyOf, matchesSelector, onResource, peek, rfc3339 } from './runtime.ts';
 
 export const selectedNodeAnnotation = 'volume.kubernetes.io/selected-node';
+export const noProvisioner = 'kubernetes.io/no-provisioner';
 
 type ContainerPhase =
   'pending' | 'pulling' | 'pullError' | 'pullBackOff' | 'running' | 'crashBackOff' | 'completed';
@@ -372,6 +374,20 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       });
       if (volumeConflict) {
         reject('node(s) had volume node affinity conflict');
+        continue;
+      }
+      // Claims nobody provisions (kubernetes.io/no-provisioner) need a local volume on this node.
+      const noVolume = claims.some((claim) => {
+        if (claim.spec?.volumeName) return false;
+        const className = claim.spec?.storageClassName ?? '';
+        const storageClass = className
+          ? peek<StorageClass>(store, 'storageclasses', undefined, className)
+          : undefined;
+        if (storageClass?.provisioner !== noProvisioner) return false;
+        return findStaticVolume(store, claim, className, node) === undefined;
+      });
+      if (noVolume) {
+        reject("node(s) didn't find available persistent volumes to bind");
         continue;
       }
       candidates.push(node);
