@@ -18,6 +18,7 @@ const BIN = path.resolve('bin/dev.js');
 let sim: SimCluster;
 let dir: string;
 let silent: TestServer;
+let closed: TestServer;
 
 const MANIFEST = `apiVersion: apps/v1
 kind: StatefulSet
@@ -35,6 +36,14 @@ beforeAll(async () => {
   sim = await startSimCluster({ tls: true, token: TOKEN, controllers: false, manifests: MANIFEST });
   dir = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-cli-'));
   silent = await startServer(() => undefined); // accepts, never answers
+  closed = await startServer(() => undefined);
+  await closed.close(); // nothing listens on its port any more
+  sim.rbac.deny({ verb: 'get', resource: 'statefulsets', name: 'secret-db' });
+  sim.faults.add({
+    match: { verb: 'get', resource: 'statefulsets', name: 'flaky-db' },
+    status: 503,
+    message: 'etcd leader changed',
+  });
 });
 
 afterAll(async () => {
@@ -117,6 +126,30 @@ describe('connection problems through the CLI', () => {
       ],
       code: ExitCode.UNREACHABLE,
       line: /^error: request to http:\/\/127\.0\.0\.1:\d+ timed out after 300ms \(--request-timeout\); /,
+    },
+    {
+      name: 'connection refused',
+      args: () => ['status', 'db', '--kubeconfig', kubeconfig('refused', closed.url, 'token: x')],
+      code: ExitCode.UNREACHABLE,
+      line: /^error: cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+: connection refused; check that the cluster is running and that cluster "c" of context "ctx" has the right server$/,
+    },
+    {
+      name: 'missing namespace',
+      args: () => ['status', 'db', '-n', 'nowhere', '--kubeconfig', sim.kubeconfigPath],
+      code: ExitCode.NOT_FOUND,
+      line: /^error: namespace "nowhere" does not exist; check -n\/--namespace/,
+    },
+    {
+      name: 'forbidden (403)',
+      args: () => ['status', 'secret-db', '--kubeconfig', sim.kubeconfigPath],
+      code: ExitCode.AUTH,
+      line: /^error: forbidden: User "kubernetes-admin" cannot get resource "statefulsets" in API group "apps" in the namespace "default"; ask a cluster admin for "get" on "statefulsets"; check with `kubectl auth can-i get statefulsets -n default`$/,
+    },
+    {
+      name: 'server error (503) after retries',
+      args: () => ['status', 'flaky-db', '--kubeconfig', sim.kubeconfigPath],
+      code: ExitCode.SERVER,
+      line: /^error: the API server failed on GET https:\/\/127\.0\.0\.1:\d+\/apis\/apps\/v1\/namespaces\/default\/statefulsets\/flaky-db with 503 Service Unavailable after 4 attempts: etcd leader changed; /,
     },
     {
       name: 'missing StatefulSet',
