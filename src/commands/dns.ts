@@ -42,13 +42,12 @@ export interface DnsList {
 export default class Dns extends StsCommand {
   static override summary =
     "Show a StatefulSet's stable DNS names and prove, or explain, whether they resolve.";
-  static override description = `With NAME: the governing Service's name, SRV names for its named ports, and one row per
-ordinal with the pod's FQDN, IP, readiness and whether DNS publishes the name (with the reason
-when not), followed by diagnostics. The cluster domain comes from --cluster-domain, else from a
-running pod's /etc/resolv.conf, else from CoreDNS's ConfigMap, else cluster.local; the output
-says which. --probe resolves every name from inside a pod of the set (or --from POD) with
-getent or nslookup and compares the answers with the pod IPs. Without NAME: every StatefulSet
-in the namespace (all namespaces with -A).`;
+  static override description = [
+    "With NAME: the governing Service's name, SRV names for its named ports, and one row per ordinal with the pod's FQDN, IP, readiness and whether DNS publishes the name (with the reason when not), followed by diagnostics.",
+    "The cluster domain comes from --cluster-domain, else from a running pod's /etc/resolv.conf, else from CoreDNS's ConfigMap, else cluster.local; the output says which.",
+    '--probe resolves every name from inside a pod of the set (or --from POD) with getent or nslookup and compares the answers with the pod IPs.',
+    'Without NAME: every StatefulSet in the namespace (all namespaces with -A).',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> dns todo-db',
     '<%= config.bin %> dns todo-db --probe',

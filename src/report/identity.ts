@@ -184,7 +184,7 @@ export function governingServiceFindings(input: IdentityInput): Diagnostic[] {
         message: `the governing Service ${serviceName} does not exist: pods get no stable DNS names (${name}-N.${serviceName})`,
         ordinals: [],
         evidence: [`spec.serviceName: ${serviceName}`, `service ${namespace}/${serviceName}: not found`],
-        advice: `create a headless Service named ${serviceName} (clusterIP: None) selecting the pods: \`kubectl create service clusterip ${serviceName} --clusterip=None --tcp=<port>:<port> ${nsFlag(set)}\`, then set its selector to the pod labels`,
+        advice: `create a headless Service named ${serviceName} (clusterIP: None) selecting the pods: \`kubectl create service clusterip ${serviceName} --clusterip=None ${nsFlag(set)}\` and set its selector to the pod labels`,
       },
     ];
   }

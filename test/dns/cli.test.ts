@@ -1,30 +1,43 @@
-// The command as users run it (bin/dev.js, oclif parsing, StsCommand error handling) against the
+// The command as users run it (oclif parsing, StsCommand error handling, real HTTP gateway) against the
 // simulator: output formats, one-line errors and exit codes.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dnsRequestFrom } from '../../src/commands/dns.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import Dns, { dnsRequestFrom } from '../../src/commands/dns.ts';
 import type { StatefulSet } from '../../src/kube/types.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/dev.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KIAMOL = new URL('../../../shared/fixtures/kiamol-ch08/todo-list/db/', import.meta.url);
 
 let sim: SimCluster;
 
-function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'dns', ...args, '--kubeconfig', sim.kubeconfigPath],
-      { timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        resolve({ stdout, stderr, code: error ? (typeof error.code === 'number' ? error.code : 1) : 0 });
-      },
-    );
+/**
+ * Runs the command class in-process as oclif would (parsing, StsCommand error handling), with
+ * stdout and stderr captured; the exit code is what the process would exit with.
+ */
+async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
   });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const previous = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await Dns.run([...args, '--kubeconfig', sim.kubeconfigPath, '--color', 'never'], ROOT);
+    return { stdout, stderr, code: Number(process.exitCode ?? 0) };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = previous;
+  }
 }
 
 beforeAll(async () => {
