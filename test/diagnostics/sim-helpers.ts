@@ -2,15 +2,14 @@
 // the set the way `kubectl sts status` does, through the real gateway over HTTP. Real kubectl
 // drives the changes (patch, scale, delete) a user would make.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { parseAllDocuments, stringify } from 'yaml';
 import { collectStatusSnapshot } from '../../src/collect/snapshot.ts';
 import { connect, type Connection } from '../../src/kube/connect.ts';
 import type { Pod, StatefulSet } from '../../src/kube/types.ts';
 import { diagnose } from '../../src/report/diagnostics/index.ts';
 import type { Diagnostic, StatefulSetSnapshot } from '../../src/report/snapshot.ts';
 import { startSimCluster, type SimCluster } from '../sim/index.ts';
+import { loadScenario } from '../sim/scenarios/index.ts';
 
 const run = promisify(execFile);
 
@@ -26,23 +25,15 @@ export interface ScenarioRun {
   stop(): Promise<void>;
 }
 
-/** The scenario's manifests (its SimScenario settings document dropped) and node count. */
-export function loadDiagScenario(name: string): { manifests: string; nodes: number } {
-  const text = readFileSync(new URL(`../sim/scenarios/${name}.yaml`, import.meta.url), 'utf8');
-  let nodes = 3;
-  const manifests: string[] = [];
-  for (const document of parseAllDocuments(text)) {
-    const value = document.toJS() as { kind?: string; settings?: { nodes?: number } } | null;
-    if (!value) continue;
-    if (value.kind === 'SimScenario') nodes = value.settings?.nodes ?? nodes;
-    else manifests.push(stringify(value));
-  }
-  return { manifests: manifests.join('---\n'), nodes };
-}
-
 export async function startScenario(name: string, namespace = 'diag', speed = 20): Promise<ScenarioRun> {
-  const { manifests, nodes } = loadDiagScenario(name);
-  const sim = await startSimCluster({ manifests, nodes, speed, namespace });
+  const scenario = loadScenario(name);
+  const sim = await startSimCluster({
+    manifests: scenario.manifests,
+    nodes: scenario.settings.nodes ?? 3,
+    clusterDomain: scenario.settings.clusterDomain ?? 'cluster.local',
+    speed,
+    namespace,
+  });
   const connection = await connect(
     { kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false },
     { retry: { baseDelayMs: 1, maxDelayMs: 2 } },

@@ -390,3 +390,17 @@ function stopKubelet(run: ScenarioRun, node: string): void {
     }
   });
 }
+
+describe('the seed example (todo-db scenario, kiamol manifests)', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await startScenario('todo-db', 'default');
+  });
+  afterAll(() => run.stop());
+
+  it('a healthy set reports nothing, and the gate passes at once', async () => {
+    await until('todo-db ready', () => readyCount(run.set('todo-db')) === run.set('todo-db').spec?.replicas);
+    expect(await run.diagnose('todo-db')).toEqual([]);
+    expect((await gate(run, 'todo-db')).outcome).toBe('complete');
+  });
+});
