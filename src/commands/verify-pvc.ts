@@ -128,7 +128,6 @@ export default class VerifyPvc extends StsCommand {
     ordinal: Flags.integer({
       description: 'Ordinal of the pod to verify (default: the highest, the least disruptive).',
       min: 0,
-      exclusive: ['all'],
     }),
     all: Flags.boolean({
       description: 'Verify every ordinal, highest first, one at a time, each Ready again before the next.',
@@ -166,6 +165,11 @@ export default class VerifyPvc extends StsCommand {
     const { args, flags } = await this.parse(VerifyPvc);
     const output = toOutputOptions(flags);
     const connectionOptions = toConnectionOptions(flags);
+    if (flags.all && flags.ordinal !== undefined)
+      throw usageError(
+        '--ordinal and --all cannot be used together',
+        'give one pod with --ordinal, or every pod with --all',
+      );
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     if (timeoutMs <= 0)
       throw usageError('--timeout must be more than 0', 'give a duration such as 90s or 5m');

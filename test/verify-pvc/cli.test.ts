@@ -1,0 +1,165 @@
+// The command as a user (or CI, or the demo) runs it: bin/dev.js in a child process against the
+// simulator, no TTY. Checks stdout/stderr separation, exit codes and Ctrl-C handling.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/errors.ts';
+import type { StatefulSet } from '../../src/kube/types.ts';
+import { startSimCluster } from '../sim/index.ts';
+import type { SimCluster } from '../sim/index.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/dev.js', import.meta.url));
+
+const SET = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: main
+        image: busybox:1.36
+        volumeMounts:
+        - {name: data, mountPath: /data}
+      - name: cache
+        image: busybox:1.36
+        volumeMounts:
+        - {name: data, mountPath: /data}
+        - {name: tmp, mountPath: /data/tmp}
+      volumes:
+      - name: tmp
+        emptyDir: {}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`;
+
+let sim: SimCluster;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], options: { interruptWhen?: RegExp } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function settled(name: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const set = sim.store.get<StatefulSet>('statefulsets', 'default', name);
+    if (set?.status?.readyReplicas === set?.spec?.replicas) return;
+    if (Date.now() > deadline) throw new Error(`${name} did not settle`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(async () => {
+  sim = await startSimCluster({ speed: 20, manifests: SET });
+  await settled('web');
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.stop();
+});
+
+describe('kubectl sts verify-pvc (no TTY)', () => {
+  it('refuses without --yes, before touching anything, with one error line', async () => {
+    const run = await cli(['verify-pvc', 'web']);
+    expect(run.code).toBe(ExitCode.ABORTED);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'error: refusing to evict a pod without confirmation: stdin is not a terminal; pass --yes to run non-interactively, or --dry-run to see the plan\n',
+    );
+  });
+
+  it('--dry-run prints the plan and exits 0 without evicting', async () => {
+    const before = sim.requestLog.count({ subresource: 'eviction' });
+    const run = await cli(['verify-pvc', 'web', '--dry-run']);
+    expect(run.code).toBe(ExitCode.OK);
+    expect(run.stdout).toMatch(/verify-pvc plan for StatefulSet web in namespace default \(dry run/);
+    expect(run.stdout).toMatch(/web-1 +\S+ +data-web-1 +pvc-\S+ +main +\/data/);
+    expect(sim.requestLog.count({ subresource: 'eviction' })).toBe(before);
+  });
+
+  it('--yes -o json prints only the JSON report, progress lines go to stderr, exit 0 on PASS', async () => {
+    const run = await cli(['verify-pvc', 'web', '--yes', '-o', 'json']);
+    expect(run.code).toBe(ExitCode.OK);
+    const report = JSON.parse(run.stdout) as Record<string, unknown> & { claims: Record<string, unknown>[] };
+    expect(report).toMatchObject({ result: 'PASS', pod: 'web-1', ordinal: 1 });
+    expect(Object.keys(report.claims[0]!)).toEqual(
+      expect.arrayContaining([
+        'claim',
+        'uidBefore',
+        'uidAfter',
+        'volumeBefore',
+        'volumeAfter',
+        'markerSurvived',
+      ]),
+    );
+    expect(report.timings).toMatchObject({ recreateMs: expect.any(Number), readyMs: expect.any(Number) });
+    expect(run.stderr).toMatch(/\] web-1: evicted \(uid /);
+    expect(run.stderr).toMatch(/\] web-1: Ready\n/);
+    await settled('web');
+  });
+
+  it('exits 10 with the report on stdout and one error line when persistence fails', async () => {
+    const run = await cli(['verify-pvc', 'web', '--yes', '--container', 'cache', '--path', '/data/tmp']);
+    expect(run.code).toBe(ExitCode.VERIFY_FAILED);
+    expect(run.stdout).toMatch(/data-web-1 +FAIL .* LOST/);
+    expect(run.stdout).toMatch(/RESULT: FAIL/);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error: '));
+    expect(errors).toEqual([
+      'error: verify-pvc FAIL: persistence check failed for data-web-1: the marker did not survive; see the evidence per claim',
+    ]);
+    await settled('web');
+  });
+
+  it('Ctrl-C while waiting exits 130 and still removes the marker from the re-created pod', async () => {
+    const run = await cli(['verify-pvc', 'web', '--yes', '--ordinal', '0', '-o', 'json'], {
+      interruptWhen: /web-0: evicted/,
+    });
+    expect(run.code).toBe(ExitCode.INTERRUPTED);
+    const report = JSON.parse(run.stdout) as { result: string; cleanup: { status: string }[] };
+    expect(report.result).toBe('INTERRUPTED');
+    expect(report.cleanup.map((c) => c.status)).toEqual(['removed']);
+    expect(run.stderr).toMatch(/interrupted: stopping and removing markers/);
+    expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
+    await settled('web');
+  });
+
+  it('names a missing StatefulSet in one line with exit 4', async () => {
+    const run = await cli(['verify-pvc', 'nope', '--yes']);
+    expect(run.code).toBe(ExitCode.NOT_FOUND);
+    expect(run.stderr.trim().split('\n')).toHaveLength(2);
+    expect(run.stderr).toMatch(/^error: .*nope.*not found/m);
+  });
+});
