@@ -14,7 +14,7 @@ import { noProvisioner, selectedNodeAnnotation } from './kubelet.ts';
 import { findStaticVolume } from './volumes.ts';
 export { quantityBytes } from './volumes.ts';
 import type { ControllerContext } from './runtime.ts';
-import { after, matchesSelector, onResource, peek, rfc3339 } from './runtime.ts';
+import { after, onResource, peek, rfc3339 } from './runtime.ts';
 
 const pvcProtection = 'kubernetes.io/pvc-protection';
 const pvProtection = 'kubernetes.io/pv-protection';
