@@ -171,7 +171,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const auth = new Auth();
   if (options.token) auth.addToken(options.token, auth.adminUser);
 
-  const disruption = installDisruptionController(store);
+  const disruption = installDisruptionController(store, clock);
   const controllers =
     options.controllers === false ? { stop() {} } : installControllers(store, clock, { clusterDomain });
   let execHandler: ExecHandler | undefined = options.execHandler;

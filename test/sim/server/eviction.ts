@@ -1,9 +1,9 @@
 // pods/eviction and the disruption controller's PodDisruptionBudget status, as the apiserver's
 // eviction REST handler and pkg/controller/disruption compute them.
-import type { Store } from '../contract.ts';
+import type { SimClock, Store } from '../contract.ts';
 import { ApiError, badRequest } from './errors.ts';
 import type { Json } from './json.ts';
-import { stableEqual } from './json.ts';
+import { formatTimestamp, stableEqual } from './json.ts';
 import { matchesLabels, selectorFromLabelSelector } from './selectors.ts';
 
 function isReady(pod: Json): boolean {
@@ -55,7 +55,7 @@ export function budgetStatus(store: Store, pdb: Json): BudgetStatus {
   };
 }
 
-function writeStatus(store: Store, pdb: Json, status: BudgetStatus): void {
+function writeStatus(store: Store, clock: SimClock, pdb: Json, status: BudgetStatus): void {
   store.mutate<Json>('poddisruptionbudgets', pdb.metadata.namespace, pdb.metadata.name, (draft) => {
     const next = {
       ...(draft.status ?? {}),
@@ -73,7 +73,7 @@ function writeStatus(store: Store, pdb: Json, status: BudgetStatus): void {
       lastTransitionTime:
         existing && existing.status === (allowed ? 'True' : 'False')
           ? existing.lastTransitionTime
-          : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          : formatTimestamp(clock.now()),
     };
     next.conditions = [condition];
     if (!stableEqual(draft.status, next)) draft.status = next;
@@ -81,7 +81,7 @@ function writeStatus(store: Store, pdb: Json, status: BudgetStatus): void {
 }
 
 /** Keeps every PodDisruptionBudget's status current as pods come and go. */
-export function installDisruptionController(store: Store): { stop(): void } {
+export function installDisruptionController(store: Store, clock: SimClock): { stop(): void } {
   const dirty = new Set<string>();
   let scheduled = false;
   const flush = (): void => {
@@ -90,7 +90,7 @@ export function installDisruptionController(store: Store): { stop(): void } {
     dirty.clear();
     for (const namespace of namespaces) {
       for (const pdb of store.list<Json>('poddisruptionbudgets', namespace))
-        writeStatus(store, pdb, budgetStatus(store, pdb));
+        writeStatus(store, clock, pdb, budgetStatus(store, pdb));
     }
   };
   const mark = (namespace: string | undefined): void => {
@@ -121,6 +121,7 @@ export function installDisruptionController(store: Store): { stop(): void } {
 /** POST pods/<name>/eviction: deletes the pod unless a PodDisruptionBudget forbids it (429). */
 export function evictPod(
   store: Store,
+  clock: SimClock,
   namespace: string,
   name: string,
   body: Json | undefined,
@@ -174,7 +175,7 @@ export function evictPod(
       );
     }
     if (!dryRun && healthy) {
-      writeStatus(store, pdb, { ...status, disruptionsAllowed: status.disruptionsAllowed - 1 });
+      writeStatus(store, clock, pdb, { ...status, disruptionsAllowed: status.disruptionsAllowed - 1 });
     }
   }
   if (!dryRun) store.delete('pods', namespace, name, deleteOptions);

@@ -752,7 +752,7 @@ export class ApiServer {
     if (sub === 'eviction' && resource === 'pods') {
       if (method !== 'POST') return sendError(ctx.res, methodNotAllowed());
       const body = await readBody(ctx.req);
-      const result = evictPod(store, route.namespace!, route.name, body, this.#dryRun(ctx));
+      const result = evictPod(store, this.#deps.clock, route.namespace!, route.name, body, this.#dryRun(ctx));
       return this.#ok(ctx.res, result, 201);
     }
     if (sub === 'exec' && resource === 'pods') {
