@@ -577,6 +577,34 @@ describe('eviction and scale', () => {
     expect(sim.store.get<Json>('pods', 'default', 'spare-0')!.metadata.deletionTimestamp).toBeDefined();
   });
 
+  it('keeps PodDisruptionBudget status current from the pods Ready condition', async () => {
+    readyPod('kept-0', { app: 'kept' });
+    readyPod('kept-1', { app: 'kept' });
+    readyPod('kept-2', { app: 'kept' });
+    sim.store.create('poddisruptionbudgets', {
+      metadata: { name: 'kept', namespace: 'default' },
+      spec: { minAvailable: '50%', selector: { matchLabels: { app: 'kept' } } },
+    } as Json);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sim.store.get<Json>('poddisruptionbudgets', 'default', 'kept')!.status).toMatchObject({
+      expectedPods: 3,
+      currentHealthy: 3,
+      desiredHealthy: 2,
+      disruptionsAllowed: 1,
+      conditions: [
+        expect.objectContaining({ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods' }),
+      ],
+    });
+    sim.store.mutate<Json>('pods', 'default', 'kept-0', (draft) => {
+      draft.status.conditions = [{ type: 'Ready', status: 'False' }];
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sim.store.get<Json>('poddisruptionbudgets', 'default', 'kept')!.status).toMatchObject({
+      currentHealthy: 2,
+      disruptionsAllowed: 0,
+    });
+  });
+
   it('reads and patches the scale subresource', async () => {
     await api('POST', STS, { body: statefulSet('scaled') });
     const scale = (await api('GET', `${STS}/scaled/scale`)).body;
