@@ -117,6 +117,9 @@ beforeAll(async () => {
       }),
       scenario('bare', { image: 'debian:12', annotations: { 'sim.kubectl-sts.dev/tools': 'shell' } }),
       scenario('distroless', { image: 'gcr.io/distroless/static' }),
+      scenario('lost', { service: false }).replace('serviceName: lost-ghost', 'serviceName: lost'),
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: elsewhere}',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: lost, namespace: elsewhere}\nspec: {clusterIP: None, selector: {app: lost}}',
     ].join('\n---\n'),
   });
   connection = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 10_000, debug: false });
@@ -129,6 +132,7 @@ beforeAll(async () => {
     running('early', false),
     running('bare', true),
     running('distroless', true),
+    running('lost', true),
   ]);
 }, 60_000);
 
@@ -192,6 +196,12 @@ describe('kubectl sts dns NAME against the simulator', () => {
       [false, 'Service orphan-ghost does not exist', []],
       [false, 'Service orphan-ghost does not exist', []],
     ]);
+  });
+
+  it('a Service of that name in another namespace is pointed out', async () => {
+    const report = (await dns({ name: 'lost' })).result as DnsReport;
+    expect(codes(report)).toEqual(['ServiceInOtherNamespace']);
+    expect(report.diagnostics[0]!.evidence).toContain('service elsewhere/lost: exists');
   });
 
   it('a selector mismatch: no endpoints, so no names', async () => {
@@ -288,7 +298,7 @@ describe('kubectl sts dns without NAME', () => {
   it('lists every set of the namespace', async () => {
     const list = (await dns({})).result as DnsList;
     expect(list.items.map((item) => item.statefulSet.name).sort()).toEqual(
-      ['bare', 'distroless', 'early', 'mismatch', 'orphan', 'plain', 'slow', 'todo-db'].sort(),
+      ['bare', 'distroless', 'early', 'lost', 'mismatch', 'orphan', 'plain', 'slow', 'todo-db'].sort(),
     );
   });
 
@@ -297,7 +307,7 @@ describe('kubectl sts dns without NAME', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^Cluster domain: cluster\.local \(/);
     expect(lines[2]).toMatch(/^NAMESPACE\s+STATEFULSET\s+POD\s+FQDN\s+IP\s+READY\s+PUBLISHED$/);
-    expect(lines.filter((line) => line.startsWith('default '))).toHaveLength(16);
+    expect(lines.filter((line) => line.startsWith('default '))).toHaveLength(18);
   });
 });
 

@@ -135,6 +135,17 @@ describe('why a name is not published', () => {
     });
   });
 
+  it('ordinals follow spec.ordinals.start', () => {
+    const statefulSet = set(2);
+    statefulSet.spec!.ordinals = { start: 5 };
+    const pods = [pod(5), pod(6)];
+    const report = buildDnsReport(healthyInput({ statefulSet, pods, endpointSlices: slices(pods) }));
+    expect(report.records.map((r) => [r.ordinal, r.pod, r.published])).toEqual([
+      [5, 'web-5', true],
+      [6, 'web-6', true],
+    ]);
+  });
+
   it('a pod without an IP is not published yet', () => {
     const pods = [pod(0), pod(1, { ip: null, ready: false })];
     const report = buildDnsReport(healthyInput({ pods, endpointSlices: slices(pods) }));
