@@ -43,7 +43,7 @@ export async function connect(options: ConnectionOptions, extras: ConnectExtras 
   // client-go applies the kubeconfig user only over TLS; kubectl never sends a token, a client
   // certificate or runs an exec plugin for an http:// server, and neither do we.
   if (plainHttp) trace?.('the server is plain http: no credentials are sent (as with kubectl)');
-  const auth: AuthSource = plainHttp ? async () => ({ headers: {} }) : await clientNodeAuth(resolved);
+  const auth: AuthSource = plainHttp ? async () => ({ headers: {} }) : deferred(clientNodeAuth(resolved));
   const client = new HttpClient({
     server: resolved.cluster.server,
     auth,
@@ -61,6 +61,15 @@ export async function connect(options: ConnectionOptions, extras: ConnectExtras 
     server: client.server,
     close: () => client.close(),
   };
+}
+
+/**
+ * Loading client-node takes a noticeable part of a second; it starts now and the first request
+ * waits for it, so whatever the command does meanwhile overlaps with the load.
+ */
+function deferred(pending: Promise<AuthSource>): AuthSource {
+  pending.catch(() => undefined); // reported by the first request, not as an unhandled rejection
+  return async () => (await pending)();
 }
 
 /**
