@@ -381,8 +381,10 @@ export class ApiServer {
         if (route.name !== undefined) return sendError(ctx.res, methodNotAllowed());
         return this.#create(ctx, route, resource, await readBody(ctx.req));
       case 'update':
+        if (route.name === undefined) return sendError(ctx.res, methodNotAllowed());
         return this.#update(ctx, route, resource, await readBody(ctx.req));
       case 'patch':
+        if (route.name === undefined) return sendError(ctx.res, methodNotAllowed());
         return this.#patch(ctx, route, resource, await readBody(ctx.req));
       case 'delete':
         return this.#delete(ctx, route, resource, await readBody(ctx.req));
