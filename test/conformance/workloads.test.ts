@@ -226,6 +226,21 @@ describe.skipIf(kubectls.length === 0).each(kubectls)(
       expect(history).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
     });
 
+    it('rollout undo restores the previous template and rollout restart re-creates every pod', async () => {
+      expect((await ok('rollout', 'undo', 'sts/web')).trim()).toBe('statefulset.apps/web rolled back');
+      await ok('rollout', 'status', 'sts/web', '--timeout=60s');
+      const image = await ok('get', 'sts', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+      expect(image).toBe('registry.k8s.io/nginx-slim:0.8');
+      expect(await ok('rollout', 'history', 'sts/web')).toMatch(
+        /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>/,
+      );
+      const before = [pod('web-0')?.metadata?.uid, pod('web-1')?.metadata?.uid];
+      expect((await ok('rollout', 'restart', 'sts/web')).trim()).toBe('statefulset.apps/web restarted');
+      await ok('rollout', 'status', 'sts/web', '--timeout=60s');
+      const after = [pod('web-0')?.metadata?.uid, pod('web-1')?.metadata?.uid];
+      expect(after.filter((uid, i) => uid !== before[i])).toHaveLength(2);
+    });
+
     it('lists the controllers’ events as kubectl get events shows them', async () => {
       const events = await ok('get', 'events');
       expect(events.split('\n')[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
