@@ -5,6 +5,7 @@ import { FakeCluster } from './fake-cluster.ts';
 import type { FakeOptions } from './fake-cluster.ts';
 import { runAgainst } from './harness.ts';
 
+// eslint-disable-next-line no-control-regex -- matching ANSI escapes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
 const plain = { color: false, noHeaders: false, wide: false };
 const coloured = { color: true, noHeaders: false, wide: false };
