@@ -117,7 +117,12 @@ function show(result: KubectlResult): string {
   return `exit ${result.code}\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
 }
 
-describe.skipIf(kubectls.length === 0)('real kubectl against the simulator', () => {
+const SUITE =
+  kubectls.length === 0
+    ? 'real kubectl against the simulator — skipped: no kubectl ≥ 1.30 on PATH or beside it'
+    : `real kubectl against the simulator (${kubectls.map((k) => k.label).join(', ')})`;
+
+describe.skipIf(kubectls.length === 0)(SUITE, () => {
   it.concurrent.each(kubectls)(
     '$label applies the upstream manifests and is refused the retired and invalid ones as by a real server',
     async (kubectl: Kubectl) => {
