@@ -1,0 +1,289 @@
+// `npm run bench`: the plugin against real kubectl on the simulated cluster, side by side in one
+// run. Prints a table, writes bench/results/latest.json, and states each target as met or not.
+// Usage: npm run bench [-- --runs 5 --quick]
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { startSimCluster, type SimCluster } from '../test/sim/index.ts';
+import { formatTable, measure, round, type Summary } from './measure.ts';
+import type { Pod } from '../src/kube/types.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(root, 'bench', 'results', 'latest.json') },
+  },
+});
+const runs = values.quick ? 3 : Number(values.runs);
+const warmup = 1;
+const SIZES = values.quick ? [3, 100] : [3, 100, 1000];
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function benchSet(replicas: number): string {
+  const name = `bench-${replicas}`;
+  return `
+apiVersion: v1
+kind: Service
+metadata: { name: ${name} }
+spec:
+  clusterIP: None
+  selector: { app: ${name} }
+  ports: [{ name: db, port: 5432 }]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: ${name} }
+spec:
+  serviceName: ${name}
+  replicas: ${replicas}
+  podManagementPolicy: Parallel
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      containers:
+        - name: db
+          image: busybox:1.36
+          command: ['sh', '-c', 'sleep infinity']
+          volumeMounts: [{ name: data, mountPath: /data }]
+  volumeClaimTemplates:
+    - metadata: { name: data }
+      spec:
+        accessModes: [ReadWriteOnce]
+        resources: { requests: { storage: 1Gi } }
+`;
+}
+
+function readyCount(sim: SimCluster, app: string): number {
+  return sim.store
+    .list<Pod>('pods', 'default')
+    .filter(
+      (pod) =>
+        pod.metadata?.labels?.app === app &&
+        pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
+}
+
+async function waitFor(what: string, predicate: () => boolean, timeoutMs = 300_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Finds the host platform's single executable if `npm run release` has built one. */
+function findSingleExecutable(): string | undefined {
+  const dir = join(root, 'release');
+  if (!existsSync(dir)) return undefined;
+  const wanted = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  const stack = [dir];
+  while (stack.length) {
+    const current = stack.pop()!;
+    for (const entry of readdirSync(current)) {
+      const path = join(current, entry);
+      const info = statSync(path);
+      if (info.isDirectory()) stack.push(path);
+      else if (entry === 'kubectl-sts' && path.includes(wanted) && info.mode & 0o111) return path;
+    }
+  }
+  return undefined;
+}
+
+interface Row {
+  case: string;
+  plugin: Summary;
+  baseline: Summary | undefined;
+  ratio: number | undefined;
+  requests?: number | undefined;
+}
+
+async function main(): Promise<void> {
+  log(`starting the simulator (sizes ${SIZES.join(', ')}; ${runs} runs after ${warmup} warm-up)`);
+  const sim = await startSimCluster({ speed: 200, nodes: 5, manifests: SIZES.map(benchSet).join('---\n') });
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, runs };
+  try {
+    for (const size of SIZES)
+      await waitFor(`bench-${size} Ready`, () => readyCount(sim, `bench-${size}`) === size);
+    log('all sets Ready');
+    const env = {
+      ...process.env,
+      KUBECONFIG: sim.kubeconfigPath,
+      PATH: `${join(root, 'bin')}:${join(root, 'node_modules', '.bin')}:${process.env.PATH}`,
+    };
+    const opts = { runs, warmup };
+    const row = (name: string, plugin: Summary, baseline: Summary | undefined, requests?: number): void => {
+      const ratio = baseline ? round(plugin.medianMs / baseline.medianMs, 2) : undefined;
+      rows.push({ case: name, plugin, baseline, ratio, requests });
+      log(`${name}: ${plugin.medianMs} ms vs ${baseline?.medianMs ?? '-'} ms (x${ratio ?? '-'})`);
+    };
+
+    // Start-up.
+    row(
+      'start-up: kubectl sts --version vs kubectl version --client',
+      await measure(['kubectl', 'sts', '--version'], env, opts),
+      await measure(['kubectl', 'version', '--client'], env, opts),
+    );
+    const sea = findSingleExecutable();
+    if (sea) {
+      row(
+        'start-up (single executable): kubectl-sts --version',
+        await measure([sea, '--version'], env, opts),
+        await measure(['kubectl', 'version', '--client'], env, opts),
+      );
+    } else log('no single executable for this platform in release/ (run npm run release to include it)');
+
+    // status at each size, and the request count per command.
+    const requests: Record<string, number> = {};
+    for (const size of SIZES) {
+      const name = `bench-${size}`;
+      sim.requestLog.clear();
+      await measure(['kubectl', 'sts', 'status', name], env, { runs: 1, warmup: 0 });
+      requests[name] = sim.requestLog.entries.length;
+      row(
+        `status ${name} vs kubectl get sts,pods,pvc -l app=${name}`,
+        await measure(['kubectl', 'sts', 'status', name], env, opts),
+        await measure(['kubectl', 'get', 'sts,pods,pvc', '-l', `app=${name}`], env, opts),
+        requests[name],
+      );
+    }
+    results.requestsPerStatus = requests;
+
+    // JSON at the largest size, with peak memory.
+    const largest = `bench-${SIZES.at(-1)}`;
+    row(
+      `status ${largest} -o json vs kubectl get pods -l app=${largest} -o json`,
+      await measure(['kubectl', 'sts', 'status', largest, '-o', 'json'], env, opts),
+      await measure(['kubectl', 'get', 'pods', '-l', `app=${largest}`, '-o', 'json'], env, opts),
+    );
+
+    // Independent requests in parallel: with 50 ms added to every request, a serial client
+    // would need (requests x 50 ms) more; a parallel one about (round trips x 50 ms).
+    const mid = `bench-${SIZES.includes(100) ? 100 : SIZES[0]}`;
+    const unslowed = await measure(['kubectl', 'sts', 'status', mid], env, opts);
+    const removeLatency = sim.faults.add({ latencyMs: 50 });
+    const slowed = await measure(['kubectl', 'sts', 'status', mid], env, opts);
+    removeLatency();
+    const added = round(slowed.medianMs - unslowed.medianMs);
+    const count = requests[mid] ?? 0;
+    results.latency = {
+      statefulSet: mid,
+      requests: count,
+      medianWithoutMs: unslowed.medianMs,
+      medianWith50msMs: slowed.medianMs,
+      addedMs: added,
+      serialWouldAddMs: count * 50,
+      roundTrips: round(added / 50, 1),
+    };
+    log(`50 ms latency: +${added} ms for ${count} requests (serial would add ${count * 50} ms)`);
+
+    // verify-pvc: how soon after the recreated pod turns Ready the tool reports it.
+    results.verifyPvc = await verifyLatency(sim, env);
+
+    results.rows = rows;
+    const memory = rows.find((r) => r.case.includes('-o json'))?.plugin.medianRssMiB;
+    const statusRatios = rows.filter((r) => r.case.startsWith('status bench') && !r.case.includes('-o json'));
+    const requestCounts = Object.values(requests);
+    const watch = results.verifyPvc as { latencyMs?: number } | undefined;
+    const targets = {
+      'status within 2x of kubectl at every size': statusRatios.every((r) => (r.ratio ?? Infinity) <= 2),
+      'API requests constant in replicas': new Set(requestCounts).size === 1,
+      'peak memory < 150 MiB at the largest size': memory !== undefined && memory < 150,
+      'watch latency < 100 ms': watch?.latencyMs !== undefined && watch.latencyMs < 100,
+    };
+    results.targets = targets;
+
+    const table = formatTable(
+      [
+        'case',
+        'kubectl-sts (median ms)',
+        'kubectl (median ms)',
+        'ratio',
+        'peak MiB (sts / kubectl)',
+        'API requests',
+      ],
+      rows.map((r) => [
+        r.case,
+        r.plugin.medianMs,
+        r.baseline?.medianMs ?? '-',
+        r.ratio === undefined ? '-' : `${r.ratio}x`,
+        `${r.plugin.medianRssMiB ?? '-'} / ${r.baseline?.medianRssMiB ?? '-'}`,
+        r.requests ?? '-',
+      ]),
+    );
+    process.stdout.write(`${table}\n\n`);
+    const latency = results.latency as { addedMs: number; requests: number; serialWouldAddMs: number };
+    process.stdout.write(
+      `50 ms injected latency on ${mid}: +${latency.addedMs} ms for ${latency.requests} requests (serial: +${latency.serialWouldAddMs} ms)\n`,
+    );
+    if (watch?.latencyMs !== undefined)
+      process.stdout.write(`verify-pvc watch latency: ${watch.latencyMs} ms\n`);
+    for (const [target, met] of Object.entries(targets))
+      process.stdout.write(`${met ? 'met    ' : 'NOT MET'}  ${target}\n`);
+    mkdirSync(dirname(values.out!), { recursive: true });
+    writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+    log(`results written to ${values.out}`);
+  } finally {
+    await sim.stop();
+  }
+}
+
+/**
+ * Runs verify-pvc on the smallest set and compares the moment the simulator marked the
+ * recreated pod Ready (seen in-process from the store) with the moment the tool says it saw it
+ * (the `readyObservedAt` timestamp of its JSON report). The simulator's own delays are not in
+ * this figure: both ends are taken after the pod is Ready.
+ */
+async function verifyLatency(sim: SimCluster, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const name = `bench-${SIZES[0]}`;
+  const podName = `${name}-${SIZES[0]! - 1}`;
+  let oldUid: string | undefined = sim.store.get<Pod>('pods', 'default', podName)?.metadata?.uid;
+  let readyAt: number | undefined;
+  const unsubscribe = sim.store.subscribe('pods', (event) => {
+    const pod = event.object as Pod;
+    if (pod.metadata?.name !== podName || pod.metadata.uid === oldUid || readyAt !== undefined) return;
+    if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyAt = Date.now();
+  });
+  try {
+    const output = await new Promise<string>((resolvePromise, reject) => {
+      const child = spawn('kubectl', ['sts', 'verify-pvc', name, '--yes', '-o', 'json'], { env });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.on('close', (code) =>
+        code === 0 ? resolvePromise(out) : reject(new Error(`verify-pvc exited ${code}: ${err.trim()}`)),
+      );
+    });
+    const report = JSON.parse(output) as { timings?: Record<string, unknown> };
+    const observed = report.timings?.readyObservedAt;
+    const observedAt = typeof observed === 'string' ? Date.parse(observed) : undefined;
+    oldUid = undefined;
+    return {
+      statefulSet: name,
+      timings: report.timings,
+      simReadyAt: readyAt ? new Date(readyAt).toISOString() : undefined,
+      latencyMs: readyAt && observedAt ? Math.max(0, observedAt - readyAt) : undefined,
+    };
+  } catch (error) {
+    log(`verify-pvc case failed: ${(error as Error).message}`);
+    return { statefulSet: name, error: (error as Error).message };
+  } finally {
+    unsubscribe();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `error: the benchmark failed: ${(error as Error).message}; rerun with a quieter machine\n`,
+  );
+  process.exit(1);
+});
