@@ -264,13 +264,16 @@ export function loadKubeconfig(
   for (const file of paths) {
     const parsed = readKubeconfigFile(file);
     merged.currentContext ??= parsed.currentContext;
-    for (const [name, cluster] of parsed.clusters)
-      if (!merged.clusters.has(name)) merged.clusters.set(name, cluster);
-    for (const [name, user] of parsed.users) if (!merged.users.has(name)) merged.users.set(name, user);
-    for (const [name, context] of parsed.contexts)
-      if (!merged.contexts.has(name)) merged.contexts.set(name, context);
+    keepFirst(merged.clusters, parsed.clusters);
+    keepFirst(merged.users, parsed.users);
+    keepFirst(merged.contexts, parsed.contexts);
   }
   return merged;
+}
+
+/** kubectl's merge: a name already defined by an earlier file keeps that file's whole entry. */
+function keepFirst<T>(into: Map<string, T>, entries: [string, T][]): void {
+  for (const [name, entry] of entries) if (!into.has(name)) into.set(name, entry);
 }
 
 function describeSource(merged: MergedKubeconfig): string {
