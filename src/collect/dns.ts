@@ -293,7 +293,7 @@ export async function probeNames(gateway: ClusterGateway, pod: Pod, names: strin
 /** Names worth resolving for one set: every ordinal's FQDN and the Service's. */
 function namesOf(input: DnsInput): string[] {
   const report = buildDnsReport(input);
-  return [...report.records.map((record) => record.fqdn), report.service.fqdn];
+  return [...report.records.map((record) => record.fqdn), report.service.fqdn].filter(Boolean);
 }
 
 /**

@@ -21,6 +21,7 @@ const SEVERITY_COLOUR: Record<Diagnostic['severity'], Colour> = {
 
 function serviceLine(report: DnsReport): string {
   const service = report.service;
+  if (!service.name) return '<none> (spec.serviceName is not set)';
   let state: string;
   if (!service.exists) state = 'missing';
   else if (service.headless)
@@ -91,8 +92,8 @@ export function renderDns(report: DnsReport, options: DnsRenderOptions): string 
   const rows = report.records.map((record) => {
     const row = [
       record.exists ? record.pod : `${record.pod} (missing)`,
-      record.fqdn,
-      ...(options.wide ? [record.shortNames.join(', ')] : []),
+      record.fqdn || '<none>',
+      ...(options.wide ? [record.shortNames.join(', ') || '<none>'] : []),
       record.podIP ?? '<none>',
       record.ready ? 'yes' : 'no',
       publishedCell(record, options.color),
@@ -138,8 +139,8 @@ export function renderDnsList(reports: DnsReport[], options: DnsListRenderOption
         ...(options.allNamespaces ? [report.statefulSet.namespace] : []),
         report.statefulSet.name,
         record.exists ? record.pod : `${record.pod} (missing)`,
-        record.fqdn,
-        ...(options.wide ? [record.shortNames.join(', ')] : []),
+        record.fqdn || '<none>',
+        ...(options.wide ? [record.shortNames.join(', ') || '<none>'] : []),
         record.podIP ?? '<none>',
         record.ready ? 'yes' : 'no',
         publishedCell(record, options.color),

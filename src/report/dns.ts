@@ -105,7 +105,8 @@ export function buildDnsReport(input: DnsInput): DnsReport {
   const namespace = set.metadata?.namespace ?? 'default';
   const serviceName = set.spec?.serviceName ?? '';
   const domain = input.clusterDomain.domain;
-  const serviceFqdn = `${serviceName}.${namespace}.svc.${domain}`;
+  // Without a serviceName there is no name to show at all (the pods get no subdomain).
+  const serviceFqdn = serviceName ? `${serviceName}.${namespace}.svc.${domain}` : '';
   const service = input.service;
 
   const pods = new Map<number, Pod>();
@@ -120,12 +121,12 @@ export function buildDnsReport(input: DnsInput): DnsReport {
     const pod = pods.get(ordinal);
     const podName = pod?.metadata?.name ?? podNameFor(name, ordinal);
     const publication = podPublication(input, pod);
-    const fqdn = `${podName}.${serviceFqdn}`;
+    const fqdn = serviceName ? `${podName}.${serviceFqdn}` : '';
     const record: DnsRecord = {
       ordinal,
       pod: podName,
       fqdn,
-      shortNames: [`${podName}.${serviceName}`, `${podName}.${serviceName}.${namespace}`],
+      shortNames: serviceName ? [`${podName}.${serviceName}`, `${podName}.${serviceName}.${namespace}`] : [],
       podIP: pod?.status?.podIP ?? null,
       exists: pod !== undefined,
       ready: isReady(pod),

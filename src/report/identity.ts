@@ -104,6 +104,7 @@ function endpointsFor(pod: Pod, slices: EndpointSlice[]): Endpoint[] {
 export function podPublication(input: IdentityInput, pod: Pod | undefined): Publication {
   const { service, statefulSet } = input;
   const serviceName = statefulSet.spec?.serviceName ?? '';
+  if (!serviceName) return { published: false, reason: 'the StatefulSet sets no serviceName' };
   if (input.serviceUnreadable) return { published: false, reason: 'the Service could not be read' };
   if (!service) return { published: false, reason: `Service ${serviceName} does not exist` };
   if (!pod) return { published: false, reason: 'the pod does not exist' };
@@ -157,7 +158,19 @@ export function governingServiceFindings(input: IdentityInput): Diagnostic[] {
   const serviceName = set.spec?.serviceName;
   const name = nameOf(set);
   const namespace = namespaceOf(set);
-  if (!serviceName || input.serviceUnreadable) return [];
+  if (!serviceName) {
+    return [
+      {
+        code: 'ServiceNameUnset',
+        severity: 'warning',
+        message: `${name} sets no spec.serviceName: its pods get no subdomain, hence no per-pod DNS names`,
+        ordinals: [],
+        evidence: ['spec.serviceName: ""'],
+        advice: `serviceName is immutable: recreate the StatefulSet with serviceName set to a headless Service (\`kubectl get statefulset ${name} ${nsFlag(set)} -o yaml\`, set spec.serviceName, then \`kubectl delete statefulset ${name} --cascade=orphan ${nsFlag(set)}\` and apply it)`,
+      },
+    ];
+  }
+  if (input.serviceUnreadable) return [];
   const service = input.service;
   if (!service) {
     const elsewhere = (input.servicesElsewhere ?? []).map((s) => s.metadata?.namespace ?? '').filter(Boolean);

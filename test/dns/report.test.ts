@@ -135,6 +135,23 @@ describe('why a name is not published', () => {
     });
   });
 
+  it('a set without serviceName has no names at all', () => {
+    const statefulSet = set(1);
+    delete statefulSet.spec!.serviceName;
+    const report = buildDnsReport(
+      healthyInput({ statefulSet, service: undefined, pods: [pod(0)], endpointSlices: [] }),
+    );
+    expect(report.records).toEqual([
+      expect.objectContaining({
+        fqdn: '',
+        shortNames: [],
+        published: false,
+        reason: 'the StatefulSet sets no serviceName',
+      }),
+    ]);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(['ServiceNameUnset']);
+  });
+
   it('ordinals follow spec.ordinals.start', () => {
     const statefulSet = set(2);
     statefulSet.spec!.ordinals = { start: 5 };
