@@ -149,6 +149,13 @@ function namedEntries<T>(file: string, list: unknown, field: string, key: string
     if (!isRecord(entry) || typeof entry.name !== 'string') {
       throw configError(`kubeconfig "${file}" is invalid: an entry of ${field} has no name`, 'fix the file');
     }
+    if (out.some(([name]) => name === entry.name)) {
+      // client-go rejects the file too ("duplicate name in list"); across files, the first wins.
+      throw configError(
+        `kubeconfig "${file}" is invalid: ${field} has two entries named "${entry.name}"`,
+        'remove one of them from the file',
+      );
+    }
     const body = entry[key];
     out.push([entry.name, (isRecord(body) ? body : {}) as T]);
   }

@@ -43,6 +43,10 @@ function layout(root: string): void {
   writeFileSync(path.join(root, 'empty/config'), '');
   writeFileSync(path.join(root, 'bad.yaml'), 'clusters: [\n');
   writeFileSync(
+    path.join(root, 'duplicate.yaml'),
+    'clusters:\n- {name: c, cluster: {server: "https://a"}}\n- {name: c, cluster: {server: "https://b"}}\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n',
+  );
+  writeFileSync(
     path.join(root, 'one/config'),
     `apiVersion: v1
 kind: Config
@@ -310,6 +314,11 @@ const CASES: ParityCase[] = [
   {
     name: 'invalid YAML in any listed file fails',
     kubeconfigEnv: ['bad.yaml', 'one/config'],
+    expect: 'fails',
+  },
+  {
+    name: 'the same name twice within one file fails',
+    kubeconfigEnv: ['duplicate.yaml', 'one/config'],
     expect: 'fails',
   },
   { name: '--kubeconfig naming a missing file fails', kubeconfigFlag: 'missing/config', expect: 'fails' },
