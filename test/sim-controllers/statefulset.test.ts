@@ -315,6 +315,25 @@ describe('StatefulSet controller: pod replacement and updates', () => {
     expect(sts(h).status?.availableReplicas).toBe(1);
   });
 
+  it('a set created again over orphaned pods adopts them instead of creating new ones', async () => {
+    sim = await startHarness({ manifests: webManifest(2) });
+    const h = sim;
+    await h.until(() => sts(h).status?.readyReplicas === 2, 60_000, 'ready');
+    const uids = [h.pod('web-0')?.metadata?.uid, h.pod('web-1')?.metadata?.uid];
+    h.store.delete('statefulsets', 'default', 'web', { propagationPolicy: 'Orphan' });
+    await h.advance(1000);
+    expect(h.pod('web-0')?.metadata?.ownerReferences).toBeUndefined();
+    h.apply(webManifest(2));
+    await h.until(() => sts(h).status?.readyReplicas === 2, 60_000, 'ready again');
+    expect([h.pod('web-0')?.metadata?.uid, h.pod('web-1')?.metadata?.uid]).toEqual(uids);
+    expect(h.pod('web-0')?.metadata?.ownerReferences?.[0]?.uid).toBe(sts(h).metadata?.uid);
+    // The orphaned revision is adopted too, so nothing needs rolling.
+    await h.advance(10_000);
+    expect([h.pod('web-0')?.metadata?.uid, h.pod('web-1')?.metadata?.uid]).toEqual(uids);
+    expect(sts(h).status).toMatchObject({ collisionCount: 0, updatedReplicas: 2 });
+    expect(h.store.list('controllerrevisions', 'default')).toHaveLength(1);
+  });
+
   it('deleting the set garbage-collects its pods but keeps Retain claims', async () => {
     sim = await startHarness({ manifests: webManifest(2) });
     const h = sim;

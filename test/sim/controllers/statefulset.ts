@@ -105,9 +105,26 @@ export function installStatefulSetController(ctx: ControllerContext): void {
     queue.enqueue(`statefulset:${namespace ?? ''}/${name}`, () => sync(namespace ?? '', name));
   };
 
+  /** namespace → names of pods without a controller, candidates for adoption (ClaimPods). */
+  const orphans = new Map<string, Set<string>>();
+
   const indexPod = (pod: Pod, present: boolean): void => {
     const ref = controllerRef(pod);
-    if (!ref || ref.kind !== 'StatefulSet') return;
+    const namespace = pod.metadata?.namespace ?? '';
+    if (!ref) {
+      let names = orphans.get(namespace);
+      if (!names) orphans.set(namespace, (names = new Set()));
+      if (present && !pod.metadata?.deletionTimestamp) {
+        names.add(pod.metadata?.name ?? '');
+        for (const set of store.list<StatefulSet>('statefulsets', namespace)) {
+          if (matchesSelector(set.spec?.selector, pod.metadata?.labels))
+            enqueue(namespace, set.metadata?.name ?? '');
+        }
+      } else names.delete(pod.metadata?.name ?? '');
+      return;
+    }
+    orphans.get(namespace)?.delete(pod.metadata?.name ?? '');
+    if (ref.kind !== 'StatefulSet') return;
     const key = `${pod.metadata?.namespace ?? ''}/${ref.name}`;
     let names = podsBySet.get(key);
     if (!names) podsBySet.set(key, (names = new Set()));
@@ -170,6 +187,20 @@ export function installStatefulSetController(ctx: ControllerContext): void {
     collisionCount: number;
     revisions: ControllerRevision[];
   } {
+    // Adopt orphaned revisions that match the selector (left behind by an orphaning delete).
+    for (const revision of store.list<ControllerRevision>('controllerrevisions', set.metadata?.namespace)) {
+      if (controllerRef(revision) || !matchesSelector(set.spec?.selector, revision.metadata?.labels))
+        continue;
+      store.mutate<ControllerRevision>(
+        'controllerrevisions',
+        revision.metadata?.namespace,
+        revision.metadata?.name ?? '',
+        (draft) => {
+          const meta = (draft.metadata ??= {});
+          meta.ownerReferences = [...(meta.ownerReferences ?? []), refTo(set, 'apps/v1', 'StatefulSet')];
+        },
+      );
+    }
     let revisions = revisionsOf(set);
     let collisionCount = set.status?.collisionCount ?? 0;
     const next = (revisions.at(-1)?.revision ?? 0) + 1;
@@ -518,6 +549,21 @@ export function installStatefulSetController(ctx: ControllerContext): void {
     }
   }
 
+  /** Adopts pods that match the selector and carry one of the set's names but have no controller. */
+  function adoptOrphans(set: StatefulSet): void {
+    const namespace = set.metadata?.namespace ?? '';
+    for (const name of [...(orphans.get(namespace) ?? [])]) {
+      if (ordinalOf(name, set.metadata?.name ?? '') < 0) continue;
+      const pod = peek<Pod>(store, 'pods', namespace, name);
+      if (!pod || controllerRef(pod) || pod.metadata?.deletionTimestamp) continue;
+      if (!matchesSelector(set.spec?.selector, pod.metadata?.labels)) continue;
+      store.mutate<Pod>('pods', namespace, name, (draft) => {
+        const meta = (draft.metadata ??= {});
+        meta.ownerReferences = [...(meta.ownerReferences ?? []), refTo(set, 'apps/v1', 'StatefulSet')];
+      });
+    }
+  }
+
   function sync(namespace: string, name: string): void {
     const set = store.get<StatefulSet>('statefulsets', namespace, name);
     if (!set) {
@@ -525,6 +571,7 @@ export function installStatefulSetController(ctx: ControllerContext): void {
       return;
     }
     const { current, update, collisionCount, revisions } = resolveRevisions(set);
+    if (!set.metadata?.deletionTimestamp) adoptOrphans(set);
     const pods = podsOf(set);
     if (!set.metadata?.deletionTimestamp) updatePods(set, pods, current, update);
     const after = podsOf(set);
