@@ -1,6 +1,5 @@
 // verify-pvc end to end: the real HTTP gateway (connect() with the simulator's kubeconfig)
 // against startSimCluster running the StatefulSet controller, kubelet, storage and exec shell.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, StsError } from '../../src/cli/errors.ts';
 import { runVerifyPvc, systemClock } from '../../src/flows/verify-pvc.ts';
@@ -11,19 +10,10 @@ import type { ClusterGateway } from '../../src/kube/gateway.ts';
 import type { PersistentVolumeClaim, StatefulSet } from '../../src/kube/types.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
+import { loadScenario } from '../sim/scenarios/index.ts';
 
-const FIXTURES = new URL('../../../shared/fixtures/kiamol-ch08/todo-list/db/replicated/', import.meta.url);
-const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');
-
-/** kiamol's replicated todo-db with a volumeClaimTemplate, and what it needs to start. */
-const TODO_DB = [
-  fixture('update/todo-db-pvc.yaml'),
-  fixture('todo-db-config.yaml'),
-  fixture('todo-db-env.yaml'),
-  fixture('todo-db-scripts.yaml'),
-  readFileSync(new URL('../todo-db-secret.yaml', FIXTURES), 'utf8'),
-  readFileSync(new URL('../todo-db-service.yaml', FIXTURES), 'utf8'),
-].join('\n---\n');
+/** The project's todo-db scenario: kiamol's replicated Postgres with a `data` claim template. */
+const TODO_DB = loadScenario('todo-db').manifests;
 
 /** A small set of our own: two claim templates, one mounted with subPath, and a shell-less sidecar. */
 function multiClaimSet(name: string, extra: Partial<{ annotations: Record<string, string> }> = {}): string {
@@ -95,7 +85,7 @@ spec:
 `;
 }
 
-const SETS = ['todo-db', 'multi', 'replaced', 'gone', 'broken', 'guarded'];
+const SETS = ['todo-db', 'multi', 'replaced', 'gone', 'broken', 'guarded', 'trio'];
 
 let sim: SimCluster;
 let connection: Connection;
@@ -175,6 +165,7 @@ beforeAll(async () => {
     TODO_DB,
     multiClaimSet('multi'),
     ...['replaced', 'gone', 'broken', 'guarded'].map((name) => simpleSet(name)),
+    simpleSet('trio', 3),
   ].join('\n---\n');
   sim = await startSimCluster({ speed: 20, manifests });
   connection = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false });
@@ -215,6 +206,27 @@ describe('verify-pvc against the simulator', () => {
     expect(sim.requestLog.filter({ resource: 'persistentvolumeclaims' }).every((e) => e.verb === 'get')).toBe(
       true,
     );
+  });
+
+  it('--all verifies every ordinal highest first, each back and Ready before the next eviction', async () => {
+    const { report, events } = await verify('trio', { all: true });
+    expect(report?.result).toBe('PASS');
+    expect(report!.runs.map((run) => [run.pod, run.result])).toEqual([
+      ['trio-2', 'PASS'],
+      ['trio-1', 'PASS'],
+      ['trio-0', 'PASS'],
+    ]);
+    const order = events
+      .filter((e) => e.type === 'pod-removed' || e.type === 'pod-ready')
+      .map((e) => `${e.type} ${(e as { pod: string }).pod}`);
+    expect(order).toEqual([
+      'pod-removed trio-2',
+      'pod-ready trio-2',
+      'pod-removed trio-1',
+      'pod-ready trio-1',
+      'pod-removed trio-0',
+      'pod-ready trio-0',
+    ]);
   });
 
   it('refuses a container without a shell, naming the image and suggesting --container', async () => {
