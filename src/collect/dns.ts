@@ -4,6 +4,7 @@
 // src/report/dns.ts; here only requests are made and answers shaped.
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
+import { selectorToString } from '../kube/gateway.ts';
 import type { ConfigMap, EndpointSlice, Pod, Service, StatefulSet } from '../kube/types.ts';
 import { buildDnsReport } from '../report/dns.ts';
 import type { ClusterDomainInfo, DnsInput, ProbeOutcome } from '../report/dns.ts';
@@ -14,6 +15,7 @@ import {
   probeScript,
 } from '../report/dns-probe.ts';
 import { podBelongsToSet, podOrdinal } from '../report/ordinals.ts';
+import { podSelectorFor } from './snapshot.ts';
 import { selectorMatches } from '../report/selector.ts';
 
 export interface DnsCollectOptions {
@@ -72,6 +74,7 @@ function probeCandidates(set: StatefulSet, pods: Pod[]): Pod[] {
 /** Reads one namespace's (or all namespaces') objects once, for every set in it. */
 interface Scope {
   sets: StatefulSet[];
+  /** Every pod that matters: the sets' pods and those their Services select. */
   pods: Pod[];
   services: Service[];
   slices: EndpointSlice[];
@@ -96,7 +99,7 @@ async function readSingle(gateway: ClusterGateway, namespace: string, name: stri
   let slicesUnreadable = false;
   let servicesUnreadable = false;
   const [pods, service, slices] = await Promise.all([
-    gateway.listPods(namespace),
+    gateway.listPods(namespace, { labelSelector: podSelectorFor(set) }),
     serviceName
       ? unlessForbidden(
           gateway.getService(namespace, serviceName),
@@ -114,9 +117,19 @@ async function readSingle(gateway: ClusterGateway, namespace: string, name: stri
         )
       : Promise.resolve([] as EndpointSlice[]),
   ]);
+  // Pods the Service selects that are not the set's: one more request, by the Service selector,
+  // rather than listing a namespace that may hold thousands of pods.
+  const selector = service?.spec?.selector;
+  const selected =
+    selector && Object.keys(selector).length > 0
+      ? (await gateway.listPods(namespace, { labelSelector: selectorToString({ matchLabels: selector }) }))
+          .items
+      : [];
+  const byName = new Map<string, Pod>();
+  for (const pod of [...pods.items, ...selected]) byName.set(pod.metadata?.name ?? '', pod);
   return {
     sets: [set],
-    pods: pods.items,
+    pods: [...byName.values()],
     services: service ? [service] : [],
     slices,
     slicesUnreadable,

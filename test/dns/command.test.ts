@@ -119,6 +119,7 @@ beforeAll(async () => {
       scenario('distroless', { image: 'gcr.io/distroless/static' }),
       scenario('lost', { service: false }).replace('serviceName: lost-ghost', 'serviceName: lost'),
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: elsewhere}',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: intruder, labels: {app: early}}\nspec: {containers: [{name: c, image: busybox}]}',
       'apiVersion: v1\nkind: Service\nmetadata: {name: lost, namespace: elsewhere}\nspec: {clusterIP: None, selector: {app: lost}}',
     ].join('\n---\n'),
   });
@@ -196,6 +197,12 @@ describe('kubectl sts dns NAME against the simulator', () => {
       [false, 'Service orphan-ghost does not exist', []],
       [false, 'Service orphan-ghost does not exist', []],
     ]);
+  });
+
+  it('a Service that also selects a pod that is not the set’s is a warning', async () => {
+    const report = (await dns({ name: 'early' }, { 'cluster-domain': 'cluster.local' })).result as DnsReport;
+    const finding = report.diagnostics.find((d) => d.code === 'ServiceSelectsOtherPods');
+    expect(finding?.evidence).toContain('other pods: intruder');
   });
 
   it('a Service of that name in another namespace is pointed out', async () => {
