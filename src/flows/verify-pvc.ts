@@ -227,6 +227,9 @@ class PodRun {
     const { gateway, clock } = this.deps;
     throwIfAborted(signal);
     // Watch first, then remove: every transition after this point is seen, none is polled for.
+    // The watch often reports the old pod terminating before the eviction call returns; hold that
+    // back so progress reads in cause-and-effect order.
+    const early: VerifyEvent[] = [];
     this.tracker = await trackPod(
       gateway,
       clock,
@@ -234,6 +237,10 @@ class PodRun {
       this.plan.pod,
       this.plan.podUid,
       (event) => {
+        if (!this.removedAt && event.type === 'pod-terminating') {
+          early.push(event);
+          return;
+        }
         this.emit(event);
         if (event.type === 'pod-gone') this.phase('wait-created');
         if (event.type === 'pod-created') this.phase('wait-ready');
@@ -255,6 +262,7 @@ class PodRun {
       how: this.plan.removal,
       at: this.removedAt,
     });
+    for (const event of early.splice(0)) this.emit(event);
   }
 
   async waitForReplacement(signal: AbortSignal | undefined): Promise<void> {

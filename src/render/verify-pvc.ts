@@ -146,7 +146,7 @@ export function eventLine(event: VerifyEvent): string | undefined {
 }
 
 function sameOrChanged(before: string | null, after: string | null): string {
-  if (after === null) return before === null ? '-' : `${before} → ?`;
+  if (after === null) return before === null ? '-' : `${before} (not re-checked)`;
   return before === after ? `${after} (same)` : `${before ?? '-'} → ${after} (CHANGED)`;
 }
 

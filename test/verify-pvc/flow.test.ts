@@ -46,6 +46,14 @@ describe('verify-pvc on a healthy StatefulSet', () => {
     expect(report!.cleanup).toEqual([expect.objectContaining({ claim: 'data-web-1', status: 'removed' })]);
     expect(markerFiles(fake)).toEqual([]);
     expect(exitCodeFor(report!.result)).toBe(ExitCode.OK);
+    // Cause before effect, even though the watch reports termination before the eviction call returns.
+    expect(events.filter((e) => e.type.startsWith('pod-')).map((e) => e.type)).toEqual([
+      'pod-removed',
+      'pod-terminating',
+      'pod-gone',
+      'pod-created',
+      'pod-ready',
+    ]);
     const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
     expect(phases).toEqual([
       'preflight',
