@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../src/kube/types.ts';
 import { ScenarioError, listScenarios, loadScenario, parseScenario } from '../sim/scenarios/index.ts';
@@ -102,6 +102,34 @@ describe('todo-db scenario on the controllers', () => {
   });
 });
 
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((folder) => folder !== '' && existsSync(join(folder, command)));
+}
+
+function readyLine(child: ReturnType<typeof spawn>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      if (stdout.includes('\n')) resolve(stdout);
+    });
+    child.once('exit', () => reject(new Error(`exited before ready: ${stdout}`)));
+  });
+}
+
+function kubectl(kubeconfig: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, ...args],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${stderr}${stdout}`)) : resolve(stdout)),
+    );
+  });
+}
+
 describe('npm run sim', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-main-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,6 +167,40 @@ describe('npm run sim', () => {
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
+  });
+
+  it.skipIf(!onPath('kubectl'))('serves HTTPS with a bearer token that kubectl can use', async () => {
+    const kubeconfig = join(dir, 'tls-config');
+    const child = spawn(
+      node,
+      [
+        join(root, 'test/sim/main.ts'),
+        '--scenario',
+        'sleep-with-pvc',
+        '--kubeconfig',
+        kubeconfig,
+        '--tls',
+        '--token',
+        's3cret',
+        '--speed',
+        '20',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      await readyLine(child);
+      const config = readFileSync(kubeconfig, 'utf8');
+      expect(config).toContain('server: https://127.0.0.1:');
+      expect(config).toContain('certificate-authority-data:');
+      const rollout = await kubectl(kubeconfig, 'rollout', 'status', 'sts/sleep-with-pvc', '--timeout=30s');
+      expect(rollout).toMatch(/roll out complete: 2 new pods have been updated/);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
   });
 
   it('serves a scenario, writes a kubeconfig, prints ready, and stops cleanly on SIGTERM', async () => {
