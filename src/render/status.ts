@@ -63,11 +63,8 @@ function summaryLines(report: StatusReport): [string, string][] {
   ];
 }
 
-function orderText(row: PodStatusRow): string {
-  if (row.readyOrder === null) return '-';
-  return row.readyAfterPreviousSeconds === null
-    ? String(row.readyOrder)
-    : `${row.readyOrder} (+${humanDuration(row.readyAfterPreviousSeconds)})`;
+function readyAfterText(row: PodStatusRow): string {
+  return row.readyAfterPreviousSeconds === null ? '-' : `+${humanDuration(row.readyAfterPreviousSeconds)}`;
 }
 
 function notesFor(row: PodStatusRow): string[] {
@@ -85,37 +82,45 @@ function claimPhase(volume: VolumeStatus): string {
 }
 
 function volumeHeaders(templates: string[], wide: boolean): string[] {
+  // With one template the columns need no prefix; with several, each is named after its template.
   const prefix = (template: string) => (templates.length > 1 ? `${template} ` : '');
-  return templates.flatMap((template) =>
-    wide
+  return templates.flatMap((template) => [
+    `${prefix(template)}PVC`,
+    `${prefix(template)}PVC STATUS`,
+    `${prefix(template)}VOLUME`,
+    ...(wide
       ? [
-          `${prefix(template)}PVC`,
-          `${prefix(template)}STATUS`,
-          `${prefix(template)}VOLUME`,
           `${prefix(template)}CAPACITY`,
           `${prefix(template)}ACCESS MODES`,
           `${prefix(template)}STORAGECLASS`,
           `${prefix(template)}RECLAIM POLICY`,
           `${prefix(template)}PV STATUS`,
         ]
-      : [templates.length > 1 ? `${template} PVC` : 'PVC'],
-  );
+      : []),
+  ]);
 }
 
 function volumeCells(volumes: VolumeStatus[], wide: boolean, color: boolean): string[] {
   return volumes.flatMap((volume) => {
     const phase = painted(claimPhase(volume), volume.phase === 'Bound' ? undefined : 'yellow', color);
-    if (!wide) return [phase];
-    const pvUnknown = volume.volumeDetails === 'not-readable' ? '<not readable>' : NONE;
+    const pvUnknown = volume.volume
+      ? volume.volumeDetails === 'not-readable'
+        ? '<not readable>'
+        : NONE
+      : NONE;
     return [
       volume.claim,
       phase,
       volume.volume ?? NONE,
-      volume.capacity ?? NONE,
-      volume.accessModes.join(',') || NONE,
-      volume.storageClass ?? NONE,
-      volume.reclaimPolicy ?? (volume.volume ? pvUnknown : NONE),
-      volume.volumePhase ?? (volume.volume ? pvUnknown : NONE),
+      ...(wide
+        ? [
+            volume.capacity ?? NONE,
+            volume.accessModes.join(',') || NONE,
+            volume.storageClass ?? NONE,
+            volume.reclaimPolicy ?? pvUnknown,
+            volume.volumePhase ?? pvUnknown,
+          ]
+        : []),
     ];
   });
 }
@@ -132,10 +137,11 @@ export function renderPodTable(report: StatusReport, options: StatusRenderOption
     'RESTARTS',
     'AGE',
     'ORDER',
-    ...(wide ? ['READY SINCE', 'IP'] : []),
+    ...(wide ? ['READY SINCE', 'READY AFTER', 'IP'] : []),
     'NODE',
     'REVISION',
-    ...(wide ? ['HASH', 'DNS'] : []),
+    ...(wide ? ['HASH'] : []),
+    'DNS',
     ...volumeHeaders(templates, wide),
     ...(anyNotes ? ['NOTES'] : []),
   ];
@@ -145,11 +151,12 @@ export function renderPodTable(report: StatusReport, options: StatusRenderOption
     painted(row.status, statusColour(row.status), color),
     String(row.restarts),
     row.ageSeconds === null ? '-' : humanDuration(row.ageSeconds),
-    orderText(row),
-    ...(wide ? [row.readySince ?? '-', row.podIP ?? NONE] : []),
+    row.readyOrder === null ? '-' : String(row.readyOrder),
+    ...(wide ? [row.readySince ?? '-', readyAfterText(row), row.podIP ?? NONE] : []),
     row.node ?? NONE,
     row.revision.state ?? '-',
-    ...(wide ? [row.revision.hash ?? NONE, row.dns] : []),
+    ...(wide ? [row.revision.hash ?? NONE] : []),
+    row.dns,
     ...volumeCells(row.volumes, wide, color),
     ...(anyNotes ? [notesFor(row).join('; ')] : []),
   ]);

@@ -17,7 +17,7 @@ describe('status NAME over HTTP (fixed objects)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Name:\s+todo-db$/m);
     expect(result.stdout).toMatch(
-      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+ORDER\s+NODE\s+REVISION\s+PVC$/m,
+      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+ORDER\s+NODE\s+REVISION\s+DNS\s+PVC\s+PVC STATUS\s+VOLUME$/m,
     );
     for (const ordinal of [0, 1, 2])
       expect(result.stdout).toMatch(new RegExp(`^todo-db-${ordinal}\\s+1/1\\s+Running`, 'm'));

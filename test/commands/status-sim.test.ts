@@ -124,7 +124,9 @@ describe('status todo-db on the simulator', () => {
     expect(kubectl.code, kubectl.stderr).toBe(0);
     expect(kubectl.stdout).toMatch(/^Name:\s+todo-db$/m);
     expect(kubectl.stdout).toMatch(/^todo-db-0\s+1\/1\s+Running\s+0\s+\S+\s+1\s/m);
-    expect(kubectl.stdout).toMatch(/^todo-db-2\s+1\/1\s+Running\s+0\s+\S+\s+3 \(\+\S+\)\s/m);
+    expect(kubectl.stdout).toMatch(
+      /^todo-db-2\s+1\/1\s+Running\s+0\s+\S+\s+3\s+sim-\S+\s+current\s+todo-db-2\.todo-db\.default\.svc\.cluster\.local\s+data-todo-db-2\s+Bound\s+pvc-\S+$/m,
+    );
     expect(kubectl.stdout).not.toContain('sim-token-secret');
   });
 
