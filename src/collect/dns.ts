@@ -60,6 +60,18 @@ export function defaultContainer(pod: Pod): string | undefined {
   return names[0];
 }
 
+/** Running containers of a pod, the default one first: a shell-less app may have a sidecar with tools. */
+export function containersToTry(pod: Pod): string[] {
+  const running = new Set(
+    (pod.status?.containerStatuses ?? [])
+      .filter((status) => status.state?.running)
+      .map((status) => status.name),
+  );
+  const first = defaultContainer(pod);
+  const names = (pod.spec?.containers ?? []).map((c) => c.name).filter((name) => running.has(name));
+  return [...(first && running.has(first) ? [first] : []), ...names.filter((name) => name !== first)];
+}
+
 /** Running pods of a set, Ready ones and lower ordinals first: the best places to look from. */
 function probeCandidates(set: StatefulSet, pods: Pod[]): Pod[] {
   const name = set.metadata?.name ?? '';
@@ -210,25 +222,31 @@ export async function detectClusterDomain(
   const tried: string[] = [];
   for (const pod of candidates.slice(0, 2)) {
     const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-    try {
-      const result = await gateway.exec({
-        namespace: pod.metadata?.namespace ?? 'default',
-        pod: pod.metadata?.name ?? '',
-        container: defaultContainer(pod),
-        command: ['cat', '/etc/resolv.conf'],
-        timeoutMs: EXEC_TIMEOUT_MS,
-      });
-      const domain =
-        result.exitCode === 0
-          ? clusterDomainFromResolvConf(result.stdout, pod.metadata?.namespace ?? 'default')
-          : undefined;
-      if (domain)
-        return { domain, source: 'resolv.conf', detail: `search line of /etc/resolv.conf in pod ${where}` };
-      tried.push(
-        `pod ${where}: ${result.exitCode === 0 ? 'no cluster search domain' : `exit code ${result.exitCode}`}`,
-      );
-    } catch (error) {
-      tried.push(`pod ${where}: ${messageOf(error)}`);
+    // /etc/resolv.conf is the pod's, so any container with `cat` can show it.
+    for (const container of containersToTry(pod).slice(0, 3)) {
+      try {
+        const result = await gateway.exec({
+          namespace: pod.metadata?.namespace ?? 'default',
+          pod: pod.metadata?.name ?? '',
+          container,
+          command: ['cat', '/etc/resolv.conf'],
+          timeoutMs: EXEC_TIMEOUT_MS,
+        });
+        const domain =
+          result.exitCode === 0
+            ? clusterDomainFromResolvConf(result.stdout, pod.metadata?.namespace ?? 'default')
+            : undefined;
+        if (domain) {
+          return { domain, source: 'resolv.conf', detail: `search line of /etc/resolv.conf in pod ${where}` };
+        }
+        tried.push(
+          `pod ${where} container ${container}: ${result.exitCode === 0 ? 'no cluster search domain' : `exit code ${result.exitCode}`}`,
+        );
+        if (result.exitCode === 0) break;
+      } catch (error) {
+        tried.push(`pod ${where}: ${messageOf(error)}`);
+        break;
+      }
     }
   }
   try {
@@ -256,17 +274,52 @@ export async function detectClusterDomain(
 export async function probeNames(gateway: ClusterGateway, pod: Pod, names: string[]): Promise<ProbeOutcome> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const podName = pod.metadata?.name ?? '';
-  const container = defaultContainer(pod);
+  const from = `${namespace}/${podName}`;
+  const containers = containersToTry(pod);
+  if (!isRunning(pod) || containers.length === 0) {
+    return {
+      from,
+      container: defaultContainer(pod),
+      tool: undefined,
+      answers: {},
+      problem: {
+        code: 'ProbeFailed',
+        message: `pod ${from} is not running (${pod.status?.phase ?? 'unknown phase'}): names cannot be resolved from it`,
+      },
+    };
+  }
+  // The first container that can resolve wins; otherwise the default container's problem is
+  // reported, naming every image tried.
+  let first: ProbeOutcome | undefined;
+  const images: string[] = [];
+  for (const container of containers) {
+    const image = pod.spec?.containers?.find((c) => c.name === container)?.image ?? 'unknown image';
+    images.push(`${container}: ${image}`);
+    const outcome = await probeContainer(gateway, pod, container, names);
+    if (!outcome.problem) return outcome;
+    first ??= outcome;
+    if (outcome.problem.code === 'ProbeFailed') break;
+  }
+  if (images.length > 1 && first!.problem!.code !== 'ProbeFailed') {
+    first!.problem = {
+      code: first!.problem!.code,
+      message: `no container of pod ${from} can resolve names (${images.join(', ')}): no shell, or neither getent nor nslookup`,
+    };
+  }
+  return first!;
+}
+
+async function probeContainer(
+  gateway: ClusterGateway,
+  pod: Pod,
+  container: string,
+  names: string[],
+): Promise<ProbeOutcome> {
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const podName = pod.metadata?.name ?? '';
   const from = `${namespace}/${podName}`;
   const image = pod.spec?.containers?.find((c) => c.name === container)?.image ?? 'unknown image';
   const outcome: ProbeOutcome = { from, container, tool: undefined, answers: {} };
-  if (!isRunning(pod)) {
-    outcome.problem = {
-      code: 'ProbeFailed',
-      message: `pod ${from} is not running (${pod.status?.phase ?? 'unknown phase'}): names cannot be resolved from it`,
-    };
-    return outcome;
-  }
   try {
     const result = await gateway.exec({
       namespace,

@@ -117,6 +117,10 @@ beforeAll(async () => {
       }),
       scenario('bare', { image: 'debian:12', annotations: { 'sim.kubectl-sts.dev/tools': 'shell' } }),
       scenario('distroless', { image: 'gcr.io/distroless/static' }),
+      scenario('sidecar', { image: 'gcr.io/distroless/static' }).replace(
+        '        image: gcr.io/distroless/static\n',
+        '        image: gcr.io/distroless/static\n      - name: tools\n        image: busybox:1.36\n',
+      ),
       scenario('lost', { service: false }).replace('serviceName: lost-ghost', 'serviceName: lost'),
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: elsewhere}',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: intruder, labels: {app: early}}\nspec: {containers: [{name: c, image: busybox}]}',
@@ -134,6 +138,7 @@ beforeAll(async () => {
     running('bare', true),
     running('distroless', true),
     running('lost', true),
+    running('sidecar', true),
   ]);
 }, 60_000);
 
@@ -256,6 +261,13 @@ describe('kubectl sts dns NAME against the simulator', () => {
     expect(report).toMatchObject({ clusterDomain: 'cluster.local', clusterDomainSource: 'coredns' });
   });
 
+  it('a shell-less app container with a tools sidecar: the sidecar reads resolv.conf and probes', async () => {
+    const report = (await dns({ name: 'sidecar' }, { probe: true })).result as DnsReport;
+    expect(report).toMatchObject({ clusterDomainSource: 'resolv.conf' });
+    expect(report.probe).toMatchObject({ container: 'tools', tool: 'nslookup', problem: null });
+    expect(report.records.every((r) => r.resolved?.matches)).toBe(true);
+  });
+
   it('--cluster-domain wins over detection', async () => {
     const report = (await dns({ name: 'todo-db' }, { 'cluster-domain': 'cluster.local.' }))
       .result as DnsReport;
@@ -305,7 +317,18 @@ describe('kubectl sts dns without NAME', () => {
   it('lists every set of the namespace', async () => {
     const list = (await dns({})).result as DnsList;
     expect(list.items.map((item) => item.statefulSet.name).sort()).toEqual(
-      ['bare', 'distroless', 'early', 'lost', 'mismatch', 'orphan', 'plain', 'slow', 'todo-db'].sort(),
+      [
+        'bare',
+        'distroless',
+        'early',
+        'lost',
+        'mismatch',
+        'orphan',
+        'plain',
+        'sidecar',
+        'slow',
+        'todo-db',
+      ].sort(),
     );
   });
 
@@ -314,7 +337,7 @@ describe('kubectl sts dns without NAME', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^Cluster domain: cluster\.local \(/);
     expect(lines[2]).toMatch(/^NAMESPACE\s+STATEFULSET\s+POD\s+FQDN\s+IP\s+READY\s+PUBLISHED$/);
-    expect(lines.filter((line) => line.startsWith('default '))).toHaveLength(18);
+    expect(lines.filter((line) => line.startsWith('default '))).toHaveLength(20);
   });
 });
 
