@@ -153,6 +153,26 @@ describe('kubelet', () => {
     );
   });
 
+  it('an init container named in the crash annotation loops and holds the pod in Init', async () => {
+    sim = await startHarness({
+      manifests: podManifest({ init: 2, annotations: { 'sim.kubectl-sts.dev/crash': 'init-1' } }),
+    });
+    const h = sim;
+    await h.until(
+      () => (h.pod('app')?.status?.initContainerStatuses?.[1]?.restartCount ?? 0) >= 2,
+      120_000,
+      'init crash loop',
+    );
+    const pod = h.pod('app') as Pod;
+    expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.reason).toBe('Completed');
+    expect(pod.status?.initContainerStatuses?.[1]?.lastState?.terminated).toMatchObject({
+      exitCode: 1,
+      reason: 'Error',
+    });
+    expect(pod.status?.phase).toBe('Pending');
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('PodInitializing');
+  });
+
   it('image pull failures show ErrImagePull, then ImagePullBackOff', async () => {
     sim = await startHarness({
       manifests: podManifest({ annotations: { 'sim.kubectl-sts.dev/image-pull': 'fail' } }),

@@ -11,7 +11,7 @@ export const simAnnotations = {
   readyAfter: `${SIM_PREFIX}ready-after`,
   /** `fail`: readiness probes fail, the pod runs but never becomes Ready; `pass` (default). */
   readiness: `${SIM_PREFIX}readiness`,
-  /** `true` (every container) or a comma-separated list of container names that exit with code 1 after running briefly, then CrashLoopBackOff. */
+  /** `true` (every app container) or a comma-separated list of container names (init containers too) that exit with code 1 after running briefly, then CrashLoopBackOff. */
   crash: `${SIM_PREFIX}crash`,
   /** `fail`: every image pull fails (ErrImagePull, then ImagePullBackOff). */
   imagePull: `${SIM_PREFIX}image-pull`,
@@ -26,7 +26,10 @@ export const simAnnotations = {
 export interface PodBehaviour {
   readyAfterMs: number | undefined;
   readinessFails: boolean;
+  /** Whether an app container crashes (`true` or its name). */
   crashes: (container: string) => boolean;
+  /** Whether a container named in the list crashes (init containers crash only when named). */
+  crashesByName: (container: string) => boolean;
   imagePullFails: boolean;
   initDurationMs: number | undefined;
   stopAfterMs: number | 'grace' | undefined;
@@ -47,6 +50,7 @@ export function behaviourOf(pod: Pod): PodBehaviour {
     readyAfterMs: parseDuration(annotations[simAnnotations.readyAfter]),
     readinessFails: annotations[simAnnotations.readiness]?.trim() === 'fail',
     crashes: (container) => crash === 'true' || crashing.has(container),
+    crashesByName: (container) => crashing.has(container),
     imagePullFails: annotations[simAnnotations.imagePull]?.trim() === 'fail',
     initDurationMs: parseDuration(annotations[simAnnotations.initDuration]),
     stopAfterMs: stopAfter === 'grace' ? 'grace' : parseDuration(stopAfter),

@@ -723,14 +723,17 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         }
         case 'running': {
           const started = container.startedAt ?? now;
-          if (container.init) {
+          const crashing = container.init
+            ? behaviour.crashesByName(container.spec.name)
+            : behaviour.crashes(container.spec.name);
+          if (container.init && !crashing) {
             const done = started + (behaviour.initDurationMs ?? timing.initContainerMs);
             if (now < done) return done;
             container.phase = 'completed';
             container.finishedAt = done;
             return undefined;
           }
-          if (behaviour.crashes(container.spec.name)) {
+          if (crashing) {
             const exit = started + timing.crashAfterMs;
             if (now < exit) return exit;
             container.crashes++;
