@@ -77,7 +77,9 @@ function notesFor(row: PodStatusRow): string[] {
   return notes;
 }
 
+/** The claim's STATUS as `kubectl get pvc` prints it: Terminating while being deleted. */
 function claimPhase(volume: VolumeStatus): string {
+  if (volume.claimTerminating) return 'Terminating';
   return volume.phase ?? 'Missing';
 }
 
@@ -102,7 +104,8 @@ function volumeHeaders(templates: string[], wide: boolean): string[] {
 
 function volumeCells(volumes: VolumeStatus[], wide: boolean, color: boolean): string[] {
   return volumes.flatMap((volume) => {
-    const phase = painted(claimPhase(volume), volume.phase === 'Bound' ? undefined : 'yellow', color);
+    const text = claimPhase(volume);
+    const phase = painted(text, text === 'Bound' ? undefined : 'yellow', color);
     const pvUnknown = volume.volume
       ? volume.volumeDetails === 'not-readable'
         ? '<not readable>'
@@ -118,7 +121,7 @@ function volumeCells(volumes: VolumeStatus[], wide: boolean, color: boolean): st
             volume.accessModes.join(',') || NONE,
             volume.storageClass ?? NONE,
             volume.reclaimPolicy ?? pvUnknown,
-            volume.volumePhase ?? pvUnknown,
+            volume.volumeTerminating ? 'Terminating' : (volume.volumePhase ?? pvUnknown),
           ]
         : []),
     ];

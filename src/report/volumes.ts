@@ -11,6 +11,8 @@ export interface VolumeStatus {
   claimExists: boolean;
   /** PVC phase (`Bound`, `Pending`, `Lost`); null when the claim does not exist. */
   phase: string | null;
+  /** The claim is being deleted (deletionTimestamp set; kept by the pvc-protection finalizer while a pod uses it). */
+  claimTerminating: boolean;
   /** Name of the bound PersistentVolume (from the claim, so it is known even when PVs are not readable). */
   volume: string | null;
   /** Actual capacity from the claim's status (e.g. `1Gi`), else null. */
@@ -24,6 +26,8 @@ export interface VolumeStatus {
   volumeDetails: 'read' | 'not-readable' | 'missing' | null;
   reclaimPolicy: string | null;
   volumePhase: string | null;
+  /** The PV is being deleted (deletionTimestamp set). */
+  volumeTerminating: boolean;
 }
 
 const ACCESS_MODE_SHORT: Record<string, string> = {
@@ -57,6 +61,7 @@ export function volumeStatusFor(
     claim: claimName,
     claimExists: claim !== undefined,
     phase: claim ? (claim.status?.phase ?? 'Pending') : null,
+    claimTerminating: Boolean(claim?.metadata?.deletionTimestamp),
     volume: volumeName,
     capacity: claim?.status?.capacity?.storage ?? pv?.spec?.capacity?.storage ?? null,
     requested: claim?.spec?.resources?.requests?.storage ?? null,
@@ -65,5 +70,6 @@ export function volumeStatusFor(
     volumeDetails,
     reclaimPolicy: pv?.spec?.persistentVolumeReclaimPolicy ?? null,
     volumePhase: pv?.status?.phase ?? null,
+    volumeTerminating: Boolean(pv?.metadata?.deletionTimestamp),
   };
 }

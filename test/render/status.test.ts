@@ -4,7 +4,7 @@ import { renderJson } from '../../src/render/json.ts';
 import { describeChanges, renderStatus } from '../../src/render/status.ts';
 import { renderYaml } from '../../src/render/yaml.ts';
 import { buildStatusReport } from '../../src/report/status.ts';
-import { makePod, makeSet, makeSnapshot } from '../report/objects.ts';
+import { makeClaim, makePod, makeSet, makeSnapshot } from '../report/objects.ts';
 
 const options = { clusterDomain: 'cluster.local', diagnose: () => [] };
 const report = (pods = [makePod(0), makePod(1), makePod(2)]) =>
@@ -60,6 +60,19 @@ describe('renderStatus', () => {
       color: true,
     });
     expect(text).toContain('\x1b[31mCrashLoopBackOff\x1b[0m');
+  });
+});
+
+describe('renderStatus: storage being deleted', () => {
+  it('shows a claim with a deletionTimestamp as Terminating, like kubectl get pvc', () => {
+    const claim = makeClaim('data-web-0');
+    claim.metadata!.deletionTimestamp = '2026-01-01T12:30:00Z';
+    const built = buildStatusReport(
+      makeSnapshot({ statefulSet: makeSet({ replicas: 1 }), pods: [makePod(0)], claims: [claim] }),
+      options,
+    );
+    const text = renderStatus(built, { wide: false, noHeaders: true, color: false });
+    expect(text).toMatch(/^web-0 .* data-web-0 +Terminating +pv-data-web-0$/m);
   });
 });
 

@@ -87,3 +87,32 @@ describe('status report over a real StatefulSet, claim and volume', () => {
     expect(report.pods[0]!.dns).toBe('nginx-sts-0.nginx-sts.default.svc.cluster.local');
   });
 });
+
+describe('claims and volumes being deleted', () => {
+  it('marks a terminating PV (real dump) and a terminating claim', () => {
+    const pv = fixture<PersistentVolume>('pv_terminating.json');
+    const set = fixture<StatefulSet>('sts.json');
+    const claim = {
+      ...fixture<PersistentVolumeClaim>('pvc.json'),
+      metadata: { name: 'www-nginx-sts-2', namespace: 'default', deletionTimestamp: '2022-07-21T14:10:00Z' },
+    };
+    claim.spec = { ...claim.spec, volumeName: pv.metadata!.name! };
+    const snapshot = makeSnapshot({
+      statefulSet: set,
+      pods: [],
+      claims: [claim],
+      volumes: new Map([[pv.metadata!.name!, pv]]),
+      now: new Date('2022-07-21T15:00:00Z'),
+    });
+    const volume = buildStatusReport(snapshot, { clusterDomain: 'cluster.local' }).pods[2]!.volumes[0]!;
+    expect(volume).toMatchObject({
+      claim: 'www-nginx-sts-2',
+      phase: 'Bound',
+      claimTerminating: true,
+      volume: 'pvc-a4d86f51-916c-476b-83af-b551c91a8ac0',
+      volumeDetails: 'read',
+      volumePhase: 'Bound',
+      volumeTerminating: true,
+    });
+  });
+});

@@ -121,6 +121,8 @@ describe('buildStatusReport: claims', () => {
       volumeDetails: 'read',
       reclaimPolicy: 'Delete',
       volumePhase: 'Bound',
+      claimTerminating: false,
+      volumeTerminating: false,
     });
   });
 
