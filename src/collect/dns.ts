@@ -30,6 +30,8 @@ export interface DnsCollectOptions {
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 const EXEC_TIMEOUT_MS = 20_000;
+/** Detection is a convenience: do not let a hanging exec hold the command up for long. */
+const DETECT_TIMEOUT_MS = 5_000;
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | undefined)?.status;
@@ -220,7 +222,7 @@ export async function detectClusterDomain(
 ): Promise<ClusterDomainInfo> {
   if (flag) return { domain: flag.replace(/\.$/, ''), source: 'flag', detail: '--cluster-domain' };
   const tried: string[] = [];
-  for (const pod of candidates.slice(0, 2)) {
+  pods: for (const pod of candidates.slice(0, 2)) {
     const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
     // /etc/resolv.conf is the pod's, so any container with `cat` can show it.
     for (const container of containersToTry(pod).slice(0, 3)) {
@@ -230,7 +232,7 @@ export async function detectClusterDomain(
           pod: pod.metadata?.name ?? '',
           container,
           command: ['cat', '/etc/resolv.conf'],
-          timeoutMs: EXEC_TIMEOUT_MS,
+          timeoutMs: DETECT_TIMEOUT_MS,
         });
         const domain =
           result.exitCode === 0
@@ -244,8 +246,9 @@ export async function detectClusterDomain(
         );
         if (result.exitCode === 0) break;
       } catch (error) {
+        // Exec refused or timed out: likely the same for every pod (RBAC, API faults); move on.
         tried.push(`pod ${where}: ${messageOf(error)}`);
-        break;
+        break pods;
       }
     }
   }

@@ -299,6 +299,24 @@ describe('kubectl sts dns NAME against the simulator', () => {
     }
   });
 
+  it('a failing exec endpoint: one detection attempt, then CoreDNS; the probe reports the failure', async () => {
+    const before = sim.requestLog.count({ resource: 'pods', subresource: 'exec' });
+    const undo = sim.faults.add({
+      match: { resource: 'pods', subresource: 'exec' },
+      status: 500,
+      message: 'exec broke',
+    });
+    try {
+      const report = (await dns({ name: 'todo-db' }, { probe: true })).result as DnsReport;
+      expect(report.clusterDomainSource).toBe('coredns');
+      expect(report.probe?.problem?.code).toBe('ProbeFailed');
+      const execs = sim.requestLog.count({ resource: 'pods', subresource: 'exec' }) - before;
+      expect(execs).toBe(2);
+    } finally {
+      undo();
+    }
+  });
+
   it('a missing --from pod is NOT_FOUND', async () => {
     await expect(dns({ name: 'todo-db' }, { from: 'nope' })).rejects.toMatchObject({
       exitCode: ExitCode.NOT_FOUND,
