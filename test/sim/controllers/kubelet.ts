@@ -761,10 +761,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
           }
           const readyAt = started + readyDelay(container, behaviour);
           if (now < readyAt) return readyAt;
-          if (
-            (behaviour.readinessFails && container.spec.readinessProbe !== undefined) ||
-            behaviour.readinessFails
-          ) {
+          if (behaviour.readinessFails) {
             const period = (container.spec.readinessProbe?.periodSeconds ?? 10) * 1000;
             if (container.lastUnhealthyEvent === undefined || now - container.lastUnhealthyEvent >= period) {
               container.lastUnhealthyEvent = now;
