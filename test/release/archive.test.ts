@@ -55,7 +55,9 @@ describe('createTarGz', () => {
   });
 
   it('refuses names that do not fit a ustar header', () => {
-    expect(() => createTarGz([{ name: 'x'.repeat(101), data: new Uint8Array(), mode: 0o644 }], MTIME)).toThrow(/100 bytes/);
+    expect(() =>
+      createTarGz([{ name: 'x'.repeat(101), data: new Uint8Array(), mode: 0o644 }], MTIME),
+    ).toThrow(/100 bytes/);
   });
 });
 
@@ -79,7 +81,9 @@ describe('readTar', () => {
     writeFileSync(path.join(deep, 'long.txt'), 'long');
     const archive = path.join(work, 'p.tgz');
     execFileSync('tar', ['-czf', archive, '-C', work, 'package']);
-    const entries = new Map(readTar(readFileSync(archive)).map((entry) => [entry.name, Buffer.from(entry.data).toString()]));
+    const entries = new Map(
+      readTar(readFileSync(archive)).map((entry) => [entry.name, Buffer.from(entry.data).toString()]),
+    );
     expect(entries.get('package/bin/node')).toBe('ELF');
     expect(entries.get(`package/bin/${'a'.repeat(60)}/${'b'.repeat(60)}/long.txt`)).toBe('long');
   });

@@ -3,14 +3,28 @@
 // Only the host platform is built here (the others cannot run on this machine); building all
 // five is `npm run release`'s job. The macOS launcher layout is exercised with the host's Node.
 import { execFile } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTarGz } from '../../scripts/lib/archive.ts';
 import { REPO_ROOT, bundleCli } from '../../scripts/lib/bundle.ts';
-import { installFromArchive, matchingPlatform, parseKrewManifest, sha256File, validateKrewManifest } from '../../scripts/lib/krew.ts';
+import {
+  installFromArchive,
+  matchingPlatform,
+  parseKrewManifest,
+  sha256File,
+  validateKrewManifest,
+} from '../../scripts/lib/krew.ts';
 import type { InstallResult, KrewPlugin } from '../../scripts/lib/krew.ts';
 import { nodeBinaryFor } from '../../scripts/lib/node-dist.ts';
 import { buildRelease, readPackageVersion, releaseDefaults } from '../../scripts/lib/release.ts';
@@ -21,7 +35,9 @@ import { hostTarget } from '../../scripts/lib/targets.ts';
 const run = promisify(execFile);
 const host = hostTarget();
 const VERSION = readPackageVersion();
-const KUBECTL_DIR = path.dirname((await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim());
+const KUBECTL_DIR = path.dirname(
+  (await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim(),
+);
 
 let work: string;
 let release: ReleaseResult;
@@ -31,7 +47,11 @@ let plugin: KrewPlugin;
 function kubectlIn(binDir: string, home: string) {
   return (args: string[]) =>
     run('kubectl', args, {
-      env: { PATH: `${binDir}:${KUBECTL_DIR}:/usr/bin:/bin`, HOME: home, KUBECONFIG: path.join(home, 'no-kubeconfig') },
+      env: {
+        PATH: `${binDir}:${KUBECTL_DIR}:/usr/bin:/bin`,
+        HOME: home,
+        KUBECONFIG: path.join(home, 'no-kubeconfig'),
+      },
     });
 }
 
@@ -50,7 +70,12 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
       log: () => {},
     });
     plugin = parseKrewManifest(readFileSync(release.manifestFile, 'utf8'));
-    installed = installFromArchive(plugin, matchingPlatform(plugin, host!.os, host!.arch)!, release.archives[0]!.file, path.join(work, 'krew'));
+    installed = installFromArchive(
+      plugin,
+      matchingPlatform(plugin, host!.os, host!.arch)!,
+      release.archives[0]!.file,
+      path.join(work, 'krew'),
+    );
     kubectl = kubectlIn(installed.binDir, work);
   }, 180_000);
 
@@ -93,12 +118,16 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
       platform: `${process.platform}/${process.arch}`,
     });
     // The only node on this PATH is the machine's old one; the binary must not have used it.
-    const pathNode = await run('sh', ['-c', 'command -v node && node --version'], { env: { PATH: '/usr/bin:/bin' } }).catch(() => undefined);
+    const pathNode = await run('sh', ['-c', 'command -v node && node --version'], {
+      env: { PATH: '/usr/bin:/bin' },
+    }).catch(() => undefined);
     if (pathNode) expect(pathNode.stdout).not.toContain(process.version);
   });
 
   it('answers --version and --help', async () => {
-    expect((await kubectl(['sts', '--version'])).stdout).toMatch(new RegExp(`^kubectl-sts/${VERSION.replaceAll('.', '\\.')} `));
+    expect((await kubectl(['sts', '--version'])).stdout).toMatch(
+      new RegExp(`^kubectl-sts/${VERSION.replaceAll('.', '\\.')} `),
+    );
     const help = (await kubectl(['sts', '--help'])).stdout;
     expect(help).toMatch(/^COMMANDS$/m);
     expect(help).toMatch(/^\s+completion\s/m);
@@ -106,56 +135,74 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
   });
 
   it('completes through kubectl once kubectl_complete-sts is linked next to kubectl-sts', async () => {
-    symlinkSync(path.join('..', 'store', 'sts', `v${VERSION}`, 'kubectl_complete-sts'), path.join(installed.binDir, 'kubectl_complete-sts'));
+    symlinkSync(
+      path.join('..', 'store', 'sts', `v${VERSION}`, 'kubectl_complete-sts'),
+      path.join(installed.binDir, 'kubectl_complete-sts'),
+    );
     const { stdout } = await kubectl(['__complete', 'sts', 'completion', '']);
     expect(stdout).toBe('bash\nzsh\nfish\n:4\n');
   });
 });
 
-describe.skipIf(!host)('the macOS launcher layout (node + bundle + sh launcher), run with this machine\'s Node', () => {
-  let launcherWork: string;
-  let kubectl: ReturnType<typeof kubectlIn>;
-  let installed: InstallResult;
+describe.skipIf(!host)(
+  "the macOS launcher layout (node + bundle + sh launcher), run with this machine's Node",
+  () => {
+    let launcherWork: string;
+    let kubectl: ReturnType<typeof kubectlIn>;
+    let installed: InstallResult;
 
-  beforeAll(async () => {
-    launcherWork = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-launcher-'));
-    const bundle = await bundleCli(path.join(launcherWork, 'kubectl-sts.cjs'));
-    const defaults = releaseDefaults();
-    const target = { ...host!, packaging: 'launcher' as const };
-    const entries = payloadFor(target, {
-      bundleFile: bundle.file,
-      nodeBinary: nodeBinaryFor(host!, defaults.nodeVersion, defaults.nodeCacheDir),
-      workDir: launcherWork,
-      licenseFile: path.join(REPO_ROOT, 'LICENSE'),
-      repoRoot: REPO_ROOT,
+    beforeAll(async () => {
+      launcherWork = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-launcher-'));
+      const bundle = await bundleCli(path.join(launcherWork, 'kubectl-sts.cjs'));
+      const defaults = releaseDefaults();
+      const target = { ...host!, packaging: 'launcher' as const };
+      const entries = payloadFor(target, {
+        bundleFile: bundle.file,
+        nodeBinary: nodeBinaryFor(host!, defaults.nodeVersion, defaults.nodeCacheDir),
+        workDir: launcherWork,
+        licenseFile: path.join(REPO_ROOT, 'LICENSE'),
+        repoRoot: REPO_ROOT,
+      });
+      const archive = path.join(launcherWork, 'launcher.tar.gz');
+      writeFileSync(archive, createTarGz(entries, defaults.mtime, 1));
+      // The darwin entries of the template, pointed at this archive.
+      const template = parseKrewManifest(readFileSync(path.join(REPO_ROOT, 'krew-manifest.yaml'), 'utf8'));
+      const darwin = matchingPlatform(template, 'darwin', 'arm64')!;
+      installed = installFromArchive(
+        template,
+        { ...darwin, sha256: sha256File(archive) },
+        archive,
+        path.join(launcherWork, 'krew'),
+      );
+      kubectl = kubectlIn(installed.binDir, launcherWork);
+    }, 120_000);
+
+    afterAll(() => {
+      if (launcherWork) rmSync(launcherWork, { recursive: true, force: true });
     });
-    const archive = path.join(launcherWork, 'launcher.tar.gz');
-    writeFileSync(archive, createTarGz(entries, defaults.mtime, 1));
-    // The darwin entries of the template, pointed at this archive.
-    const template = parseKrewManifest(
-      readFileSync(path.join(REPO_ROOT, 'krew-manifest.yaml'), 'utf8'),
-    );
-    const darwin = matchingPlatform(template, 'darwin', 'arm64')!;
-    installed = installFromArchive(template, { ...darwin, sha256: sha256File(archive) }, archive, path.join(launcherWork, 'krew'));
-    kubectl = kubectlIn(installed.binDir, launcherWork);
-  }, 120_000);
 
-  afterAll(() => {
-    if (launcherWork) rmSync(launcherWork, { recursive: true, force: true });
-  });
+    it('installs the files the darwin manifest entries name', () => {
+      expect(installed.installedFiles.sort()).toEqual([
+        'LICENSE',
+        'kubectl-sts',
+        'kubectl-sts.cjs',
+        'kubectl_complete-sts',
+        'node',
+      ]);
+    });
 
-  it('installs the files the darwin manifest entries name', () => {
-    expect(installed.installedFiles.sort()).toEqual(['LICENSE', 'kubectl-sts', 'kubectl-sts.cjs', 'kubectl_complete-sts', 'node']);
-  });
+    it('runs through the krew symlink with the node shipped beside it', async () => {
+      const { stdout } = await kubectl(['sts', 'version', '-o', 'json']);
+      expect(JSON.parse(stdout)).toMatchObject({ version: `v${VERSION}`, node: process.version });
+    });
 
-  it('runs through the krew symlink with the node shipped beside it', async () => {
-    const { stdout } = await kubectl(['sts', 'version', '-o', 'json']);
-    expect(JSON.parse(stdout)).toMatchObject({ version: `v${VERSION}`, node: process.version });
-  });
-
-  it('completes through kubectl', async () => {
-    symlinkSync(path.join(installed.installDir, 'kubectl_complete-sts'), path.join(installed.binDir, 'kubectl_complete-sts'));
-    const { stdout } = await kubectl(['__complete', 'sts', 'vers']);
-    expect(stdout).toBe('version\tPrint the plugin version.\n:4\n');
-  });
-});
+    it('completes through kubectl', async () => {
+      symlinkSync(
+        path.join(installed.installDir, 'kubectl_complete-sts'),
+        path.join(installed.binDir, 'kubectl_complete-sts'),
+      );
+      const { stdout } = await kubectl(['__complete', 'sts', 'vers']);
+      expect(stdout).toBe('version\tPrint the plugin version.\n:4\n');
+    });
+  },
+);

@@ -14,9 +14,14 @@ import type { ImportProbe } from './import-probe.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PJSON = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; files: string[] };
+const PJSON = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  files: string[];
+};
 const PINNED_NODE_DIR = path.dirname(process.execPath);
-const KUBECTL_DIR = path.dirname((await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim());
+const KUBECTL_DIR = path.dirname(
+  (await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim(),
+);
 const SYSTEM_NODE = await run('/usr/bin/node', ['-p', 'process.versions.node']).then(
   (result) => result.stdout.trim(),
   () => undefined,
@@ -34,13 +39,29 @@ beforeAll(async () => {
   for (const entry of ['package.json', ...PJSON.files.filter((file) => file !== 'oclif.manifest.json')]) {
     cpSync(path.join(ROOT, entry), path.join(stage, entry), { recursive: true });
   }
-  await run(process.execPath, [path.join(ROOT, 'scripts/oclif-manifest.ts'), '--out', path.join(stage, 'oclif.manifest.json')]);
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: stage });
+  await run(process.execPath, [
+    path.join(ROOT, 'scripts/oclif-manifest.ts'),
+    '--out',
+    path.join(stage, 'oclif.manifest.json'),
+  ]);
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: stage,
+  });
   const { filename } = (JSON.parse(packed.stdout) as [{ filename: string }])[0];
   const prefix = path.join(work, 'prefix');
   await run(
     'npm',
-    ['i', '-g', '--prefix', prefix, path.join(work, filename), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
+    [
+      'i',
+      '-g',
+      '--prefix',
+      prefix,
+      path.join(work, filename),
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+    ],
     { cwd: work },
   );
   prefixBin = path.join(prefix, 'bin');
@@ -81,14 +102,18 @@ describe('npm i -g of the package', () => {
       await runWith(withPinnedNode, 'kubectl-sts', args, probe.env());
       const loaded = probe.loaded();
       expect(loaded.some((url) => url.includes('/kubectl-sts/dist/main.js'))).toBe(true);
-      expect(loaded.filter((url) => url.includes('/dist/commands/') || url.includes(CLIENT_NODE))).toEqual([]);
+      expect(loaded.filter((url) => url.includes('/dist/commands/') || url.includes(CLIENT_NODE))).toEqual(
+        [],
+      );
     }
   });
 
   it.skipIf(!SYSTEM_NODE || Number(SYSTEM_NODE.split('.')[0]) >= 22)(
     'refuses an old Node on PATH with one line and exit code 3 (CONFIG)',
     async () => {
-      const failure = await runWith('/usr/bin:/bin', 'kubectl-sts', ['version']).catch((error: unknown) => error);
+      const failure = await runWith('/usr/bin:/bin', 'kubectl-sts', ['version']).catch(
+        (error: unknown) => error,
+      );
       expect(failure).toMatchObject({ code: 3, stdout: '' });
       const stderr = (failure as { stderr: string }).stderr;
       expect(stderr).toMatch(/^error: kubectl-sts needs Node\.js >= 22\.19 but was started with v\d+/);
@@ -100,8 +125,12 @@ describe('npm i -g of the package', () => {
     const tools = path.join(work, 'tools');
     mkdirSync(tools, { recursive: true });
     for (const tool of ['dirname', 'readlink']) symlinkSync(`/usr/bin/${tool}`, path.join(tools, tool));
-    const failure = await runWith(tools, '/bin/sh', ['-c', 'kubectl-sts version']).catch((error: unknown) => error);
+    const failure = await runWith(tools, '/bin/sh', ['-c', 'kubectl-sts version']).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toMatchObject({ code: 3 });
-    expect((failure as { stderr: string }).stderr).toMatch(/^error: kubectl-sts needs Node\.js >= 22\.19 and none was found/);
+    expect((failure as { stderr: string }).stderr).toMatch(
+      /^error: kubectl-sts needs Node\.js >= 22\.19 and none was found/,
+    );
   });
 });

@@ -41,9 +41,9 @@ afterAll(() => {
 });
 
 async function modulesLoadedBy(args: string[]): Promise<string[]> {
-  await run(process.execPath, [RUN_JS, ...args], { env: { ...process.env, ...probe.env(), KUBECONFIG: kubeconfig } }).catch(
-    () => undefined,
-  );
+  await run(process.execPath, [RUN_JS, ...args], {
+    env: { ...process.env, ...probe.env(), KUBECONFIG: kubeconfig },
+  }).catch(() => undefined);
   return probe.loaded();
 }
 
@@ -64,8 +64,11 @@ describe('commands that do not call the API do not load client-node', () => {
 });
 
 describe('commands that call the API do load it (the probe can see client-node)', () => {
-  it.each([[['dns', 'web']], [['completion', '__complete', '--', 'dns', '']]])('kubectl sts %j', async (args) => {
-    const loaded = await modulesLoadedBy(args);
-    expect(loaded.some((url) => url.includes(CLIENT_NODE))).toBe(true);
-  });
+  it.each([[['dns', 'web']], [['completion', '__complete', '--', 'dns', '']]])(
+    'kubectl sts %j',
+    async (args) => {
+      const loaded = await modulesLoadedBy(args);
+      expect(loaded.some((url) => url.includes(CLIENT_NODE))).toBe(true);
+    },
+  );
 });
