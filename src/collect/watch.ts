@@ -62,7 +62,6 @@ export async function watchStatus(gateway: ClusterGateway, options: WatchStatusO
     let collected;
     try {
       collected = await collectStatusSnapshot(gateway, namespace, name, { now: options.now });
-      failures = 0;
     } catch (error) {
       if (signal.aborted) return;
       if (
@@ -80,6 +79,10 @@ export async function watchStatus(gateway: ClusterGateway, options: WatchStatusO
     }
 
     const base = collected.snapshot;
+    // Any event during the round shows the watches work: failures are counted from there anew.
+    const resetFailures = () => {
+      failures = 0;
+    };
     let statefulSet: StatefulSet = base.statefulSet;
     const pods = new Map(base.pods.map((pod) => [pod.metadata?.name ?? '', pod]));
     const claims = new Map(base.claims.map((claim) => [claim.metadata?.name ?? '', claim]));
@@ -127,6 +130,7 @@ export async function watchStatus(gateway: ClusterGateway, options: WatchStatusO
     // The resourceVersion of the last event (bookmarks included) per resource.
     const versions = new Map<string, string>();
     const seen = (resource: string, event: WatchEvent<KubeObject>) => {
+      if (event.type !== 'ERROR') resetFailures();
       const version = event.object?.metadata?.resourceVersion;
       if (version && event.type !== 'ERROR') versions.set(resource, version);
     };
@@ -151,6 +155,7 @@ export async function watchStatus(gateway: ClusterGateway, options: WatchStatusO
                 timeoutSeconds: options.timeoutSeconds,
               },
               (event: WatchEvent<StatefulSet>) => {
+                seen('statefulsets', event);
                 if (event.type === 'DELETED') {
                   deleted = true;
                   round.abort();
@@ -204,35 +209,56 @@ export async function watchStatus(gateway: ClusterGateway, options: WatchStatusO
 
     // Each watch is re-opened when the server ends it; any failure ends the round and re-lists.
     let resync: string | undefined;
+    let fatal: unknown;
+    let expired = false;
     await Promise.all(
       watches.map(async (entry) => {
         while (!round.signal.aborted) {
+          const opened = Date.now();
           const watch = entry.start(entry.rv);
           try {
             await watch.done;
           } catch (error) {
             if (round.signal.aborted) return;
+            const status = statusOf(error);
+            // Not allowed to watch: re-listing will not change that.
+            if (status === 401 || status === 403) fatal ??= error;
+            expired ||= status === 410;
             resync ??=
-              statusOf(error) === 410
+              status === 410
                 ? `${entry.resource} watch expired (410 Gone)`
                 : `${entry.resource} watch failed: ${error instanceof Error ? error.message : String(error)}`;
             round.abort();
             return;
           }
-          // The server closed the stream (timeout): continue after the last event seen.
+          // The server closed the stream (timeout): continue after the last event seen, but never
+          // re-open in a tight loop against a server that closes streams at once.
           entry.rv = versions.get(entry.resource) ?? entry.rv;
+          if (Date.now() - opened < 1000) await sleep(1000, round.signal);
         }
       }),
     );
     signal.removeEventListener('abort', stopRound);
     if (pending) clearTimeout(pending);
     if (signal.aborted) return;
+    if (fatal) throw fatal;
     if (deleted) {
       throw new StsError(`statefulset "${name}" was deleted`, {
         exitCode: ExitCode.NOT_FOUND,
         hint: `list the remaining sets with \`kubectl sts status -n ${namespace}\``,
       });
     }
-    if (resync) options.onResync?.(resync);
+    if (resync) {
+      options.onResync?.(resync);
+      // 410 is routine (history expired); other failures back off and eventually give up.
+      if (!expired) {
+        if (++failures >= maxFailures)
+          throw new StsError(`the watch keeps failing: ${resync}`, {
+            exitCode: ExitCode.SERVER,
+            hint: 're-run the command; use --debug to see the requests',
+          });
+        await sleep(Math.min(500 * 2 ** failures, 10_000), signal);
+      }
+    }
   }
 }

@@ -11,7 +11,7 @@ import { bumpVersion, fakeGateway } from './fake-gateway.ts';
 const now = () => new Date(T0 + 600_000);
 const options = { clusterDomain: 'cluster.local', diagnose: () => [] };
 
-function startWatch(fake: ReturnType<typeof fakeGateway>) {
+function startWatch(fake: ReturnType<typeof fakeGateway>, maxFailures?: number) {
   const snapshots: StatefulSetSnapshot[] = [];
   const resyncs: string[] = [];
   const controller = new AbortController();
@@ -26,6 +26,7 @@ function startWatch(fake: ReturnType<typeof fakeGateway>) {
       notify?.();
     },
     onResync: (reason) => resyncs.push(reason),
+    maxFailures,
   });
   const nextSnapshot = () => new Promise<void>((resolve) => (notify = resolve));
   return { snapshots, resyncs, controller, done, nextSnapshot };
@@ -165,6 +166,26 @@ describe('watchStatus', () => {
     expect(fake.calls).toContain('getPersistentVolume');
     watch.controller.abort();
     await watch.done;
+  });
+
+  it('gives up at once when watching is forbidden (re-listing cannot help)', async () => {
+    const fake = fakeGateway({ statefulSet: makeSet({ replicas: 1 }) });
+    const watch = startWatch(fake);
+    await fake.watchesOpened(3);
+    fake.watches.find((w) => w.resource === 'pods')!.fail(403, 'cannot watch resource "pods"');
+    await expect(watch.done).rejects.toMatchObject({ status: 403 });
+    expect(fake.calls.filter((call) => call === 'listPods')).toHaveLength(1);
+  });
+
+  it('gives up when watches keep failing, with one error line to show', async () => {
+    const fake = fakeGateway({ statefulSet: makeSet({ replicas: 1 }) });
+    const watch = startWatch(fake, 1);
+    await fake.watchesOpened(3);
+    fake.watches.find((w) => w.resource === 'pods')!.fail(500, 'internal error');
+    await expect(watch.done).rejects.toMatchObject({
+      exitCode: 7,
+      message: 'the watch keeps failing: pods watch failed: internal error',
+    });
   });
 
   it('ends with a not-found error when the StatefulSet is deleted', async () => {
