@@ -1,5 +1,7 @@
 // verify-pvc end to end: the real HTTP gateway (connect() with the simulator's kubeconfig)
 // against startSimCluster running the StatefulSet controller, kubelet, storage and exec shell.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, StsError } from '../../src/cli/errors.ts';
 import { runVerifyPvc, systemClock } from '../../src/flows/verify-pvc.ts';
@@ -107,6 +109,12 @@ async function settled(name: string, timeoutMs = 20_000): Promise<void> {
   }
 }
 
+/** Real kubectl, asynchronously: the simulator serves from this very process. */
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', sim.kubeconfigPath, ...args]);
+  return stdout.trim();
+}
+
 interface Outcome {
   report?: VerifyReport;
   error?: StsError;
@@ -201,6 +209,16 @@ describe('verify-pvc against the simulator', () => {
     expect(report!.runs[0]!.podUidAfter).not.toBe(report!.runs[0]!.podUidBefore);
     expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
     expect(await markersIn('todo-db-1', 'db', ['/var/lib/postgresql/data'])).toEqual([]);
+    // Real kubectl as the oracle: same claim and volume, a new pod, and no marker in the volume.
+    expect(
+      await kubectl('get', 'pvc', 'data-todo-db-1', '-o', 'jsonpath={.metadata.uid} {.spec.volumeName}'),
+    ).toBe(`${report!.claims[0]!.uidAfter} ${report!.claims[0]!.volumeAfter}`);
+    expect(await kubectl('get', 'pod', 'todo-db-1', '-o', 'jsonpath={.metadata.uid}')).toBe(
+      report!.runs[0]!.podUidAfter,
+    );
+    expect(
+      kubectl('exec', 'todo-db-1', '-c', 'db', '--', 'ls', '-a', '/var/lib/postgresql/data'),
+    ).not.toContain('.kubectl-sts-verify-pvc-');
     expect(sim.requestLog.count({ resource: 'pods', subresource: 'eviction', verb: 'create' })).toBe(1);
     expect(sim.requestLog.count({ resource: 'pods', verb: 'delete' })).toBe(0);
     expect(sim.requestLog.filter({ resource: 'persistentvolumeclaims' }).every((e) => e.verb === 'get')).toBe(
