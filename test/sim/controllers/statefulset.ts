@@ -105,6 +105,8 @@ export function installStatefulSetController(ctx: ControllerContext): void {
     queue.enqueue(`statefulset:${namespace ?? ''}/${name}`, () => sync(namespace ?? '', name));
   };
 
+  /** set key → simulated time of the pending minReadySeconds wake-up. */
+  const wakeUps = new Map<string, number>();
   /** namespace → names of pods without a controller, candidates for adoption (ClaimPods). */
   const orphans = new Map<string, Set<string>>();
 
@@ -614,7 +616,17 @@ export function installStatefulSetController(ctx: ControllerContext): void {
 
     const requeueWhenAvailable = (pod: Pod): void => {
       const wait = msUntilAvailable(pod, minReadySeconds, now);
-      if (wait !== undefined && wait > 0) after(ctx, wait + 1, () => enqueue(namespace, setName));
+      if (wait === undefined || wait <= 0) return;
+      // One pending wake-up per set is enough when it is the earliest needed.
+      const key = keyOf(set);
+      const at = now + wait + 1;
+      const pending = wakeUps.get(key);
+      if (pending !== undefined && pending <= at && pending > now) return;
+      wakeUps.set(key, at);
+      after(ctx, wait + 1, () => {
+        if (wakeUps.get(key) === at) wakeUps.delete(key);
+        enqueue(namespace, setName);
+      });
     };
     const namespace = set.metadata?.namespace;
 
