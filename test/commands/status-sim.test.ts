@@ -239,6 +239,49 @@ describe('status --watch on the simulator', () => {
   });
 });
 
+describe('status --watch -o json on the simulator', () => {
+  it('prints a whole report per change and nothing but JSON', async () => {
+    const sim = await startSimCluster({ manifests: todoDbManifest(0), speed: 10 });
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.NODE_ENV;
+      const child = spawn(
+        process.execPath,
+        [RUN_JS, 'status', 'todo-db', '--watch', '-o', 'json', '--kubeconfig', sim.kubeconfigPath],
+        { env },
+      );
+      let stdout = '';
+      let stderr = '';
+      const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        for (const waiter of waiting.filter((w) => w.pattern.test(stdout))) waiter.resolve();
+      });
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const saw = (pattern: RegExp) =>
+        new Promise<void>((resolve) =>
+          pattern.test(stdout) ? resolve() : waiting.push({ pattern, resolve }),
+        );
+
+      await saw(/^}$/m);
+      sim.applyManifests(todoDbManifest(1));
+      await saw(/"readyOrder": 1/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+      const documents = stdout
+        .split(/\n(?=\{\n)/)
+        .map((text) => JSON.parse(text) as { pods: { name: string; readyOrder: number | null }[] });
+      expect(documents.length).toBeGreaterThanOrEqual(2);
+      expect(documents[0]!.pods).toEqual([]);
+      expect(documents.at(-1)!.pods.map((pod) => [pod.name, pod.readyOrder])).toEqual([['todo-db-0', 1]]);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 // util-linux `script` gives the command a pseudo-terminal, as a user's shell would.
 const SCRIPT = '/usr/bin/script';
 
