@@ -360,9 +360,14 @@ async function probeContainer(
 }
 
 /** Names worth resolving for one set: every ordinal's FQDN and the Service's. */
-function namesOf(input: DnsInput): string[] {
+function namesOf(input: DnsInput, probePod: Pod): string[] {
   const report = buildDnsReport(input);
-  return [...report.records.map((record) => record.fqdn), report.service.fqdn].filter(Boolean);
+  // Short names prove something only from the set's namespace (its search list); asking costs nothing more.
+  const shortNames =
+    probePod.metadata?.namespace === report.statefulSet.namespace
+      ? report.records.flatMap((record) => record.shortNames)
+      : [];
+  return [...report.records.map((record) => record.fqdn), report.service.fqdn, ...shortNames].filter(Boolean);
 }
 
 /**
@@ -429,7 +434,7 @@ export async function collectDnsInputs(
       };
       continue;
     }
-    input.probe = await probeNames(gateway, pod, namesOf(input));
+    input.probe = await probeNames(gateway, pod, namesOf(input, pod));
   }
   return inputs;
 }

@@ -48,6 +48,18 @@ function resolvedCell(record: DnsRecord, color: boolean): string {
   return record.resolved.matches ? text : paint(text, 'red', color);
 }
 
+/** Short names, each with its probed answer when it differs from what the full name should give. */
+function shortNamesCell(record: DnsRecord, color: boolean): string {
+  if (record.shortNames.length === 0) return '<none>';
+  return record.shortNames
+    .map((name) => {
+      const probed = record.shortResolved?.find((short) => short.name === name);
+      if (!probed || probed.matches) return name;
+      return paint(`${name} (resolved ${probed.addresses.join(' ') || 'not found'})`, 'red', color);
+    })
+    .join(', ');
+}
+
 function diagnosticLines(diagnostics: { diagnostic: Diagnostic; set?: string }[], color: boolean): string[] {
   if (diagnostics.length === 0) return ['Diagnostics: none'];
   const lines = ['Diagnostics:'];
@@ -93,7 +105,7 @@ export function renderDns(report: DnsReport, options: DnsRenderOptions): string 
     const row = [
       record.exists ? record.pod : `${record.pod} (missing)`,
       record.fqdn || '<none>',
-      ...(options.wide ? [record.shortNames.join(', ') || '<none>'] : []),
+      ...(options.wide ? [shortNamesCell(record, options.color)] : []),
       record.podIP ?? '<none>',
       record.ready ? 'yes' : 'no',
       publishedCell(record, options.color),
@@ -140,7 +152,7 @@ export function renderDnsList(reports: DnsReport[], options: DnsListRenderOption
         report.statefulSet.name,
         record.exists ? record.pod : `${record.pod} (missing)`,
         record.fqdn || '<none>',
-        ...(options.wide ? [record.shortNames.join(', ') || '<none>'] : []),
+        ...(options.wide ? [shortNamesCell(record, options.color)] : []),
         record.podIP ?? '<none>',
         record.ready ? 'yes' : 'no',
         publishedCell(record, options.color),

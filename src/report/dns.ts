@@ -63,6 +63,11 @@ export interface DnsRecord {
   /** Why the name is not published; null when it is. */
   reason: string | null;
   resolved?: Resolution;
+  /**
+   * With --probe through getent from a pod of the same namespace: how each short name resolved
+   * (they depend on the probe pod's search list, so this proves they work for its neighbours).
+   */
+  shortResolved?: (Resolution & { name: string })[];
 }
 
 export interface SrvName {
@@ -145,6 +150,15 @@ export function buildDnsReport(input: DnsInput): DnsReport {
         matches: sameSet(answer, expected),
         source: ownName ? 'hosts-file' : 'dns',
       };
+    }
+    if (probesShortNames(input, namespace)) {
+      const expected = publication.published && record.podIP ? [record.podIP] : [];
+      record.shortResolved = record.shortNames
+        .filter((short) => input.probe!.answers[short] !== undefined)
+        .map((short) => {
+          const addresses = input.probe!.answers[short]!;
+          return { name: short, addresses, matches: sameSet(addresses, expected), source: 'dns' as const };
+        });
     }
     return record;
   });
@@ -242,6 +256,17 @@ function unreadableFindings(input: DnsInput): Diagnostic[] {
   ];
 }
 
+/**
+ * Short names are worth checking only through getent (busybox nslookup never applies the search
+ * list to names with a dot) and from a pod whose search list starts with the set's namespace.
+ */
+export function probesShortNames(input: Pick<DnsInput, 'probe'>, namespace: string): boolean {
+  const probe = input.probe;
+  return (
+    probe !== undefined && !probe.problem && probe.tool === 'getent' && probe.from.startsWith(`${namespace}/`)
+  );
+}
+
 function sameSet(actual: string[], expected: string[]): boolean {
   const a = [...new Set(actual)].sort();
   const b = [...new Set(expected)].sort();
@@ -270,8 +295,30 @@ function probeFindings(report: DnsReport, input: DnsInput): Diagnostic[] {
       },
     ];
   }
+  const findings: Diagnostic[] = [];
+  const shortWrong = report.records.filter(
+    (record) => record.resolved?.matches && record.shortResolved?.some((short) => !short.matches),
+  );
+  if (shortWrong.length > 0) {
+    const [pod] = probe.from.split('/').slice(1);
+    findings.push({
+      code: 'ShortNameMismatch',
+      severity: 'warning',
+      message: `short names resolve differently from the full names in ${probe.from}: pods relying on the search list (\`<pod>.<service>\`) will not find their peers`,
+      ordinals: shortWrong.map((record) => record.ordinal),
+      evidence: shortWrong.flatMap((record) =>
+        record
+          .shortResolved!.filter((short) => !short.matches)
+          .map(
+            (short) =>
+              `${short.name}: resolved ${short.addresses.join(', ') || 'not found'}, while ${record.fqdn} resolves ${record.resolved!.addresses.join(', ') || 'not found'}`,
+          ),
+      ),
+      advice: `check the search list the pods get: \`kubectl exec ${pod} -n ${namespace} -- cat /etc/resolv.conf\` (dnsPolicy Default or a dnsConfig without \`${namespace}.svc.${report.clusterDomain}\` drops it)`,
+    });
+  }
   const wrong = report.records.filter((record) => record.resolved && !record.resolved.matches);
-  if (wrong.length === 0) return [];
+  if (wrong.length === 0) return findings;
   const unresolvedPublished = wrong.filter((r) => r.published && r.resolved!.addresses.length === 0);
   const domainAdvice =
     unresolvedPublished.length > 0 && report.clusterDomainSource !== 'flag'
@@ -294,5 +341,6 @@ function probeFindings(report: DnsReport, input: DnsInput): Diagnostic[] {
       }),
       advice: `DNS answers lag the EndpointSlices by a few seconds: re-run the probe; if it persists, check CoreDNS (\`kubectl -n kube-system logs -l k8s-app=kube-dns\`)${domainAdvice}`,
     },
+    ...findings,
   ];
 }

@@ -121,6 +121,10 @@ beforeAll(async () => {
         '        image: gcr.io/distroless/static\n',
         '        image: gcr.io/distroless/static\n      - name: tools\n        image: busybox:1.36\n',
       ),
+      scenario('nosearch', { image: 'debian:12' }).replace(
+        '    spec:\n      containers:',
+        '    spec:\n      dnsPolicy: None\n      dnsConfig: {nameservers: [10.96.0.10], searches: [svc.cluster.local]}\n      containers:',
+      ),
       scenario('lost', { service: false }).replace('serviceName: lost-ghost', 'serviceName: lost'),
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: elsewhere}',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: intruder, labels: {app: early}}\nspec: {containers: [{name: c, image: busybox}]}',
@@ -139,6 +143,7 @@ beforeAll(async () => {
     running('distroless', true),
     running('lost', true),
     running('sidecar', true),
+    running('nosearch', true),
   ]);
 }, 60_000);
 
@@ -268,6 +273,24 @@ describe('kubectl sts dns NAME against the simulator', () => {
     expect(report.records.every((r) => r.resolved?.matches)).toBe(true);
   });
 
+  it('short names are proven from a pod of the namespace, and a search list without it is caught', async () => {
+    const healthy = (await dns({ name: 'todo-db' }, { probe: true })).result as DnsReport;
+    expect(healthy.records[1]!.shortResolved).toEqual([
+      { name: 'todo-db-1.todo-db', addresses: [healthy.records[1]!.podIP], matches: true, source: 'dns' },
+      {
+        name: 'todo-db-1.todo-db.default',
+        addresses: [healthy.records[1]!.podIP],
+        matches: true,
+        source: 'dns',
+      },
+    ]);
+    const broken = (await dns({ name: 'nosearch' }, { probe: true })).result as DnsReport;
+    expect(broken.records.map((r) => r.resolved?.matches)).toEqual([true, true]);
+    const finding = broken.diagnostics.find((d) => d.code === 'ShortNameMismatch');
+    expect(finding?.ordinals).toEqual([0, 1]);
+    expect(finding?.evidence[0]).toMatch(/^nosearch-0\.nosearch: resolved not found, while /);
+  });
+
   it('--cluster-domain wins over detection', async () => {
     const report = (await dns({ name: 'todo-db' }, { 'cluster-domain': 'cluster.local.' }))
       .result as DnsReport;
@@ -341,6 +364,7 @@ describe('kubectl sts dns without NAME', () => {
         'early',
         'lost',
         'mismatch',
+        'nosearch',
         'orphan',
         'plain',
         'sidecar',
@@ -355,7 +379,7 @@ describe('kubectl sts dns without NAME', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^Cluster domain: cluster\.local \(/);
     expect(lines[2]).toMatch(/^NAMESPACE\s+STATEFULSET\s+POD\s+FQDN\s+IP\s+READY\s+PUBLISHED$/);
-    expect(lines.filter((line) => line.startsWith('default '))).toHaveLength(20);
+    expect(lines.filter((line) => line.startsWith('default '))).toHaveLength(22);
   });
 });
 

@@ -28,6 +28,8 @@ const probed = buildDnsReport(
         'web-0.web.shop.svc.cluster.local': ['10.244.0.10'],
         'web-1.web.shop.svc.cluster.local': [],
         'web.shop.svc.cluster.local': ['10.244.0.10', '10.244.0.11'],
+        'web-0.web': [],
+        'web-0.web.shop': ['10.244.0.10'],
       },
     },
   }),
@@ -60,6 +62,8 @@ describe('dns golden output', () => {
   it('healthy json', () => expectGolden('dns/healthy.json', renderJson(healthy)));
   it('healthy yaml', () => expectGolden('dns/healthy.yaml', renderYaml(healthy)));
   it('probed, one name not resolving', () => expectGolden('dns/probed.txt', renderDns(probed, plain)));
+  it('probed wide, one short name not resolving', () =>
+    expectGolden('dns/probed-wide.txt', renderDns(probed, { ...plain, wide: true })));
   it('not-ready pod and unnamed port', () => expectGolden('dns/troubled.txt', renderDns(troubled, plain)));
   it('missing Service', () => expectGolden('dns/missing-service.txt', renderDns(missing, plain)));
   it('list over all namespaces', () =>
