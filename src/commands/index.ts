@@ -2,10 +2,12 @@
 // keeps start-up fast and works inside a single-file bundle.
 import Completion from './completion.ts';
 import Dns from './dns.ts';
+import Status from './status.ts';
 import VerifyPvc from './verify-pvc.ts';
 import Version from './version.ts';
 
 export const COMMANDS = {
+  status: Status,
   dns: Dns,
   version: Version,
   completion: Completion,
