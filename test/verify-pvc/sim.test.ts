@@ -398,6 +398,37 @@ spec:
     }
   });
 
+  it('gives no verdict (ABORTED) when the claims cannot be read back after the pod returned, still removing markers', async () => {
+    const fast = await connect(
+      { kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false },
+      { retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } },
+    );
+    let remove = (): void => {};
+    try {
+      await settled('todo-db');
+      const { report } = await verify(
+        'todo-db',
+        {},
+        (event) => {
+          if (event.type === 'pod-ready')
+            remove = sim.faults.add({
+              match: { verb: 'get', resource: 'persistentvolumeclaims' },
+              status: 500,
+              message: 'etcdserver: leader changed',
+            });
+        },
+        fast.gateway,
+      );
+      expect(report?.result).toBe('ABORTED');
+      expect(report?.reason).toMatch(/^API error: .*etcdserver: leader changed/);
+      expect(report?.claims[0]?.result).toBe('NOT-CHECKED');
+      expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+    } finally {
+      remove();
+      fast.close();
+    }
+  });
+
   it('survives a dropped watch while waiting (lists and watches again)', async () => {
     const { report } = await verify('todo-db', {}, (event) => {
       if (event.type === 'pod-removed') sim.faults.dropWatches();
