@@ -72,6 +72,25 @@ describe('resolver configuration', () => {
   });
 });
 
+describe('hostAliases', () => {
+  it('are appended to /etc/hosts and answered by getent', async () => {
+    const store = new MemoryStore();
+    const pod = runningPod('web-0', { image: 'debian:12' });
+    pod.spec!.hostAliases = [{ ip: '192.0.2.7', hostnames: ['legacy.db', 'legacy'] }];
+    store.create('pods', pod);
+    const handler = createExecHandler(store, instantClock, { clusterDomain: 'cluster.local' });
+    const hosts = await runExec(handler, { pod: 'web-0', command: ['cat', '/etc/hosts'] });
+    expect(hosts.stdout).toMatch(
+      /\n10\.244\.1\.10\tweb-0\n\n# Entries added by HostAliases\.\n192\.0\.2\.7\tlegacy\.db\tlegacy\n$/,
+    );
+    expect(await runExec(handler, { pod: 'web-0', command: ['getent', 'hosts', 'legacy'] })).toEqual({
+      stdout: '192.0.2.7       legacy.db legacy\n',
+      stderr: '',
+      exitCode: 0,
+    });
+  });
+});
+
 describe('getent hosts (glibc: files, then DNS with search and ndots)', () => {
   it.each([
     {

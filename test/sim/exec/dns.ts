@@ -154,6 +154,11 @@ export function hostsFileFor(pod: Pod, clusterDomain: string): string {
   const ips = pod.status?.podIPs?.map((entry) => entry.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
   for (const ip of ips)
     text += domain ? `${ip}\t${hostName}.${domain}\t${hostName}\n` : `${ip}\t${hostName}\n`;
+  const aliases = (spec.hostAliases ?? []) as { ip?: string; hostnames?: string[] }[];
+  if (aliases.length > 0) {
+    text += '\n# Entries added by HostAliases.\n';
+    for (const alias of aliases) text += `${alias.ip ?? ''}\t${(alias.hostnames ?? []).join('\t')}\n`;
+  }
   return text;
 }
 
