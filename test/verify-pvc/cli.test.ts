@@ -1,14 +1,16 @@
-// The command as a user (or CI, or the demo) runs it: bin/dev.js in a child process against the
-// simulator, no TTY. Checks stdout/stderr separation, exit codes and Ctrl-C handling.
+// The command as a user (or CI, or the demo) runs it: a child process against the simulator, no
+// TTY. Checks stdout/stderr separation, exit codes and Ctrl-C handling.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
+import { COMMANDS } from '../../src/commands/index.ts';
+import VerifyPvc from '../../src/commands/verify-pvc.ts';
 import type { StatefulSet } from '../../src/kube/types.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/dev.js', import.meta.url));
+const RUNNER = fileURLToPath(new URL('./run-command.ts', import.meta.url));
 
 const SET = `apiVersion: apps/v1
 kind: StatefulSet
@@ -52,7 +54,7 @@ interface Run {
 
 function cli(args: string[], options: { interruptWhen?: RegExp } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [RUNNER, ...args], {
       env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -92,8 +94,12 @@ afterAll(async () => {
 });
 
 describe('kubectl sts verify-pvc (no TTY)', () => {
+  it('is registered as `verify-pvc` in the command map kubectl sts loads', () => {
+    expect(COMMANDS['verify-pvc']).toBe(VerifyPvc);
+  });
+
   it('refuses without --yes, before touching anything, with one error line', async () => {
-    const run = await cli(['verify-pvc', 'web']);
+    const run = await cli(['web']);
     expect(run.code).toBe(ExitCode.ABORTED);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
@@ -103,7 +109,7 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
 
   it('--dry-run prints the plan and exits 0 without evicting', async () => {
     const before = sim.requestLog.count({ subresource: 'eviction' });
-    const run = await cli(['verify-pvc', 'web', '--dry-run']);
+    const run = await cli(['web', '--dry-run']);
     expect(run.code).toBe(ExitCode.OK);
     expect(run.stdout).toMatch(/verify-pvc plan for StatefulSet web in namespace default \(dry run/);
     expect(run.stdout).toMatch(/web-1 +\S+ +data-web-1 +pvc-\S+ +main +\/data/);
@@ -111,7 +117,7 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
   });
 
   it('--yes -o json prints only the JSON report, progress lines go to stderr, exit 0 on PASS', async () => {
-    const run = await cli(['verify-pvc', 'web', '--yes', '-o', 'json']);
+    const run = await cli(['web', '--yes', '-o', 'json']);
     expect(run.code).toBe(ExitCode.OK);
     const report = JSON.parse(run.stdout) as Record<string, unknown> & { claims: Record<string, unknown>[] };
     expect(report).toMatchObject({ result: 'PASS', pod: 'web-1', ordinal: 1 });
@@ -132,7 +138,7 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
   });
 
   it('exits 10 with the report on stdout and one error line when persistence fails', async () => {
-    const run = await cli(['verify-pvc', 'web', '--yes', '--container', 'cache', '--path', '/data/tmp']);
+    const run = await cli(['web', '--yes', '--container', 'cache', '--path', '/data/tmp']);
     expect(run.code).toBe(ExitCode.VERIFY_FAILED);
     expect(run.stdout).toMatch(/data-web-1 +FAIL .* LOST/);
     expect(run.stdout).toMatch(/RESULT: FAIL/);
@@ -144,7 +150,7 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
   });
 
   it('Ctrl-C while waiting exits 130 and still removes the marker from the re-created pod', async () => {
-    const run = await cli(['verify-pvc', 'web', '--yes', '--ordinal', '0', '-o', 'json'], {
+    const run = await cli(['web', '--yes', '--ordinal', '0', '-o', 'json'], {
       interruptWhen: /web-0: evicted/,
     });
     expect(run.code).toBe(ExitCode.INTERRUPTED);
@@ -157,7 +163,7 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
   });
 
   it('names a missing StatefulSet in one line with exit 4', async () => {
-    const run = await cli(['verify-pvc', 'nope', '--yes']);
+    const run = await cli(['nope', '--yes']);
     expect(run.code).toBe(ExitCode.NOT_FOUND);
     expect(run.stderr.trim().split('\n')).toHaveLength(2);
     expect(run.stderr).toMatch(/^error: .*nope.*not found/m);
