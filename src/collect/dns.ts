@@ -15,8 +15,8 @@ import {
   probeScript,
 } from '../report/dns-probe.ts';
 import { podBelongsToSet, podOrdinal } from '../report/ordinals.ts';
-import { podSelectorFor } from './snapshot.ts';
 import { selectorMatches } from '../report/selector.ts';
+import { podSelectorFor } from './snapshot.ts';
 
 export interface DnsCollectOptions {
   /** --cluster-domain, when given. */
@@ -24,7 +24,6 @@ export interface DnsCollectOptions {
   probe: boolean;
   /** --from: the pod to probe from (in the set's namespace). */
   from?: string;
-  execTimeoutMs?: number;
 }
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
