@@ -161,6 +161,11 @@ async function planClaims(
   for (const template of statefulSet.spec?.volumeClaimTemplates ?? []) {
     const templateName = template.metadata?.name ?? '';
     const claimName = claimNameFor(templateName, setName, ordinal);
+    if (template.spec?.volumeMode === 'Block')
+      throw refusal(
+        `claim template "${templateName}" is a raw block volume (volumeMode Block)`,
+        'verify-pvc writes a marker file, so it can only check filesystem volumes',
+      );
     const podVolume = pod.spec?.volumes?.find((v) => v.name === templateName);
     if (!podVolume)
       throw refusal(

@@ -423,6 +423,14 @@ describe('verify-pvc refuses to start', () => {
       message: /has no volumeClaimTemplates/,
     },
     {
+      name: 'a claim template is a raw block volume',
+      setup: (f) => {
+        f.statefulSet.spec!.volumeClaimTemplates![0]!.spec = { volumeMode: 'Block' };
+      },
+      exitCode: ExitCode.ABORTED,
+      message: /claim template "data" is a raw block volume \(volumeMode Block\)/,
+    },
+    {
       name: 'the StatefulSet does not exist',
       setup: () => {},
       options: { statefulSet: 'nope' },
