@@ -2,8 +2,8 @@
 // `kubectl exec -- sh -c`, exit codes, stdin, resolver tools, data surviving pod re-creation
 // and the errors kubectl prints before a process starts.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/kube/connect.ts';
 import type { Pod, StatefulSet } from '../../src/kube/types.ts';
@@ -55,6 +55,14 @@ spec:
   containers: [{name: app, image: gcr.io/distroless/static}]
 `;
 
+/** kubectl.1.30 and later beside the one on PATH: they speak WebSocket exec (v5, or v4). */
+const versioned = kubectl
+  ? readdirSync(dirname(realpathSync(kubectl)))
+      .filter((file) => /^kubectl\.1\.(\d+)$/.test(file) && Number(file.split('.')[2]) >= 30)
+      .sort()
+      .map((file) => join(dirname(realpathSync(kubectl)), file))
+  : [];
+
 interface Run {
   stdout: string;
   stderr: string;
@@ -63,10 +71,10 @@ interface Run {
 
 let sim: SimCluster;
 
-function run(args: string[], input?: string): Promise<Run> {
+function run(args: string[], input?: string, binary = kubectl!): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
-      kubectl!,
+      binary,
       ['--kubeconfig', sim.kubeconfigPath, ...args],
       { timeout: 20_000 },
       (error, stdout, stderr) => {
@@ -118,6 +126,16 @@ describe.skipIf(!kubectl)('kubectl exec against the simulator', () => {
       stdout: 'hello|end\n',
       stderr: '',
       code: 0,
+    });
+  });
+
+  it.each(versioned)('%s: output and exit code over its exec protocol', async (binary) => {
+    expect(
+      await run(['exec', 'box-1', '--', 'sh', '-c', 'echo "$GREETING"; exit 5'], undefined, binary),
+    ).toEqual({
+      stdout: 'hello\n',
+      stderr: 'command terminated with exit code 5\n',
+      code: 5,
     });
   });
 
