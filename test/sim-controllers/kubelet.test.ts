@@ -206,6 +206,28 @@ describe('kubelet', () => {
     expect(h.pod('app')).toBeUndefined();
   });
 
+  it.each([
+    ['exits cleanly on SIGTERM', {}, 0, 'Completed'],
+    ['is killed when the grace period runs out', { 'sim.kubectl-sts.dev/stop-after': 'grace' }, 137, 'Error'],
+  ])(
+    'a container that %s shows its exit in the last status before the pod goes',
+    async (_name, annotations, exitCode, reason) => {
+      sim = await startHarness({
+        manifests: podManifest({ annotations, extraSpec: '  terminationGracePeriodSeconds: 3' }),
+      });
+      const h = sim;
+      await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+      let last: Pod | undefined;
+      h.store.subscribe('pods', (e) => {
+        if (e.type === 'MODIFIED') last = e.object as Pod;
+      });
+      h.store.delete('pods', 'default', 'app');
+      await h.until(() => h.pod('app') === undefined, 30_000, 'pod gone');
+      expect(last?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode, reason });
+      expect(condition(last, 'Ready')).toBe('False');
+    },
+  );
+
   it('a NotReady node marks its pods not Ready and cannot finish terminating them', async () => {
     sim = await startHarness({ manifests: podManifest() });
     const h = sim;

@@ -23,7 +23,15 @@ export const selectedNodeAnnotation = 'volume.kubernetes.io/selected-node';
 export const noProvisioner = 'kubernetes.io/no-provisioner';
 
 type ContainerPhase =
-  'pending' | 'pulling' | 'pullError' | 'pullBackOff' | 'running' | 'crashBackOff' | 'completed';
+  | 'pending'
+  | 'pulling'
+  | 'pullError'
+  | 'pullBackOff'
+  | 'running'
+  | 'crashBackOff'
+  | 'completed'
+  /** Stopped because the pod is being deleted. */
+  | 'stopped';
 
 interface TerminatedInfo {
   exitCode: number;
@@ -58,6 +66,8 @@ interface PodRun {
   init: ContainerRun[];
   main: ContainerRun[];
   stopAt?: number;
+  /** How the app containers end: 0 after a clean SIGTERM exit, 137 when the grace period runs out. */
+  stopExit?: { exitCode: number; reason: string };
   timer?: { cancel(): void };
   timerAt?: number;
 }
@@ -785,6 +795,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
           continue;
         }
         case 'completed':
+        case 'stopped':
           return undefined;
       }
     }
@@ -812,6 +823,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     behaviour: PodBehaviour,
     initializing: boolean,
     podRef: string,
+    exitOnStop: { exitCode: number; reason: string } = { exitCode: 0, reason: 'Completed' },
   ): ContainerStatus {
     const image = container.spec.image ?? '';
     const status: ContainerStatus = {
@@ -875,6 +887,17 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         status.state = { running: { startedAt: rfc3339(new Date(container.startedAt ?? now)) } };
         status.started = true;
         status.ready = container.init ? false : isContainerReady(container, now, behaviour);
+        break;
+      case 'stopped':
+        status.state = {
+          terminated: {
+            exitCode: exitOnStop.exitCode,
+            reason: exitOnStop.reason,
+            startedAt: rfc3339(new Date(container.startedAt ?? now)),
+            finishedAt: rfc3339(new Date(container.finishedAt ?? now)),
+            ...({ containerID: container.id } as object),
+          },
+        };
         break;
       case 'completed':
         status.state = {
@@ -941,12 +964,25 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         const wanted =
           behaviour.stopAfterMs === 'grace' ? grace : (behaviour.stopAfterMs ?? timing.stopAfterMs);
         run.stopAt = now + Math.min(grace, wanted);
+        run.stopExit =
+          wanted >= grace && wanted > 0
+            ? { exitCode: 137, reason: 'Error' }
+            : { exitCode: 0, reason: 'Completed' };
         for (const container of run.main) {
           if (container.phase === 'running')
             podEvent(pod, 'Normal', 'Killing', `Stopping container ${container.spec.name}`, container);
         }
       }
       if (now >= run.stopAt || run.sandboxAt === undefined) {
+        if (run.sandboxAt !== undefined) {
+          // The last status a watcher sees: containers terminated, the pod no longer Ready.
+          for (const container of [...run.init, ...run.main]) {
+            if (container.phase === 'completed' || !container.everStarted) continue;
+            container.phase = 'stopped';
+            container.finishedAt = now;
+          }
+          writeStatus(pod, run, now, behaviour);
+        }
         forget(key, run);
         try {
           store.delete('pods', namespace, name, {
@@ -991,9 +1027,9 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     const node = peek<Node>(store, 'nodes', undefined, run.node);
     const initDone = run.init.every((c) => c.phase === 'completed');
     const podRef = `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
-    const initStatuses = run.init.map((c) => containerStatus(c, now, behaviour, false, podRef));
+    const initStatuses = run.init.map((c) => containerStatus(c, now, behaviour, false, podRef, run.stopExit));
     const mainStatuses = run.main
-      .map((c) => containerStatus(c, now, behaviour, !initDone, podRef))
+      .map((c) => containerStatus(c, now, behaviour, !initDone, podRef, run.stopExit))
       .sort((a, b) => a.name.localeCompare(b.name));
     const unready = run.main.filter((c) => !isContainerReady(c, now, behaviour)).map((c) => c.spec.name);
     const incomplete = run.init.filter((c) => c.phase !== 'completed').map((c) => c.spec.name);
