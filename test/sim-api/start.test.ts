@@ -70,6 +70,37 @@ describe('a fresh simulated cluster', () => {
     expect(corefile).toContain('kubernetes corp.example in-addr.arpa ip6.arpa');
   });
 
+  it('publishes the cluster CA in every namespace, new ones too', () => {
+    sim.store.create('namespaces', { metadata: { name: 'fresh' } });
+    for (const namespace of ['default', 'kube-system', 'fresh']) {
+      expect(sim.store.get<Json>('configmaps', namespace, 'kube-root-ca.crt')!.data['ca.crt']).toContain(
+        'BEGIN CERTIFICATE',
+      );
+    }
+  });
+
+  it('gives pods the projected service-account token volume, as admission does', () => {
+    const pod = sim.store.create<Json>('pods', {
+      metadata: { name: 'token', namespace: 'default' },
+      spec: { containers: [{ name: 'app', image: 'busybox' }] },
+    });
+    const volume = pod.spec.volumes[0];
+    expect(volume.name).toMatch(/^kube-api-access-[a-z0-9]{5}$/);
+    expect(volume.projected.sources.map((s: Json) => Object.keys(s)[0])).toEqual([
+      'serviceAccountToken',
+      'configMap',
+      'downwardAPI',
+    ]);
+    expect(pod.spec.containers[0].volumeMounts).toEqual([
+      { name: volume.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+    ]);
+    const optedOut = sim.store.create<Json>('pods', {
+      metadata: { name: 'no-token', namespace: 'default' },
+      spec: { automountServiceAccountToken: false, containers: [{ name: 'app', image: 'busybox' }] },
+    });
+    expect(optedOut.spec.volumes).toBeUndefined();
+  });
+
   it('has the kubernetes Service', () => {
     expect(sim.store.get<Json>('services', 'default', 'kubernetes')!.spec.clusterIP).toBe('10.96.0.1');
   });

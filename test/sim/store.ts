@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../src/kube/types.ts';
 import type { DeleteOptions, ResourceName, SimClock, Store, StoreEvent } from './contract.ts';
-import { applyDefaults } from './server/defaults.ts';
+import { admitServiceAccountToken, applyDefaults } from './server/defaults.ts';
 import type { DefaultingContext } from './server/defaults.ts';
 import {
   ApiError,
@@ -149,6 +149,7 @@ export class MemoryStore implements Store {
     draft.apiVersion = apiVersionOf(info);
     draft.kind = info.kind;
     applyDefaults(resource, draft, this.#defaulting());
+    if (resource === 'pods') admitServiceAccountToken(draft);
     const causes = validateCreate(resource, draft);
     if (causes.length > 0) throw invalid(info, meta.name ?? '', causes);
     if (this.#find(resource, namespace, meta.name)) throw alreadyExists(info, meta.name);

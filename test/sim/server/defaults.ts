@@ -232,3 +232,45 @@ export function applyDefaults(resource: ResourceName, object: Json, context?: De
       break;
   }
 }
+
+const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/**
+ * The ServiceAccount admission plugin on pod create: a projected `kube-api-access-xxxxx` volume
+ * (token, cluster CA, namespace) mounted read-only in every container, unless the pod opts out.
+ */
+export function admitServiceAccountToken(pod: Json): void {
+  const spec = pod.spec;
+  if (!spec || spec.automountServiceAccountToken === false) return;
+  const containers: Json[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+  if (containers.some((c) => (c.volumeMounts ?? []).some((m: Json) => m.mountPath === TOKEN_MOUNT_PATH)))
+    return;
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[Math.floor(Math.random() * SUFFIX_ALPHABET.length)];
+  const name = `kube-api-access-${suffix}`;
+  spec.volumes = [
+    ...(spec.volumes ?? []),
+    {
+      name,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          {
+            downwardAPI: {
+              items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }],
+            },
+          },
+        ],
+      },
+    },
+  ];
+  for (const container of containers) {
+    container.volumeMounts = [
+      ...(container.volumeMounts ?? []),
+      { name, mountPath: TOKEN_MOUNT_PATH, readOnly: true },
+    ];
+  }
+}

@@ -1,0 +1,51 @@
+// kube-controller-manager's root-ca-cert-publisher: every namespace gets the ConfigMap
+// `kube-root-ca.crt` with the cluster CA, which the projected service-account volume mounts.
+import type { Store } from '../contract.ts';
+import { isApiError } from './errors.ts';
+import type { Json } from './json.ts';
+
+const NAME = 'kube-root-ca.crt';
+
+/** Without TLS there is no CA; pods still see a certificate-shaped file, as the volume needs one. */
+const PLACEHOLDER_CA =
+  '-----BEGIN CERTIFICATE-----\nc2ltdWxhdGVkIGNsdXN0ZXIgQ0E=\n-----END CERTIFICATE-----\n';
+
+export function installRootCAPublisher(store: Store, caPem: string | undefined): { stop(): void } {
+  const publish = (namespace: Json): void => {
+    const name: string = namespace.metadata?.name;
+    if (!name || namespace.metadata?.deletionTimestamp || store.get('configmaps', name, NAME)) return;
+    try {
+      store.create('configmaps', {
+        metadata: {
+          name: NAME,
+          namespace: name,
+          annotations: { 'kubernetes.io/description': descriptionText },
+        },
+        data: { 'ca.crt': caPem ?? PLACEHOLDER_CA },
+      } as Json);
+    } catch (error) {
+      // The namespace went away (or is terminating) between the event and the write.
+      if (!isApiError(error)) throw error;
+    }
+  };
+  for (const namespace of store.list<Json>('namespaces')) publish(namespace);
+  const offNamespaces = store.subscribe('namespaces', (event) => {
+    if (event.type !== 'DELETED') publish(event.object as Json);
+  });
+  const offConfigMaps = store.subscribe('configmaps', (event) => {
+    // Deleted by hand: the publisher puts it back, as the real one does.
+    if (event.type === 'DELETED' && event.object.metadata?.name === NAME) {
+      const namespace = store.get<Json>('namespaces', undefined, event.object.metadata?.namespace ?? '');
+      if (namespace) publish(namespace);
+    }
+  });
+  return {
+    stop() {
+      offNamespaces();
+      offConfigMaps();
+    },
+  };
+}
+
+const descriptionText =
+  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
