@@ -199,6 +199,30 @@ ${claim('data', 'local')}${podUsing('data')}`,
     ]);
   });
 
+  it('binds a claim that names its volume, without marking the claim bound-by-controller', async () => {
+    sim = await startHarness({
+      manifests: `
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: chosen }
+spec: { capacity: { storage: 5Gi }, accessModes: [ReadWriteOnce], hostPath: { path: /tmp/chosen } }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: data }
+spec: { storageClassName: '', volumeName: chosen, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
+`,
+    });
+    const h = sim;
+    await h.until(() => getClaim(h, 'data')?.status?.phase === 'Bound', 10_000, 'Bound');
+    const claimAnnotations = getClaim(h, 'data')?.metadata?.annotations ?? {};
+    expect(claimAnnotations['pv.kubernetes.io/bind-completed']).toBe('yes');
+    expect(claimAnnotations['pv.kubernetes.io/bound-by-controller']).toBeUndefined();
+    const volume = h.store.get<PersistentVolume>('persistentvolumes', undefined, 'chosen');
+    expect(volume?.spec?.claimRef?.uid).toBe(getClaim(h, 'data')?.metadata?.uid);
+    expect(volume?.status?.phase).toBe('Bound');
+  });
+
   it.each([
     ['Delete', undefined],
     ['Retain', 'Released'],

@@ -409,11 +409,13 @@ export function installStorageControllers(ctx: ControllerContext): void {
       claim.metadata?.name ?? '',
       (draft) => {
         const spec = (draft.spec ??= {});
+        // bound-by-controller marks a claim whose volumeName the controller chose, not the user.
+        const chosenByController = !spec.volumeName;
         spec.volumeName = boundVolume.metadata?.name;
         (draft.metadata ??= {}).annotations = {
           ...(draft.metadata.annotations ?? {}),
           'pv.kubernetes.io/bind-completed': 'yes',
-          'pv.kubernetes.io/bound-by-controller': 'yes',
+          ...(chosenByController ? { 'pv.kubernetes.io/bound-by-controller': 'yes' } : {}),
         };
       },
     );
@@ -449,6 +451,11 @@ export function installStorageControllers(ctx: ControllerContext): void {
           'Bound claim has lost its PersistentVolume. Data on the volume is lost!',
         );
       }
+      return;
+    }
+    if (!volume.spec?.claimRef?.uid) {
+      // The user named the volume in the claim: the controller binds the volume back to it.
+      bind(claim, volume, true);
       return;
     }
     if (claim.status?.phase === 'Bound') return;
