@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import ora from 'ora';
 import { StsCommand } from '../cli/base.ts';
 import { parseDuration } from '../cli/flags.ts';
 import { usageError } from '../cli/errors.ts';
@@ -213,6 +214,12 @@ export default class Status extends StsCommand {
     process.once('SIGINT', onInterrupt);
     const quiet = request.output.format === 'json' || request.output.format === 'yaml';
     let lastLine: string | undefined;
+    // On a terminal the current wait is a spinner line; elsewhere (CI logs) one line per change.
+    // A pseudo-terminal reporting 0 columns makes ora clear lines forever: no spinner there.
+    const spinner =
+      !quiet && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0
+        ? ora({ stream: process.stderr, discardStdin: false })
+        : undefined;
     try {
       const result = await waitForRollout({
         gateway,
@@ -227,10 +234,14 @@ export default class Status extends StsCommand {
         onEvent: (event) => {
           if (quiet || event.type !== 'evaluated') return;
           const line = describeGateProgress(event.evaluation);
-          if (line && line !== lastLine) process.stderr.write(`${line}\n`);
+          if (spinner) {
+            spinner.text = line ?? 'rollout complete';
+            if (!spinner.isSpinning) spinner.start();
+          } else if (line && line !== lastLine) process.stderr.write(`${line}\n`);
           lastLine = line;
         },
       });
+      spinner?.stop();
       const snapshot =
         result.evaluation?.snapshot ??
         (await collectStatusSnapshot(gateway, namespace, name, { now: () => new Date() })).snapshot;
@@ -241,6 +252,7 @@ export default class Status extends StsCommand {
       if (!quiet) process.stderr.write(`rollout of statefulset/${name} complete\n`);
       return report;
     } finally {
+      spinner?.stop();
       process.removeListener('SIGINT', onInterrupt);
     }
   }
