@@ -1,7 +1,9 @@
 // Marker files: how they are named, what they contain, and the exact argv used to write, read
 // and remove them. Nothing from the cluster or the user is ever spliced into a shell script:
-// the script text is constant, the path travels as a positional argument ("$1") and the content
-// on stdin, so spaces, quotes, `$` or backticks in a path are just bytes.
+// the script text is constant and the path and content travel as positional arguments ("$1",
+// "$2"), so spaces, quotes, `$` or backticks in them are just bytes. The content goes in argv
+// rather than on stdin because exec's v4 stream protocol (API servers before 1.30) cannot close
+// stdin, which would leave `cat > file` waiting forever.
 import { posix } from 'node:path';
 import type { ClusterGateway, ExecResult } from '../kube/gateway.ts';
 import type { PlannedClaim } from './verify-pvc-types.ts';
@@ -50,8 +52,8 @@ export function markerContent(marker: MarkerIdentity): string {
 }
 
 /** `sh -c` with a constant script; the path is "$1", never part of the script text. */
-export function writeMarkerCommand(path: string): string[] {
-  return ['sh', '-c', 'cat > "$1"', SCRIPT_NAME, path];
+export function writeMarkerCommand(path: string, content: string): string[] {
+  return ['sh', '-c', 'printf \'%s\' "$2" > "$1"', SCRIPT_NAME, path, content];
 }
 
 export function readMarkerCommand(path: string): string[] {
@@ -93,7 +95,7 @@ export async function writeMarker(
   content: string,
   signal?: AbortSignal,
 ): Promise<ExecResult> {
-  return run(gateway, target, writeMarkerCommand(path), signal, content);
+  return run(gateway, target, writeMarkerCommand(path, content), signal);
 }
 
 export type MarkerReading = { found: true; content: string } | { found: false; detail: string };

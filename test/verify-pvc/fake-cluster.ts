@@ -76,6 +76,9 @@ export function apiError(status: number, reason: string, message: string): KubeA
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/** The only script that writes; the fake answers exactly the constant scripts the flow uses. */
+const WRITE_SCRIPT = 'printf \'%s\' "$2" > "$1"';
+
 export class FakeCluster implements ClusterGateway {
   readonly server = 'https://fake.invalid';
   readonly namespace: string;
@@ -427,16 +430,16 @@ export class FakeCluster implements ClusterGateway {
         'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown',
       );
     const [shell, flag, script, , path, ...extra] = options.command;
-    if (shell !== 'sh' || flag !== '-c' || extra.length > 0)
+    if (shell !== 'sh' || flag !== '-c' || extra.length > (script === WRITE_SCRIPT ? 1 : 0))
       throw new Error(`unexpected argv ${options.command}`);
     if (script === 'exit 0') return { stdout: '', stderr: '', exitCode: 0 };
     const file = this.resolve(pod, container.volumeMounts ?? [], path ?? '');
     const fail = (message: string): ExecResult => ({ stdout: '', stderr: message, exitCode: 1 });
     switch (script) {
-      case 'cat > "$1"': {
+      case WRITE_SCRIPT: {
         if (!file) return fail(`sh: can't create ${path}: Read-only file system`);
         if (!this.trees.has(file.tree)) this.trees.set(file.tree, new Map());
-        this.trees.get(file.tree)!.set(file.path, options.stdin ?? '');
+        this.trees.get(file.tree)!.set(file.path, extra[0] ?? '');
         return { stdout: '', stderr: '', exitCode: 0 };
       }
       case 'cat "$1"': {

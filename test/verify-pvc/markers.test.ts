@@ -58,7 +58,7 @@ describe('marker commands under a real POSIX sh', () => {
       const path = markerPathIn(directory, 'abc123');
       const content = 'marker content with $HOME and `backticks` and "quotes"\n';
 
-      expect(runArgv(writeMarkerCommand(path), content).status).toBe(0);
+      expect(runArgv(writeMarkerCommand(path, content)).status).toBe(0);
       expect(readFileSync(path, 'utf8')).toBe(content);
       expect(runArgv(readMarkerCommand(path))).toEqual({ status: 0, stdout: content });
       expect(runArgv(removeMarkerCommand(path)).status).toBe(0);
@@ -81,12 +81,17 @@ describe('marker commands under a real POSIX sh', () => {
 describe('marker commands never carry cluster or user text in the script', () => {
   it.each(hostileDirectories)('keeps %j out of the sh -c script and passes it as $1', (name) => {
     const path = markerPathIn(`/data/${name}`, 'id1');
-    for (const argv of [writeMarkerCommand(path), readMarkerCommand(path), removeMarkerCommand(path)]) {
+    const content = `content naming ${name}`;
+    for (const argv of [
+      writeMarkerCommand(path, content),
+      readMarkerCommand(path),
+      removeMarkerCommand(path),
+    ]) {
       expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
       expect(argv[2]).not.toContain(name);
       expect(argv[4]).toBe(path);
-      expect(argv).toHaveLength(5);
     }
+    expect(writeMarkerCommand(path, content)[5]).toBe(content);
   });
 
   it('rejects marker ids that are not filename-safe', () => {
@@ -102,10 +107,12 @@ describe('marker commands never carry cluster or user text in the script', () =>
       const { report } = await runAgainst(fake, { path });
       expect(report?.result).toBe('PASS');
       const scripts = new Set(fake.execLog.map((e) => e.command[2]));
-      expect([...scripts].sort()).toEqual(['cat "$1"', 'cat > "$1"', 'exit 0', 'rm "$1"']);
-      const written = fake.execLog.find((e) => e.command[2] === 'cat > "$1"')!;
+      expect([...scripts].sort()).toEqual(['cat "$1"', 'exit 0', 'printf \'%s\' "$2" > "$1"', 'rm "$1"']);
+      const written = fake.execLog.find((e) => e.command[2]!.startsWith('printf'))!;
       expect(written.command[4]!.startsWith(`${path}/.kubectl-sts-verify-pvc-`)).toBe(true);
-      expect(written.stdin).toContain('claim=data-web-1');
+      expect(written.command[5]).toContain('claim=data-web-1');
+      // No stdin at all: exec's v4 protocol could not close it.
+      expect(fake.execLog.every((e) => e.stdin === undefined)).toBe(true);
     } finally {
       fake.close();
     }
