@@ -1,6 +1,6 @@
 // Workload conformance: real kubectl binaries (every installed version from 1.30 up) drive the
 // simulator's controllers through the API, and we check what kubectl prints, as a user would see it.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -338,6 +338,41 @@ describe.skipIf(newest === undefined)(
           /roll out complete: \d+ new pods have been updated\.\.\.\n$/,
         );
       }
+    });
+
+    it('kubectl get pods -w shows OrderedReady pods coming up one after another', async () => {
+      expect((await kubectl('create', 'namespace', 'watch')).code).toBe(0);
+      const lines: string[] = [];
+      const watcher = spawn(
+        newest?.path ?? 'kubectl',
+        ['--kubeconfig', cluster.kubeconfigPath, 'get', 'pods', '-n', 'watch', '-w'],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
+      const done = new Promise<void>((resolve) => {
+        let buffer = '';
+        watcher.stdout.on('data', (chunk: Buffer) => {
+          buffer += chunk;
+          const parts = buffer.split('\n');
+          buffer = parts.pop() ?? '';
+          lines.push(...parts);
+          if (lines.some((line) => /^web-1\s+1\/1\s+Running\s/.test(line))) resolve();
+        });
+      });
+      try {
+        expect((await kubectl('apply', '-n', 'watch', '-f', webYaml)).code).toBe(0);
+        await done;
+      } finally {
+        watcher.kill('SIGTERM');
+      }
+      const firstOfWeb1 = lines.findIndex((line) => line.startsWith('web-1 '));
+      const web0Ready = lines.findIndex((line) => /^web-0\s+1\/1\s+Running\s/.test(line));
+      expect(web0Ready).toBeGreaterThanOrEqual(0);
+      expect(firstOfWeb1).toBeGreaterThan(web0Ready);
+      expect(lines.filter((line) => line.startsWith('web-0 ')).map((line) => line.split(/\s+/)[2])).toEqual(
+        expect.arrayContaining(['Pending', 'ContainerCreating', 'Running']),
+      );
     });
 
     it('website cassandra stays Pending: nobody runs its k8s.io/minikube-hostpath provisioner', async () => {
