@@ -162,6 +162,14 @@ describe('npm run sim', () => {
     [['--kubeconfig', 'x'], /^error: --scenario is required; pass one of: .*\n$/],
     [['--scenario', 'nope'], /^error: scenario "nope" not found; give a file path or one of: .*\n$/],
     [['--what'], /^error: Unknown option '--what'; run with --help to see the flags\n$/],
+    [
+      ['--scenario', 'todo-db', '--speed', '-1'],
+      /^error: --speed needs a value; write --speed=<value> for a value starting with "-"\n$/,
+    ],
+    [
+      ['--scenario', 'todo-db', '--speed=-1'],
+      /^error: --speed "-1" is not a positive number; pass e\.g\. --speed 10\n$/,
+    ],
   ])('%j fails with one line and exit 2', async (args, message) => {
     const result = await run(args);
     expect(result.stderr).toMatch(message);

@@ -56,6 +56,12 @@ function parseFlags(argv: string[]): Flags | 'help' {
   } catch (error) {
     const message =
       (error as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '') ?? 'bad flags';
+    const ambiguous = /^Option '(--[a-z-]+)'.* argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      throw new UsageError(
+        `${ambiguous[1]} needs a value; write ${ambiguous[1]}=<value> for a value starting with "-"`,
+      );
+    }
     throw new UsageError(`${message.replace(/\.$/, '')}; run with --help to see the flags`);
   }
   const values = parsed.values;
