@@ -22,6 +22,7 @@ import {
   writeMarker,
 } from './verify-pvc-markers.ts';
 import type { MarkerTarget } from './verify-pvc-markers.ts';
+import type { Watch } from '../kube/gateway.ts';
 import { checkStatefulSet, planPod, preflight, readStatefulSet } from './verify-pvc-preflight.ts';
 import type {
   ClaimResult,
@@ -47,8 +48,8 @@ export { systemClock } from './verify-pvc-types.ts';
 const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
 const READ_ATTEMPTS = 3;
 const RETRY_DELAY_MS = 250;
-/** --all: how often to re-check that the set is at rest again before the next ordinal. */
-const SETTLE_RETRY_MS = 500;
+/** --all: pause before watching the set again when the server closed the previous watch. */
+const WATCH_RESUME_DELAY_MS = 200;
 
 /** The exit code a run's result maps to. */
 export function exitCodeFor(result: RunResult): ExitCodeValue {
@@ -512,7 +513,51 @@ export async function verifyPod(
   return run.report(result, reason, hint, cleanup);
 }
 
-/** --all: after one pod is back, the set must be at rest again before the next is touched. */
+/** Resolves at the set's next change after `resourceVersion`, when the watch ends, or after `timeoutMs`. */
+function nextSetChange(
+  deps: VerifyPvcDeps,
+  options: VerifyPvcOptions,
+  resourceVersion: string | undefined,
+  timeoutMs: number,
+): Promise<'changed' | 'ended' | 'timeout'> {
+  return new Promise((resolve, reject) => {
+    const controller = new AbortController();
+    let finished = false;
+    let watch: Watch | undefined;
+    const finish = (outcome: 'changed' | 'ended' | 'timeout' | Error): void => {
+      if (finished) return;
+      finished = true;
+      timer.cancel();
+      controller.abort();
+      watch?.stop();
+      deps.signal?.removeEventListener('abort', onAbort);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const onAbort = (): void => finish(new FlowAborted());
+    const timer = deps.clock.setTimeout(() => finish('timeout'), timeoutMs);
+    if (deps.signal?.aborted) return finish(new FlowAborted());
+    deps.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      watch = deps.gateway.watchStatefulSets(
+        options.namespace,
+        { fieldSelector: `metadata.name=${options.statefulSet}`, resourceVersion, signal: controller.signal },
+        () => finish('changed'),
+      );
+      watch.done.then(
+        () => finish('ended'),
+        () => finish('ended'),
+      );
+    } catch (error) {
+      finish(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
+
+/**
+ * --all: after one pod is back, the set must be at rest again before the next is touched (its
+ * status lags the pod by a moment). Re-checks on every change of the set, seen through a watch.
+ */
 async function replanWhenSettled(
   deps: VerifyPvcDeps,
   options: VerifyPvcOptions,
@@ -521,14 +566,17 @@ async function replanWhenSettled(
   const deadline = deps.clock.now().getTime() + options.timeoutMs;
   for (;;) {
     throwIfAborted(deps.signal);
+    const statefulSet = await readStatefulSet(deps.gateway, options);
     try {
-      const statefulSet = await readStatefulSet(deps.gateway, options);
       checkStatefulSet(statefulSet, { ...options, all: false, ordinal });
       return await planPod(deps.gateway, options, statefulSet, ordinal, deps.signal);
     } catch (error) {
       const refused = error instanceof StsError && error.exitCode === ExitCode.ABORTED;
-      if (!refused || deps.clock.now().getTime() >= deadline) throw error;
-      await delay(deps, SETTLE_RETRY_MS, deps.signal);
+      const remaining = deadline - deps.clock.now().getTime();
+      if (!refused || remaining <= 0) throw error;
+      const outcome = await nextSetChange(deps, options, statefulSet.metadata?.resourceVersion, remaining);
+      // A watch the server closed at once must not turn this into a busy loop.
+      if (outcome === 'ended') await delay(deps, WATCH_RESUME_DELAY_MS, deps.signal);
     }
   }
 }

@@ -101,6 +101,7 @@ export class FakeCluster implements ClusterGateway {
     after: number;
     end: () => void;
   }>();
+  private readonly setWatchers = new Set<{ sink: EventSink<StatefulSet>; after: number; end: () => void }>();
   private rv = 1;
   private uidCounter = 0;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -363,8 +364,33 @@ export class FakeCluster implements ClusterGateway {
     return { done, stop };
   }
 
-  watchStatefulSets(): Watch {
-    throw new Error('not used by verify-pvc');
+  watchStatefulSets(
+    _namespace: string | undefined,
+    options: WatchOptions,
+    onEvent: EventSink<StatefulSet>,
+  ): Watch {
+    this.enter('watchStatefulSets');
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const watcher = { sink: onEvent, after: Number(options.resourceVersion ?? 0), end: () => finish() };
+    const stop = (): void => {
+      this.setWatchers.delete(watcher);
+      finish();
+    };
+    options.signal?.addEventListener('abort', stop, { once: true });
+    this.setWatchers.add(watcher);
+    if (Number(this.statefulSet.metadata?.resourceVersion ?? 0) > watcher.after)
+      queueMicrotask(() => watcher.sink({ type: 'MODIFIED', object: clone(this.statefulSet) }));
+    return { done, stop };
+  }
+
+  /** Changes the StatefulSet (status or spec) as its controller would, notifying watchers. */
+  updateStatefulSet(change: (set: StatefulSet) => void): void {
+    change(this.statefulSet);
+    this.rv += 1;
+    this.statefulSet.metadata!.resourceVersion = String(this.rv);
+    for (const watcher of this.setWatchers)
+      queueMicrotask(() => watcher.sink({ type: 'MODIFIED', object: clone(this.statefulSet) }));
   }
 
   watchPersistentVolumeClaims(): Watch {

@@ -133,6 +133,44 @@ describe('verify-pvc on a healthy StatefulSet', () => {
     ]);
   });
 
+  it('--all waits, watching the set, until its status is at rest again before the next ordinal', async () => {
+    const fake = cluster({ replicas: 2 });
+    const { report } = await runAgainst(
+      fake,
+      { all: true },
+      {
+        onEvent: (event) => {
+          if (event.type === 'pod-ready' && event.pod === 'web-1') {
+            // The controller's status lags: for a moment not every replica counts as updated.
+            fake.updateStatefulSet((set) => (set.status!.updatedReplicas = 1));
+            setTimeout(() => fake.updateStatefulSet((set) => (set.status!.updatedReplicas = 2)), 30);
+          }
+        },
+      },
+    );
+    expect(report?.result).toBe('PASS');
+    expect(fake.deletedPods).toEqual(['web-1', 'web-0']);
+    expect(fake.calls).toContain('watchStatefulSets');
+  });
+
+  it('--all stops with the reason when the set does not come to rest within --timeout', async () => {
+    const fake = cluster({ replicas: 2 });
+    const { report } = await runAgainst(
+      fake,
+      { all: true, timeoutMs: 300 },
+      {
+        onEvent: (event) => {
+          if (event.type === 'pod-ready' && event.pod === 'web-1')
+            fake.updateStatefulSet((set) => (set.status!.updateRevision = 'web-2'));
+        },
+      },
+    );
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(/mid-rollout: currentRevision web-1 differs from updateRevision web-2/);
+    expect(report?.runs.map((r) => [r.pod, r.result])).toEqual([['web-1', 'PASS']]);
+    expect(fake.deletedPods).toEqual(['web-1']);
+  });
+
   it('--dry-run stops after the plan: nothing written, nothing deleted', async () => {
     const fake = cluster();
     const { report } = await runAgainst(fake, { dryRun: true });
