@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster, SimClusterOptions } from '../sim/index.ts';
 import type { Json } from '../sim/server/json.ts';
-import { installedKubectls, runKubectl, squeeze } from './kubectl.ts';
+import { installedKubectls, kubectlCache, runKubectl, squeeze } from './kubectl.ts';
 import type { Kubectl, KubectlResult } from './kubectl.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
@@ -17,11 +17,16 @@ if (kubectls.length === 0) {
   console.warn('conformance: skipped, no kubectl ≥ 1.30 is installed (looked on PATH and beside it)');
 }
 
-async function withCluster<T>(options: SimClusterOptions, fn: (sim: SimCluster) => Promise<T>): Promise<T> {
+async function withCluster<T>(
+  options: SimClusterOptions,
+  fn: (sim: SimCluster, cacheDir: string) => Promise<T>,
+): Promise<T> {
   const sim = await startSimCluster(options);
+  const cache = kubectlCache();
   try {
-    return await fn(sim);
+    return await fn(sim, cache.dir);
   } finally {
+    cache.remove();
     await sim.stop();
   }
 }
@@ -126,8 +131,9 @@ describe.skipIf(kubectls.length === 0)(SUITE, () => {
   it.concurrent.each(kubectls)(
     '$label applies the upstream manifests and is refused the retired and invalid ones as by a real server',
     async (kubectl: Kubectl) => {
-      await withCluster({ controllers: false }, async (sim) => {
-        const k = (args: string[]): Promise<KubectlResult> => runKubectl(kubectl, sim.kubeconfigPath, args);
+      await withCluster({ controllers: false }, async (sim, cacheDir) => {
+        const k = (args: string[]): Promise<KubectlResult> =>
+          runKubectl(kubectl, sim.kubeconfigPath, args, { cacheDir });
         for (const index of MANIFEST_GROUPS.keys())
           sim.store.create('namespaces', { metadata: { name: `m${index}` } });
         const results = await inBatches(MANIFEST_GROUPS, 3, (group, index) =>
@@ -179,9 +185,9 @@ describe.skipIf(kubectls.length === 0)(SUITE, () => {
     '$label reads a running StatefulSet: get (table, wide, json, selectors, watch), events, wait, exec, delete, scale, rollout',
     async (kubectl: Kubectl) => {
       const manifests = readFileSync(join(FIXTURES, 'k8s-examples/website/web/web.yaml'), 'utf8');
-      await withCluster({ speed: 50, manifests }, async (sim) => {
-        const k = (args: string[], timeoutMs?: number): Promise<KubectlResult> =>
-          runKubectl(kubectl, sim.kubeconfigPath, args, timeoutMs);
+      await withCluster({ speed: 50, manifests }, async (sim, cacheDir) => {
+        const k = (args: string[], timeoutMs = 60_000): Promise<KubectlResult> =>
+          runKubectl(kubectl, sim.kubeconfigPath, args, { timeoutMs, cacheDir });
         const ready = await k(
           ['wait', '--for=condition=Ready', 'pod/web-0', 'pod/web-1', '--timeout=60s'],
           90_000,

@@ -61,14 +61,21 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** Runs kubectl with its own discovery cache, never the user's ~/.kube. */
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Discovery cache shared by the runs of one test (kubectl then skips re-discovery); default: a fresh one. */
+  cacheDir?: string;
+}
+
+/** Runs kubectl with the given kubeconfig, never the user's ~/.kube. */
 export function runKubectl(
   kubectl: Kubectl,
   kubeconfig: string,
   args: string[],
-  timeoutMs = 60_000,
+  options: RunOptions | number = {},
 ): Promise<KubectlResult> {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+  const { timeoutMs = 60_000, cacheDir } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const dir = cacheDir ?? mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
   return new Promise((resolve) => {
     execFile(
       kubectl.path,
@@ -76,15 +83,21 @@ export function runKubectl(
       {
         timeout: timeoutMs,
         encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', HOME: cacheDir, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir },
+        env: { PATH: process.env.PATH ?? '', HOME: dir, KUBECONFIG: kubeconfig, KUBECACHEDIR: dir },
       },
       (error, stdout, stderr) => {
-        rmSync(cacheDir, { recursive: true, force: true });
+        if (!cacheDir) rmSync(dir, { recursive: true, force: true });
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       },
     );
   });
+}
+
+/** A discovery cache for one test's kubectl runs; remove it with the returned function. */
+export function kubectlCache(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Collapses runs of spaces so table rows compare without caring for column widths. */
