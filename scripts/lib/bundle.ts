@@ -1,41 +1,93 @@
-// One CommonJS file holding the whole CLI (oclif, the command map, client-node), which is
-// what a Node single executable application runs as its main script.
+// The CLI as two CommonJS files: the main script (oclif, the command map, everything that runs
+// on every invocation) and @kubernetes/client-node on its own. A SEA or `node file.cjs` compiles
+// its whole main script at start, so keeping the 3 MB client library out of it makes commands
+// that never call the API (--version, --help, completion) start about three times faster. The
+// main script loads the library on first use: from a SEA asset inside a single executable, else
+// from the file beside it (the macOS launcher layout).
 import { build } from 'esbuild';
-import type { Metafile } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** File name of the client library chunk, and its SEA asset key. */
+export const CLIENT_NODE_CHUNK = 'kubectl-sts-client-node.cjs';
+const CLIENT_NODE = '@kubernetes/client-node';
+
 export interface BundleResult {
+  /** The main script. */
   file: string;
+  /** The client library chunk, next to `file`. */
+  clientNodeFile: string;
   bytes: number;
   metafile: Metafile;
 }
 
+// ESM dependencies read import.meta.url; in a CommonJS bundle that is the bundle itself.
+const IMPORT_META_URL = 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;';
+
+/**
+ * Runs before the main script: `require` (builtins only inside a SEA) is wrapped so that the
+ * one non-builtin the bundle leaves external, the client library, is compiled on first use.
+ */
+const CLIENT_NODE_LOADER = `var __stsBuiltinRequire = require, __stsClientNode;
+require = function (id) {
+  if (id !== ${JSON.stringify(CLIENT_NODE)}) return __stsBuiltinRequire(id);
+  if (__stsClientNode) return __stsClientNode.exports;
+  var sea = __stsBuiltinRequire("node:sea");
+  var file = __stsBuiltinRequire("node:path").join(__dirname, ${JSON.stringify(CLIENT_NODE_CHUNK)});
+  var code = sea.isSea() ? sea.getAsset(${JSON.stringify(CLIENT_NODE_CHUNK)}, "utf8") : __stsBuiltinRequire("node:fs").readFileSync(file, "utf8");
+  __stsClientNode = { exports: {} };
+  __stsBuiltinRequire("node:vm").compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: file })(__stsClientNode.exports, __stsBuiltinRequire, __stsClientNode, file, __dirname);
+  return __stsClientNode.exports;
+};`;
+
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  // The oldest runtime allowed by package.json "engines".
+  target: 'node22.19',
+  minify: true,
+  // oclif prints class names in some messages; keep them readable.
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { 'import.meta.url': '__importMetaUrl' },
+};
+
 export async function bundleCli(outfile: string): Promise<BundleResult> {
-  const result = await build({
+  const clientNodeFile = path.join(path.dirname(outfile), CLIENT_NODE_CHUNK);
+  const main = await build({
+    ...COMMON,
     entryPoints: [path.join(REPO_ROOT, 'scripts/lib/sea-entry.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    // The oldest runtime the bundle is ever run by (npm-installed launchers share no code with it,
-    // but keep the floor the same as package.json "engines").
-    target: 'node22.19',
-    minify: true,
-    // oclif prints class names in some messages; keep them readable.
-    keepNames: true,
-    legalComments: 'none',
-    logLevel: 'warning',
     metafile: true,
+    banner: { js: `${CLIENT_NODE_LOADER}\n${IMPORT_META_URL}` },
     // oclif only reads tsconfig.json (through `typescript`, 4 MB) when it loads commands from
     // .ts files on disk, which the bundle never does; its require sits in a try/catch.
-    external: ['typescript'],
-    // ESM dependencies read import.meta.url; in a CommonJS bundle that is the bundle itself.
-    banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-    define: { 'import.meta.url': '__importMetaUrl' },
+    external: ['typescript', CLIENT_NODE],
+    // Turn `await import(CLIENT_NODE)` into a require() call, which the loader above serves; a
+    // real import() inside a SEA can only load builtins.
+    supported: { 'dynamic-import': false },
   });
-  const bytes = Object.values(result.metafile.outputs).reduce((total, output) => total + output.bytes, 0);
-  return { file: outfile, bytes, metafile: result.metafile };
+  const chunk = await build({
+    ...COMMON,
+    stdin: {
+      contents: `module.exports = require(${JSON.stringify(CLIENT_NODE)});`,
+      resolveDir: REPO_ROOT,
+      loader: 'js',
+    },
+    outfile: clientNodeFile,
+    metafile: true,
+    banner: { js: IMPORT_META_URL },
+  });
+  const outputs = [...Object.values(main.metafile.outputs), ...Object.values(chunk.metafile.outputs)];
+  return {
+    file: outfile,
+    clientNodeFile,
+    bytes: outputs.reduce((total, output) => total + output.bytes, 0),
+    metafile: main.metafile,
+  };
 }

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ArchiveEntry } from './archive.ts';
+import { CLIENT_NODE_CHUNK } from './bundle.ts';
 import { executableName, hostTarget } from './targets.ts';
 import type { ReleaseTarget } from './targets.ts';
 
@@ -17,6 +18,7 @@ export function canUseCodeCache(target: ReleaseTarget): boolean {
 }
 
 export interface SeaOptions {
+  /** The main script; the client library chunk must sit beside it (see bundle.ts). */
   bundleFile: string;
   /** The target's unmodified official Node binary, same version as the running Node. */
   nodeBinary: string;
@@ -42,6 +44,8 @@ export function buildSea(options: SeaOptions): void {
         disableExperimentalSEAWarning: true,
         useCodeCache: options.useCodeCache,
         useSnapshot: false,
+        // The client library, compiled only by commands that call the API (see bundle.ts).
+        assets: { [CLIENT_NODE_CHUNK]: CLIENT_NODE_CHUNK },
         // NODE_OPTIONS from the user's shell must not change how the plugin runs.
         execArgvExtension: 'none',
       }),
@@ -91,6 +95,11 @@ export function payloadFor(
     return [
       { name: 'kubectl-sts', data: text(LAUNCHER_SCRIPT), mode: 0o755 },
       { name: 'kubectl-sts.cjs', data: readFileSync(options.bundleFile), mode: 0o644 },
+      {
+        name: CLIENT_NODE_CHUNK,
+        data: readFileSync(path.join(path.dirname(options.bundleFile), CLIENT_NODE_CHUNK)),
+        mode: 0o644,
+      },
       { name: 'node', data: readFileSync(options.nodeBinary), mode: 0o755 },
       { name: 'kubectl_complete-sts', data: readFileSync(completeScript), mode: 0o755 },
       license,

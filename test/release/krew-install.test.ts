@@ -22,6 +22,7 @@ import {
   installFromArchive,
   matchingPlatform,
   parseKrewManifest,
+  renderKrewManifest,
   sha256File,
   validateKrewManifest,
 } from '../../scripts/lib/krew.ts';
@@ -31,6 +32,8 @@ import { buildRelease, readPackageVersion, releaseDefaults } from '../../scripts
 import type { ReleaseResult } from '../../scripts/lib/release.ts';
 import { payloadFor } from '../../scripts/lib/sea.ts';
 import { hostTarget } from '../../scripts/lib/targets.ts';
+import { startSimCluster } from '../sim/index.ts';
+import type { SimCluster } from '../sim/index.ts';
 
 const run = promisify(execFile);
 const host = hostTarget();
@@ -45,14 +48,46 @@ let plugin: KrewPlugin;
 
 /** kubectl with only the krew bin dir, kubectl itself and the system tools on PATH. */
 function kubectlIn(binDir: string, home: string) {
-  return (args: string[]) =>
+  return (args: string[], env: NodeJS.ProcessEnv = {}) =>
     run('kubectl', args, {
       env: {
         PATH: `${binDir}:${KUBECTL_DIR}:/usr/bin:/bin`,
         HOME: home,
         KUBECONFIG: path.join(home, 'no-kubeconfig'),
+        ...env,
       },
     });
+}
+
+// A TLS cluster: the plugin computes credentials with client-node for https servers only, so
+// this is what makes the binaries load the client library (a separate chunk, see bundle.ts).
+let cluster: SimCluster;
+beforeAll(async () => {
+  cluster = await startSimCluster({
+    tls: true,
+    controllers: false,
+    manifests: `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: web, namespace: default }
+spec:
+  serviceName: web
+  replicas: 0
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: main, image: registry.k8s.io/pause:3.10 }] }
+`,
+  });
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function expectApiCallWorks(kubectl: ReturnType<typeof kubectlIn>): Promise<void> {
+  const { stdout } = await kubectl(['sts', 'dns', 'web', '-o', 'json'], {
+    KUBECONFIG: cluster.kubeconfigPath,
+  });
+  expect(JSON.parse(stdout)).toMatchObject({ statefulSet: { name: 'web', namespace: 'default' } });
 }
 
 describe.skipIf(!host)('release archive for this machine, installed the krew way', () => {
@@ -134,6 +169,10 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     expect(help).toMatch(/^\s+version\s/m);
   });
 
+  it('calls a TLS API server (loading the client library chunk from the binary)', async () => {
+    await expectApiCallWorks(kubectl);
+  });
+
   it('completes through kubectl once kubectl_complete-sts is linked next to kubectl-sts', async () => {
     symlinkSync(
       path.join('..', 'store', 'sts', `v${VERSION}`, 'kubectl_complete-sts'),
@@ -166,7 +205,18 @@ describe.skipIf(!host)(
       const archive = path.join(launcherWork, 'launcher.tar.gz');
       writeFileSync(archive, createTarGz(entries, defaults.mtime, 1));
       // The darwin entries of the template, pointed at this archive.
-      const template = parseKrewManifest(readFileSync(path.join(REPO_ROOT, 'krew-manifest.yaml'), 'utf8'));
+      const template = parseKrewManifest(
+        renderKrewManifest(
+          readFileSync(path.join(REPO_ROOT, 'scripts/krew-manifest.template.yaml'), 'utf8'),
+          {
+            version: VERSION,
+            homepage: 'https://example.test',
+            archives: new Map([
+              ['darwin/arm64', { uri: 'https://example.test/a.tar.gz', sha256: sha256File(archive) }],
+            ]),
+          },
+        ),
+      );
       const darwin = matchingPlatform(template, 'darwin', 'arm64')!;
       installed = installFromArchive(
         template,
@@ -185,6 +235,7 @@ describe.skipIf(!host)(
       expect(installed.installedFiles.sort()).toEqual([
         'LICENSE',
         'kubectl-sts',
+        'kubectl-sts-client-node.cjs',
         'kubectl-sts.cjs',
         'kubectl_complete-sts',
         'node',
@@ -194,6 +245,10 @@ describe.skipIf(!host)(
     it('runs through the krew symlink with the node shipped beside it', async () => {
       const { stdout } = await kubectl(['sts', 'version', '-o', 'json']);
       expect(JSON.parse(stdout)).toMatchObject({ version: `v${VERSION}`, node: process.version });
+    });
+
+    it('calls a TLS API server (loading the client library chunk from beside the bundle)', async () => {
+      await expectApiCallWorks(kubectl);
     });
 
     it('completes through kubectl', async () => {
