@@ -11,8 +11,9 @@ import type { ClusterDomainInfo, DnsInput, ProbeOutcome } from '../report/dns.ts
 import {
   clusterDomainFromCorefile,
   clusterDomainFromResolvConf,
+  PROBE_SCRIPT,
   parseProbeOutput,
-  probeScript,
+  probeInput,
 } from '../report/dns-probe.ts';
 import { podBelongsToSet, podOrdinal } from '../report/ordinals.ts';
 import { selectorMatches } from '../report/selector.ts';
@@ -327,7 +328,8 @@ async function probeContainer(
       namespace,
       pod: podName,
       container,
-      command: ['sh', '-c', probeScript(names)],
+      command: ['sh', '-c', PROBE_SCRIPT],
+      stdin: probeInput(names),
       timeoutMs: EXEC_TIMEOUT_MS,
     });
     if (

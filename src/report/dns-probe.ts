@@ -4,25 +4,31 @@
 import type { ResolverTool } from './dns.ts';
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+const END_OF_NAMES = '@@done';
 
 /**
- * A POSIX sh script that resolves each name with getent (preferred: it follows the same
- * search/ndots rules as applications) or nslookup, framing each answer with `@@` marker lines.
- * Names are DNS names, checked to need no quoting beyond single quotes.
+ * A constant POSIX sh script that resolves each name read from stdin with getent (preferred: it
+ * follows the search list and ndots as applications do) or nslookup, framing each answer with
+ * `@@` marker lines. Names travel on stdin, never in the script or the URL: a thousand replicas
+ * would make a URL too long for proxies, and nothing from the cluster is spliced into a shell.
+ * The list ends with a marker line because exec protocol v4 cannot close stdin.
  */
-export function probeScript(names: string[]): string {
-  const quoted = names.filter((name) => SAFE_NAME.test(name)).map((name) => `'${name}'`);
-  return [
-    'if command -v getent >/dev/null 2>&1; then t=getent',
-    'elif command -v nslookup >/dev/null 2>&1; then t=nslookup',
-    "else echo '@@tool none'; exit 0; fi",
-    'echo "@@tool $t"',
-    `for n in ${quoted.join(' ')}; do`,
-    '  echo "@@name $n"',
-    '  if [ "$t" = getent ]; then getent hosts "$n"; else nslookup "$n" 2>&1; fi',
-    '  echo "@@end $?"',
-    'done',
-  ].join('\n');
+export const PROBE_SCRIPT = [
+  'if command -v getent >/dev/null 2>&1; then t=getent',
+  'elif command -v nslookup >/dev/null 2>&1; then t=nslookup',
+  "else echo '@@tool none'; exit 0; fi",
+  'echo "@@tool $t"',
+  'while read -r n; do',
+  `  if [ "$n" = ${END_OF_NAMES} ]; then break; fi`,
+  '  echo "@@name $n"',
+  '  if [ "$t" = getent ]; then getent hosts "$n" </dev/null; else nslookup "$n" </dev/null 2>&1; fi',
+  '  echo "@@end $?"',
+  'done',
+].join('\n');
+
+/** The probe's stdin: one DNS name per line (others left out), then the end marker. */
+export function probeInput(names: string[]): string {
+  return `${[...names.filter((name) => SAFE_NAME.test(name)), END_OF_NAMES].join('\n')}\n`;
 }
 
 export interface ParsedProbe {

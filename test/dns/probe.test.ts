@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import {
   clusterDomainFromCorefile,
   clusterDomainFromResolvConf,
+  PROBE_SCRIPT,
   parseProbeOutput,
-  probeScript,
+  probeInput,
 } from '../../src/report/dns-probe.ts';
 import { createExecHandler } from '../sim/exec/index.ts';
 import { MemoryStore, instantClock, runExec, runningPod } from '../sim-exec/helpers.ts';
@@ -55,7 +56,7 @@ describe('parseProbeOutput', () => {
   });
 });
 
-describe('probeScript in simulated images', () => {
+describe('the probe script in simulated images', () => {
   function handlerWith(image: string, annotations?: Record<string, string>) {
     const store = new MemoryStore();
     store.create('namespaces', { metadata: { name: 'default' } });
@@ -82,22 +83,45 @@ describe('probeScript in simulated images', () => {
     { image: 'busybox:1.36', tool: 'nslookup' },
     { image: 'alpine:3.20', tool: 'getent' },
   ])('$image answers through $tool', async ({ image, tool }) => {
-    const result = await runExec(handlerWith(image), {
-      pod: 'web-0',
-      command: ['sh', '-c', probeScript(names)],
-    });
+    const result = await runExec(
+      handlerWith(image),
+      { pod: 'web-0', command: ['sh', '-c', PROBE_SCRIPT] },
+      probeInput(names),
+    );
     expect(result.exitCode).toBe(0);
     expect(parseProbeOutput(result.stdout)).toEqual({ tool, answers: expected });
   });
 
   it('an image without either tool says so', async () => {
     const handler = handlerWith('debian:12', { 'sim.kubectl-sts.dev/tools': 'shell' });
-    const result = await runExec(handler, { pod: 'web-0', command: ['sh', '-c', probeScript(names)] });
+    const result = await runExec(
+      handler,
+      { pod: 'web-0', command: ['sh', '-c', PROBE_SCRIPT] },
+      probeInput(names),
+    );
     expect(parseProbeOutput(result.stdout)).toEqual({ tool: undefined, answers: {} });
   });
 
-  it('leaves out names that would need quoting', () => {
-    expect(probeScript(["x'; rm -rf /", 'ok.name'])).toContain("for n in 'ok.name'; do");
+  it('sends only DNS names, one per line, and ends with a marker (exec v4 cannot close stdin)', () => {
+    expect(probeInput(["x'; rm -rf /", 'ok.name', 'two\nlines'])).toBe('ok.name\n@@done\n');
+  });
+
+  it('stops at the marker even when stdin stays open', async () => {
+    const handler = handlerWith('debian:12');
+    const session = handler.start({
+      namespace: 'default',
+      pod: 'web-0',
+      container: undefined,
+      command: ['sh', '-c', PROBE_SCRIPT],
+      stdin: true,
+      tty: false,
+    });
+    let stdout = '';
+    session.onStdout((data) => (stdout += data.toString()));
+    session.writeStdin(Buffer.from(probeInput(names)));
+    // stdin is deliberately never ended here.
+    expect(await session.exit).toBe(0);
+    expect(parseProbeOutput(stdout).answers).toEqual(expected);
   });
 });
 

@@ -6,7 +6,7 @@ import type { ApiErrorShape, ExecHandler, ExecRequest, ExecSession, SimClock, St
 import { TreeRegistry, environmentFor, mountsFor, profileFor } from './container.ts';
 import { bindNslookupUtility, busyboxNslookupUtility, getentUtility } from './dns.ts';
 import { Vfs } from './fs.ts';
-import { Shell } from './shell.ts';
+import { Input, Shell } from './shell.ts';
 import type { Io, Utility } from './shell.ts';
 import { coreUtilities } from './utilities.ts';
 
@@ -144,23 +144,13 @@ function startProcess(
   const stdout = new Stream();
   const stderr = new Stream();
   const abort = new AbortController();
-  const stdinChunks: Buffer[] = [];
-  let stdinEnded = !request.stdin;
-  let stdinWaiters: (() => void)[] = [];
-  const endStdin = (): void => {
-    stdinEnded = true;
-    for (const wake of stdinWaiters) wake();
-    stdinWaiters = [];
-  };
-  const readStdin = async (): Promise<Buffer> => {
-    if (!stdinEnded) await new Promise<void>((resolve) => stdinWaiters.push(resolve));
-    return Buffer.concat(stdinChunks);
-  };
+  const stdin = new Input();
+  if (!request.stdin) stdin.end();
   // A terminal turns LF into CRLF on output, as a real pty does.
   const crlf = (data: Buffer): Buffer =>
     request.tty ? Buffer.from(data.toString('utf8').replace(/\r?\n/g, '\r\n')) : data;
   const io: Io = {
-    stdin: readStdin,
+    stdin,
     stdout: (data) => stdout.emit(crlf(data)),
     // With a tty, stderr is merged into the terminal's single stream.
     stderr: (data) => (request.tty ? stdout.emit(crlf(data)) : stderr.emit(data)),
@@ -222,8 +212,11 @@ function startProcess(
       const file = args.find((arg) => !arg.startsWith('-'));
       const source = file
         ? context.shell.vfs.read(context.shell.resolve(file)).toString('utf8')
-        : (await context.io.stdin()).toString('utf8');
-      return child.runScript(source, { ...context.io, stdin: async () => Buffer.alloc(0) });
+        : (await context.io.stdin.all()).toString('utf8');
+      return child.runScript(source, {
+        ...context.io,
+        stdin: file ? context.io.stdin : Input.of(Buffer.alloc(0)),
+      });
     };
     for (const name of SHELLS)
       if (name !== 'bash' || profile.flavor === 'gnu') utilities.set(name, shellProgram);
@@ -247,9 +240,11 @@ function startProcess(
 
   return {
     writeStdin(data) {
-      if (!stdinEnded) stdinChunks.push(Buffer.from(data));
+      stdin.push(Buffer.from(data));
     },
-    endStdin,
+    endStdin() {
+      stdin.end();
+    },
     onStdout(listener) {
       stdout.listen(listener);
     },
@@ -259,7 +254,7 @@ function startProcess(
     exit: exit.then((code) => (abort.signal.aborted ? 137 : code)),
     kill() {
       abort.abort();
-      endStdin();
+      stdin.end();
     },
   };
 }

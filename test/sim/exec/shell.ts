@@ -11,8 +11,73 @@ export type Flavor = 'busybox' | 'gnu';
 
 export type Sink = (data: Buffer) => void;
 
+/**
+ * A process's standard input: bytes arrive over time (exec stdin) or all at once (a file, a
+ * pipe). Reads consume, so `read` then `cat` sees the rest, as with a real file descriptor.
+ */
+export class Input {
+  private data = Buffer.alloc(0);
+  private ended = false;
+  private waiters: (() => void)[] = [];
+
+  static of(data: Buffer): Input {
+    const input = new Input();
+    input.push(data);
+    input.end();
+    return input;
+  }
+
+  push(data: Buffer): void {
+    if (this.ended) return;
+    this.data = Buffer.concat([this.data, data]);
+    this.wake();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  /** Everything until end of input. */
+  async all(): Promise<Buffer> {
+    while (!this.ended) await this.next();
+    const rest = this.data;
+    this.data = Buffer.alloc(0);
+    return rest;
+  }
+
+  /** One line without its newline, as soon as it is complete; undefined at end of input. */
+  async line(): Promise<{ text: string; complete: boolean } | undefined> {
+    for (;;) {
+      const newline = this.data.indexOf(10);
+      if (newline >= 0) {
+        const text = this.data.subarray(0, newline).toString('utf8');
+        this.data = this.data.subarray(newline + 1);
+        return { text, complete: true };
+      }
+      if (this.ended) {
+        if (this.data.length === 0) return undefined;
+        const text = this.data.toString('utf8');
+        this.data = Buffer.alloc(0);
+        return { text, complete: false };
+      }
+      await this.next();
+    }
+  }
+
+  private next(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
 export interface Io {
-  stdin: () => Promise<Buffer>;
+  stdin: Input;
   stdout: Sink;
   stderr: Sink;
 }
@@ -61,8 +126,6 @@ export class Shell {
   positional: string[] = [];
   /** `$0`, also the prefix of error messages (`sh: ...`). */
   name = 'sh';
-  /** How far `read` has consumed each stdin. */
-  private readonly stdinOffsets = new WeakMap<Io['stdin'], number>();
   /** dash numbers its messages with the script line; scripts here are one logical line. */
   private readonly lineNumber = 1;
 
@@ -138,10 +201,7 @@ export class Shell {
       const chunks: Buffer[] = [];
       const stdout: Sink = last ? io.stdout : (data) => chunks.push(data);
       status = await this.runCommand(pipeline.commands[index]!, { stdin: input, stdout, stderr: io.stderr });
-      if (!last) {
-        const piped = Buffer.concat(chunks);
-        input = async () => piped;
-      }
+      if (!last) input = Input.of(Buffer.concat(chunks));
     }
     const result = pipeline.negate ? (status === 0 ? 1 : 0) : status;
     this.status = result;
@@ -295,21 +355,17 @@ export class Shell {
         return async (argv, io) => {
           const names = argv.slice(1).filter((arg) => !arg.startsWith('-'));
           if (names.length === 0) names.push('REPLY');
-          const data = await io.stdin();
-          const offset = this.stdinOffsets.get(io.stdin) ?? 0;
-          if (offset >= data.length) {
+          const line = await io.stdin.line();
+          if (!line) {
             for (const name of names) this.vars.set(name, '');
             return 1;
           }
-          const newline = data.indexOf(10, offset);
-          const line = data.subarray(offset, newline < 0 ? data.length : newline).toString('utf8');
-          this.stdinOffsets.set(io.stdin, newline < 0 ? data.length : newline + 1);
-          const fields = line.trim().split(/[ \t]+/);
+          const fields = line.text.trim().split(/[ \t]+/);
           names.forEach((name, index) => {
             const last = index === names.length - 1;
             this.vars.set(name, (last ? fields.slice(index).join(' ') : fields[index]) ?? '');
           });
-          return newline < 0 ? 1 : 0;
+          return line.complete ? 0 : 1;
         };
       case 'command':
         return (argv, io) => {
@@ -351,8 +407,7 @@ export class Shell {
       const path = this.resolve(target);
       if (redirect.op === '<') {
         try {
-          const data = this.vfs.read(path);
-          fds[0] = async () => data;
+          fds[0] = Input.of(this.vfs.read(path));
         } catch (error) {
           if (!(error instanceof FsError)) throw error;
           this.shellError(

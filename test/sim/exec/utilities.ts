@@ -149,7 +149,7 @@ const cat: Utility = (context) => {
     let status = 0;
     for (const operand of operands) {
       if (operand === '-') {
-        context.io.stdout(await context.io.stdin());
+        context.io.stdout(await context.io.stdin.all());
         continue;
       }
       try {
@@ -373,7 +373,7 @@ const wc: Utility = async (context) => {
   const { flags, operands } = parseFlags(context.argv.slice(1), 'clw');
   const data = operands[0]
     ? context.shell.vfs.read(context.shell.resolve(operands[0]))
-    : await context.io.stdin();
+    : await context.io.stdin.all();
   const text = data.toString('utf8');
   const counts: number[] = [];
   const all = flags.size === 0;
@@ -397,7 +397,7 @@ const head: Utility = async (context) => {
   }
   const data = operands[0]
     ? context.shell.vfs.read(context.shell.resolve(operands[0]))
-    : await context.io.stdin();
+    : await context.io.stdin.all();
   const parts = data.toString('utf8').split('\n');
   write(context, parts.slice(0, lines).join('\n') + (parts.length > lines ? '\n' : ''));
   return 0;
@@ -411,7 +411,9 @@ function digest(algorithm: 'md5' | 'sha256', name: string): Utility {
     for (const operand of operands) {
       try {
         const data =
-          operand === '-' ? await context.io.stdin() : context.shell.vfs.read(context.shell.resolve(operand));
+          operand === '-'
+            ? await context.io.stdin.all()
+            : context.shell.vfs.read(context.shell.resolve(operand));
         write(context, `${createHash(algorithm).update(data).digest('hex')}  ${operand}\n`);
       } catch (error) {
         if (!(error instanceof FsError)) throw error;
@@ -463,7 +465,8 @@ const grep: Utility = async (context) => {
   for (const file of sources) {
     let data: Buffer;
     try {
-      data = file === '-' ? await context.io.stdin() : context.shell.vfs.read(context.shell.resolve(file));
+      data =
+        file === '-' ? await context.io.stdin.all() : context.shell.vfs.read(context.shell.resolve(file));
     } catch (error) {
       if (!(error instanceof FsError)) throw error;
       if (!flags.has('s')) fail(context, `grep: ${file}: ${gnuReason(error.code)}`);
@@ -500,7 +503,7 @@ const tail: Utility = async (context) => {
   }
   const data = operands[0]
     ? context.shell.vfs.read(context.shell.resolve(operands[0]))
-    : await context.io.stdin();
+    : await context.io.stdin.all();
   const text = data.toString('utf8');
   const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
   if (text === '') return 0;
