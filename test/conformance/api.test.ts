@@ -229,6 +229,25 @@ describe.skipIf(kubectls.length === 0)(SUITE, () => {
           /^www-web-0 {2}Bound {2}pvc-[0-9a-f-]+ {2}1Gi {2}RWO {2}standard {2}<unset> {2}\S+$/,
         );
 
+        const headers = await Promise.all(
+          [
+            'services',
+            'endpointslices',
+            'persistentvolumes',
+            'controllerrevisions',
+            'storageclasses',
+            'nodes',
+          ].map(async (resource) => squeeze((await k(['get', resource])).stdout)[0]),
+        );
+        expect(headers).toEqual([
+          'NAME  TYPE  CLUSTER-IP  EXTERNAL-IP  PORT(S)  AGE',
+          'NAME  ADDRESSTYPE  PORTS  ENDPOINTS  AGE',
+          'NAME  CAPACITY  ACCESS MODES  RECLAIM POLICY  STATUS  CLAIM  STORAGECLASS  VOLUMEATTRIBUTESCLASS  REASON  AGE',
+          'NAME  CONTROLLER  REVISION  AGE',
+          'NAME  PROVISIONER  RECLAIMPOLICY  VOLUMEBINDINGMODE  ALLOWVOLUMEEXPANSION  AGE',
+          'NAME  STATUS  ROLES  AGE  VERSION',
+        ]);
+
         const events = await k(['get', 'events', '--field-selector', 'involvedObject.kind=StatefulSet']);
         expect(squeeze(events.stdout)[0]).toBe('LAST SEEN  TYPE  REASON  OBJECT  MESSAGE');
         expect(events.stdout).toContain('create Pod web-0 in StatefulSet web successful');
