@@ -87,19 +87,35 @@ function lineProgress(stream: NodeJS.WritableStream, startedAt: number): Progres
   };
 }
 
-function ask(question: string, signal: AbortSignal): Promise<boolean> {
+export interface PromptStreams {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+}
+
+/** Asks a yes/no question; only `y` or `yes` is a yes. Ctrl-C at the prompt also interrupts the run. */
+export function askConfirmation(
+  question: string,
+  signal: AbortSignal,
+  streams: PromptStreams = { input: process.stdin, output: process.stderr },
+  onInterrupt: () => void = () => void process.emit('SIGINT'),
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const rl = createInterface({ input: streams.input, output: streams.output, terminal: true });
+    let answered = false;
     const finish = (answer: boolean): void => {
+      if (answered) return;
+      answered = true;
+      signal.removeEventListener('abort', onAbort);
       rl.close();
       resolve(answer);
     };
-    // Ctrl-C at the prompt is a "no" that also interrupts the run.
+    const onAbort = (): void => finish(false);
     rl.on('SIGINT', () => {
-      process.emit('SIGINT');
       finish(false);
+      onInterrupt();
     });
-    signal.addEventListener('abort', () => finish(false), { once: true });
+    rl.on('close', () => finish(false));
+    signal.addEventListener('abort', onAbort, { once: true });
     rl.question(question, (answer) => finish(/^y(es)?$/i.test(answer.trim())));
   });
 }
@@ -238,7 +254,7 @@ export default class VerifyPvc extends StsCommand {
             if (flags.yes) return true;
             progress.pause();
             const count = plan.pods.length;
-            return ask(
+            return askConfirmation(
               `${plan.removal === 'eviction' ? 'Evict' : 'DELETE'} ${count === 1 ? `pod ${plan.pods[0]!.pod}` : `${count} pods one at a time`} as planned? [y/N] `,
               flow.signal,
             );

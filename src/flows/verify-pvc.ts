@@ -646,7 +646,7 @@ export async function runVerifyPvc(options: VerifyPvcOptions, deps: VerifyPvcDep
   emit({ type: 'phase', phase: 'confirm', at: deps.clock.now() });
   const confirmed = await deps.confirm(plan);
   if (deps.signal?.aborted) throw interrupted();
-  if (!confirmed) throw refusal('not confirmed', 'nothing was written or deleted');
+  if (!confirmed) throw refusal('the plan was not confirmed', 'nothing was written or deleted');
 
   const runs: PodVerifyReport[] = [];
   for (const [index, planned] of plan.pods.entries()) {

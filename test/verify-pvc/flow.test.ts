@@ -575,7 +575,7 @@ describe('verify-pvc refuses to start', () => {
     const fake = cluster();
     const { error } = await runAgainst(fake, {}, { confirm: false });
     expect(error?.exitCode).toBe(ExitCode.ABORTED);
-    expect(error?.message).toBe('not confirmed');
+    expect(error?.message).toBe('the plan was not confirmed');
     expect(fake.deletedPods).toEqual([]);
     expect(markerFiles(fake)).toEqual([]);
   });
