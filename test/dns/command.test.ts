@@ -374,6 +374,14 @@ describe('kubectl sts dns without NAME', () => {
     );
   });
 
+  it('probes every set from one of its own pods', async () => {
+    const list = (await dns({}, { probe: true })).result as DnsList;
+    const byName = new Map(list.items.map((item) => [item.statefulSet.name, item]));
+    expect(byName.get('todo-db')?.probe).toMatchObject({ from: 'default/todo-db-0', tool: 'getent' });
+    expect(byName.get('plain')?.probe).toMatchObject({ from: 'default/plain-0', tool: 'nslookup' });
+    expect(byName.get('distroless')?.probe?.problem?.code).toBe('ProbeNoShell');
+  });
+
   it('renders one table with a row per pod', async () => {
     const { stdout } = await dns({}, { output: 'table', 'all-namespaces': true });
     const lines = stdout.split('\n');
