@@ -60,7 +60,7 @@ spec:
 }
 
 /** A minimal busybox set with one claim at /data (each scenario gets its own, so they cannot interfere). */
-function simpleSet(name: string, replicas = 2): string {
+function simpleSet(name: string, replicas = 2, annotations: Record<string, string> = {}): string {
   return `apiVersion: apps/v1
 kind: StatefulSet
 metadata:
@@ -73,6 +73,7 @@ spec:
   template:
     metadata:
       labels: {app: ${name}}
+      annotations: ${JSON.stringify(annotations)}
     spec:
       containers:
       - name: main
@@ -87,7 +88,7 @@ spec:
 `;
 }
 
-const SETS = ['todo-db', 'multi', 'replaced', 'gone', 'broken', 'guarded', 'trio'];
+const SETS = ['todo-db', 'multi', 'replaced', 'gone', 'broken', 'guarded', 'trio', 'bare'];
 
 let sim: SimCluster;
 let connection: Connection;
@@ -174,6 +175,8 @@ beforeAll(async () => {
     multiClaimSet('multi'),
     ...['replaced', 'gone', 'broken', 'guarded'].map((name) => simpleSet(name)),
     simpleSet('trio', 3),
+    // The simulator's way to say an image has no tools at all, not even sh.
+    simpleSet('bare', 1, { 'sim.kubectl-sts.dev/tools': 'none' }),
   ].join('\n---\n');
   sim = await startSimCluster({ speed: 20, manifests });
   connection = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false });
@@ -253,6 +256,13 @@ describe('verify-pvc against the simulator', () => {
     expect(error?.message).toBe('container app (image gcr.io/distroless/base) has no shell (sh)');
     expect(error?.hint).toMatch(/--container \(other containers: shell\)/);
     expect(sim.requestLog.count({ resource: 'pods', subresource: 'eviction', name: 'multi-1' })).toBe(0);
+  });
+
+  it('refuses an image the simulator marks as having no shell, naming it', async () => {
+    const { error } = await verify('bare');
+    expect(error?.exitCode).toBe(ExitCode.ABORTED);
+    expect(error?.message).toBe('container main (image busybox:1.36) has no shell (sh)');
+    expect(error?.hint).toMatch(/add a container with a shell that mounts the claim .*--container/);
   });
 
   it('passes with several claim templates, a subPath mount and a path with a quote and a space', async () => {
