@@ -306,6 +306,28 @@ describe('StatefulSet controller: pod replacement and updates', () => {
     );
   });
 
+  it('re-creates a pod the kubelet evicted (sim.kubectl-sts.dev/fail: Evicted)', async () => {
+    sim = await startHarness({ manifests: webManifest(1) });
+    const h = sim;
+    await h.until(() => isReady(h.pod('web-0')), 60_000, 'ready');
+    const uid = h.pod('web-0')?.metadata?.uid;
+    const failed: string[] = [];
+    h.store.subscribe('pods', (e) => {
+      const pod = e.object as Pod;
+      if (pod.status?.phase === 'Failed') failed.push(`${pod.status.reason}: ${pod.status.message}`);
+    });
+    h.store.mutate<Pod>('pods', 'default', 'web-0', (d) => {
+      d.metadata!.annotations = { 'sim.kubectl-sts.dev/fail': 'Evicted' };
+    });
+    await h.until(
+      () => h.pod('web-0')?.metadata?.uid !== uid && isReady(h.pod('web-0')),
+      60_000,
+      'replacement',
+    );
+    expect(failed[0]).toMatch(/^Evicted: The node was low on resource: memory\./);
+    expect(h.events('web').map((e) => e.message)).toContain('delete Pod web-0 in StatefulSet web successful');
+  });
+
   it('counts availableReplicas only after minReadySeconds', async () => {
     sim = await startHarness({ manifests: webManifest(1, '  minReadySeconds: 10') });
     const h = sim;

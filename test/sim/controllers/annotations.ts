@@ -21,6 +21,8 @@ export const simAnnotations = {
   stopAfter: `${SIM_PREFIX}stop-after`,
   /** Duration of an image pull (default from the scenario's timing). */
   pullDuration: `${SIM_PREFIX}pull-duration`,
+  /** `Evicted` (or another reason): the kubelet fails the pod (phase Failed), as node-pressure eviction does. */
+  fail: `${SIM_PREFIX}fail`,
 } as const;
 
 export interface PodBehaviour {
@@ -34,6 +36,7 @@ export interface PodBehaviour {
   initDurationMs: number | undefined;
   stopAfterMs: number | 'grace' | undefined;
   pullDurationMs: number | undefined;
+  failReason: string | undefined;
 }
 
 export function behaviourOf(pod: Pod): PodBehaviour {
@@ -55,5 +58,6 @@ export function behaviourOf(pod: Pod): PodBehaviour {
     initDurationMs: parseDuration(annotations[simAnnotations.initDuration]),
     stopAfterMs: stopAfter === 'grace' ? 'grace' : parseDuration(stopAfter),
     pullDurationMs: parseDuration(annotations[simAnnotations.pullDuration]),
+    failReason: annotations[simAnnotations.fail]?.trim() || undefined,
   };
 }

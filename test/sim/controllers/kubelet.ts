@@ -68,6 +68,8 @@ interface PodRun {
   stopAt?: number;
   /** How the app containers end: 0 after a clean SIGTERM exit, 137 when the grace period runs out. */
   stopExit?: { exitCode: number; reason: string };
+  /** Set once the kubelet has failed the pod for good (phase Failed). */
+  failed?: { reason: string; message: string };
   timer?: { cancel(): void };
   timerAt?: number;
 }
@@ -1000,6 +1002,11 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       return;
     }
 
+    if (behaviour.failReason && run.sandboxAt !== undefined) {
+      if (pod.status?.phase !== 'Failed') failPod(pod, run, now, behaviour);
+      return;
+    }
+
     if (run.sandboxAt === undefined) {
       if (!volumesReady(pod)) {
         writeStatus(pod, run, now, behaviour);
@@ -1023,6 +1030,25 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     wakeAt(namespace, name, run, wake);
   }
 
+  /** Node-pressure eviction and similar: the kubelet stops the containers and fails the pod for good. */
+  function failPod(pod: Pod, run: PodRun, now: number, behaviour: PodBehaviour): void {
+    const reason = behaviour.failReason ?? 'Evicted';
+    const message =
+      reason === 'Evicted'
+        ? 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki. '
+        : `The pod was failed by the simulator (${reason}).`;
+    run.stopExit = { exitCode: 137, reason: 'Error' };
+    for (const container of [...run.init, ...run.main]) {
+      if (container.phase === 'completed' || !container.everStarted) continue;
+      container.phase = 'stopped';
+      container.finishedAt = now;
+    }
+    run.timer?.cancel();
+    run.failed = { reason, message };
+    writeStatus(pod, run, now, behaviour);
+    podEvent(pod, 'Warning', reason, message);
+  }
+
   function writeStatus(pod: Pod, run: PodRun, now: number, behaviour: PodBehaviour): void {
     const node = peek<Node>(store, 'nodes', undefined, run.node);
     const initDone = run.init.every((c) => c.phase === 'completed');
@@ -1038,7 +1064,11 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     const draft = clone(pod);
     const status = (draft.status ??= {});
     const hostIP = nodeAddress(node);
-    status.phase = running ? 'Running' : 'Pending';
+    status.phase = run.failed ? 'Failed' : running ? 'Running' : 'Pending';
+    if (run.failed) {
+      status.reason = run.failed.reason;
+      status.message = run.failed.message;
+    }
     if (hostIP) {
       status.hostIP = hostIP;
       (status as Record<string, unknown>).hostIPs = [{ ip: hostIP }];
