@@ -219,6 +219,44 @@ describe('busybox nslookup', () => {
   });
 });
 
+describe('reverse lookups (PTR, as CoreDNS serves in-addr.arpa)', () => {
+  it.each([
+    {
+      name: 'busybox nslookup names a published pod by its endpoint hostname',
+      pod: 'todo-db-0',
+      argv: ['nslookup', '10.244.1.10'],
+      stdout:
+        'Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n10.1.244.10.in-addr.arpa\tname = todo-db-0.todo-db.default.svc.cluster.local\n\n',
+      exitCode: 0,
+    },
+    {
+      name: 'a ClusterIP names its Service',
+      pod: 'todo-db-0',
+      argv: ['nslookup', '10.96.100.7'],
+      stdout:
+        'Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n7.100.96.10.in-addr.arpa\tname = api.default.svc.cluster.local\n\n',
+      exitCode: 0,
+    },
+    {
+      name: 'an unpublished pod IP has no PTR record',
+      pod: 'todo-db-0',
+      argv: ['nslookup', '10.244.2.11'],
+      stdout:
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n** server can't find 11.2.244.10.in-addr.arpa: NXDOMAIN\n\n",
+      exitCode: 1,
+    },
+    {
+      name: 'getent hosts on an address asks PTR after /etc/hosts',
+      pod: 'todo-db-1',
+      argv: ['getent', 'hosts', '10.244.1.10'],
+      stdout: '10.244.1.10     todo-db-0.todo-db.default.svc.cluster.local\n',
+      exitCode: 0,
+    },
+  ])('$name', async ({ pod, argv, stdout, exitCode }) => {
+    expect(await exec(cluster(), pod, argv)).toEqual({ stdout, stderr: '', exitCode });
+  });
+});
+
 describe('which resolver tools an image has', () => {
   it.each([
     { pod: 'todo-db-0', tool: 'nslookup', found: true },

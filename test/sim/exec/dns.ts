@@ -88,6 +88,34 @@ function lookupA(store: Store, clusterDomain: string, query: string): DnsReply {
   return NXDOMAIN;
 }
 
+/**
+ * PTR answers for an IPv4 address, as CoreDNS's kubernetes plugin serves `in-addr.arpa`: a
+ * Service's cluster IP names the Service, a served endpoint's address names the endpoint
+ * under each Service that has it. Empty: NXDOMAIN.
+ */
+export function reverse(store: Store, clusterDomain: string, ip: string): string[] {
+  const names: string[] = [];
+  for (const service of store.list<Service>('services')) {
+    const namespace = service.metadata?.namespace;
+    const fqdn = `${service.metadata?.name}.${namespace}.svc.${clusterDomain}`;
+    if (!isHeadless(service) && (service.spec?.clusterIPs ?? [service.spec?.clusterIP]).includes(ip)) {
+      names.push(fqdn);
+      continue;
+    }
+    for (const endpoint of servedEndpoints(store, service)) {
+      if (endpoint.addresses.includes(ip)) names.push(`${endpointHostname(endpoint)}.${fqdn}`);
+    }
+  }
+  return unique(names);
+}
+
+/** `10.1.244.10.in-addr.arpa` for 10.244.1.10; undefined when not an IPv4 address. */
+export function reverseName(ip: string): string | undefined {
+  const octets = ip.split('.');
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) < 256)) return undefined;
+  return `${octets.reverse().join('.')}.in-addr.arpa`;
+}
+
 function endpointHostname(endpoint: { hostname?: string; addresses: string[] }): string {
   return (endpoint.hostname ?? endpoint.addresses[0]?.replace(/\./g, '-') ?? '').toLowerCase();
 }
@@ -245,8 +273,12 @@ export function getentUtility(store: Store, clusterDomain: string): Utility {
     for (const key of keys) {
       const lower = key.toLowerCase();
       if (/^[\d.]+$/.test(key) || key.includes(':')) {
+        // gethostbyaddr: the files backend, then a PTR query.
         const entry = hosts.find((candidate) => candidate.address === key);
+        const ptr =
+          entry || !conf.nameservers.includes(CLUSTER_DNS_IP) ? [] : reverse(store, clusterDomain, key);
         if (entry) printHostent(context, entry.address, entry.names);
+        else if (ptr.length > 0) printHostent(context, key, [ptr[0]!]);
         else status = 2;
         continue;
       }
@@ -301,6 +333,18 @@ export function busyboxNslookupUtility(store: Store, clusterDomain: string): Uti
       return 1;
     }
     let out = `Server:\t\t${server}\nAddress:\t${server}:53\n\n`;
+    const arpa = reverseName(name);
+    if (arpa) {
+      // An address argument becomes one PTR query.
+      const ptr = reverse(store, clusterDomain, name);
+      if (ptr.length === 0) {
+        context.io.stdout(Buffer.from(`${out}** server can't find ${arpa}: NXDOMAIN\n\n`));
+        return 1;
+      }
+      for (const target of ptr) out += `${arpa}\tname = ${target}\n`;
+      context.io.stdout(Buffer.from(`${out}\n`));
+      return 0;
+    }
     let status = 0;
     for (const aaaa of [false, true]) {
       for (const query of names) {
@@ -338,6 +382,17 @@ export function bindNslookupUtility(store: Store, clusterDomain: string): Utilit
       return 1;
     }
     let out = `Server:\t\t${server}\nAddress:\t${server}#53\n\n`;
+    const arpa = reverseName(name);
+    if (arpa) {
+      const ptr = reverse(store, clusterDomain, name);
+      if (ptr.length === 0) {
+        context.io.stdout(Buffer.from(`${out}** server can't find ${arpa}: NXDOMAIN\n\n`));
+        return 1;
+      }
+      for (const target of ptr) out += `${arpa}\tname = ${target}.\n`;
+      context.io.stdout(Buffer.from(`${out}\n`));
+      return 0;
+    }
     for (const candidate of searchCandidates(name, conf)) {
       const reply = answer(store, clusterDomain, candidate);
       if (reply.addresses.length > 0) {
