@@ -248,6 +248,12 @@ class PodRun {
       },
     );
     throwIfAborted(signal);
+    // The Eviction call names the pod only; make sure it is still the incarnation that was checked.
+    if (this.tracker.state.goneAt)
+      throw refusal(
+        `pod ${this.plan.pod} was replaced or deleted by someone else since pre-flight (uid ${this.plan.podUid} is gone)`,
+        'nothing was deleted; retry once the pod is stable',
+      );
     this.phase('remove-pod');
     try {
       if (this.plan.removal === 'eviction') await gateway.evictPod(this.plan.namespace, this.plan.pod);

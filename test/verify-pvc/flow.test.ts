@@ -360,6 +360,28 @@ describe('verify-pvc survives API errors mid-flow', () => {
     expect(markerFiles(fake)).toEqual([]);
   });
 
+  it('does not evict a pod that was replaced by someone else after pre-flight', async () => {
+    const fake = cluster();
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'marker-written') {
+            const pod = fake.pods.get('web-1')!;
+            pod.metadata!.uid = 'someone-elses-pod';
+            fake.putPod(pod, 'MODIFIED');
+          }
+        },
+      },
+    );
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(/pod web-1 was replaced or deleted by someone else since pre-flight/);
+    expect(fake.calls).not.toContain('evictPod');
+    expect(fake.deletedPods).toEqual([]);
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
   it('aborts before removal when the watch cannot be set up, and removes the markers', async () => {
     const fake = cluster();
     fake.failNext('listPods', 1);
