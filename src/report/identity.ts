@@ -207,7 +207,7 @@ export function governingServiceFindings(input: IdentityInput): Diagnostic[] {
     findings.push({
       code: 'ServiceNotHeadless',
       severity: 'error',
-      message: `the governing Service ${serviceName} is not headless (clusterIP ${clusterIP ?? 'unset'}): its name resolves to a virtual IP instead of the pods, and per-pod records are only guaranteed for headless Services (CoreDNS answers them anyway; other DNS providers do not)`,
+      message: `the governing Service ${serviceName} is not headless (clusterIP ${clusterIP ?? 'unset'}): its name resolves to a virtual IP instead of the pods, and per-pod records are only guaranteed for headless Services (CoreDNS answers them anyway; other DNS providers may not)`,
       ordinals: [],
       evidence: [
         `service ${serviceName} spec.clusterIP: ${clusterIP ?? 'unset'}`,
