@@ -4,6 +4,7 @@
 // each through the Eviction API unless --force-delete) and never writes to a PVC or PV.
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ExitCodeValue } from '../cli/errors.ts';
+import type { Watch } from '../kube/gateway.ts';
 import type { Pod } from '../kube/types.ts';
 import {
   FlowAborted,
@@ -22,7 +23,6 @@ import {
   writeMarker,
 } from './verify-pvc-markers.ts';
 import type { MarkerTarget } from './verify-pvc-markers.ts';
-import type { Watch } from '../kube/gateway.ts';
 import { checkStatefulSet, planPod, preflight, readStatefulSet } from './verify-pvc-preflight.ts';
 import type {
   ClaimResult,
