@@ -335,6 +335,36 @@ describe('deletion', () => {
     expect(error.message).toContain('Precondition failed: UID in precondition: other');
   });
 
+  it('keeps a foreground deletion waiting on the foregroundDeletion finalizer while dependents exist', () => {
+    const { store } = newStore();
+    const owner = store.create<Json>('statefulsets', statefulSet());
+    store.create('controllerrevisions', {
+      metadata: {
+        name: 'web-1',
+        namespace: 'default',
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: owner.metadata.uid },
+        ],
+      },
+    });
+    const deleting = store.delete<Json>('statefulsets', 'default', 'web', {
+      propagationPolicy: 'Foreground',
+    });
+    expect(deleting.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(deleting.metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
+    store.mutate<Json>('statefulsets', 'default', 'web', (draft) => {
+      draft.metadata.finalizers = [];
+    });
+    expect(store.get('statefulsets', 'default', 'web')).toBeUndefined();
+  });
+
+  it('deletes at once in the foreground when nothing depends on the object', () => {
+    const { store } = newStore();
+    store.create('configmaps', { metadata: { name: 'alone', namespace: 'default' } });
+    store.delete('configmaps', 'default', 'alone', { propagationPolicy: 'Foreground' });
+    expect(store.get('configmaps', 'default', 'alone')).toBeUndefined();
+  });
+
   it('orphans dependents when asked to', () => {
     const { store } = newStore();
     const owner = store.create<Json>('statefulsets', statefulSet());

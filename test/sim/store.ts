@@ -225,11 +225,19 @@ export class MemoryStore implements Store {
       );
       return this.#write(resource, existing, draft) as T;
     }
-    if (finalizers.length === 0) return this.#remove(resource, existing) as T;
-    if (meta.deletionTimestamp) return structuredClone(existing) as T;
+    // Foreground: the object waits, with the foregroundDeletion finalizer, until the garbage
+    // collector has deleted its blocking dependents and removed the finalizer.
+    // With no dependents the collector would drop the finalizer at once; the store skips that step.
+    const foreground =
+      options.propagationPolicy === 'Foreground' &&
+      !finalizers.includes('foregroundDeletion') &&
+      this.#hasDependents(existing);
+    if (finalizers.length === 0 && !foreground) return this.#remove(resource, existing) as T;
+    if (meta.deletionTimestamp && !foreground) return structuredClone(existing) as T;
     const draft = structuredClone(existing) as Json;
-    draft.metadata.deletionTimestamp = formatTimestamp(this.#clock.now());
-    draft.metadata.deletionGracePeriodSeconds = 0;
+    draft.metadata.deletionTimestamp ??= formatTimestamp(this.#clock.now());
+    draft.metadata.deletionGracePeriodSeconds ??= 0;
+    if (foreground) draft.metadata.finalizers = [...finalizers, 'foregroundDeletion'];
     return this.#write(resource, existing, draft) as T;
   }
 
@@ -460,6 +468,16 @@ export class MemoryStore implements Store {
     } finally {
       this.#dispatching = false;
     }
+  }
+
+  #hasDependents(owner: Json): boolean {
+    const uid = owner.metadata.uid;
+    return STORED_RESOURCES.some((resource) =>
+      this.list<Json>(
+        resource,
+        resourceInfo(resource).namespaced ? owner.metadata.namespace : undefined,
+      ).some((object) => (object.metadata.ownerReferences ?? []).some((ref: Json) => ref.uid === uid)),
+    );
   }
 
   #orphanDependents(owner: Json): void {
