@@ -594,21 +594,21 @@ function emptyTimings(): VerifyTimings {
 function summarise(
   plan: VerifyPlan,
   runs: PodVerifyReport[],
-  stop?: { result: RunResult; reason: string; hint: string | null },
+  stop?: { result: RunResult; reason: string; hint: string | null; at: PodPlan },
 ): VerifyReport {
   const decisive = runs.find((run) => run.result !== 'PASS') ?? runs[runs.length - 1];
-  const result = stop?.result ?? decisive?.result ?? 'PASS';
-  const first = plan.pods[0]!;
+  // With --all, a pod that could not even start is the one the top-level fields are about.
+  const unstarted = stop?.at ?? (decisive ? undefined : plan.pods[0]!);
   return {
-    result,
+    result: stop?.result ?? decisive?.result ?? 'PASS',
     reason: stop?.reason ?? decisive?.reason ?? null,
     hint: stop?.hint ?? decisive?.hint ?? null,
     namespace: plan.namespace,
     statefulSet: plan.statefulSet,
-    pod: decisive?.pod ?? first.pod,
-    ordinal: decisive?.ordinal ?? first.ordinal,
-    claims: decisive?.claims ?? first.claims.map((claim) => emptyClaimResult(claim, '')),
-    timings: decisive?.timings ?? emptyTimings(),
+    pod: unstarted?.pod ?? decisive!.pod,
+    ordinal: unstarted?.ordinal ?? decisive!.ordinal,
+    claims: unstarted ? unstarted.claims.map((claim) => emptyClaimResult(claim, '')) : decisive!.claims,
+    timings: unstarted ? emptyTimings() : decisive!.timings,
     cleanup: runs.flatMap((run) => run.cleanup),
     runs,
     plan,
@@ -661,7 +661,7 @@ export async function runVerifyPvc(options: VerifyPvcOptions, deps: VerifyPvcDep
       try {
         podPlan = await replanWhenSettled(deps, options, planned.ordinal);
       } catch (error) {
-        return summarise(plan, runs, classify(error, deps.signal, false));
+        return summarise(plan, runs, { ...classify(error, deps.signal, false), at: planned });
       }
     }
     const run = await verifyPod(deps, options, podPlan);

@@ -168,6 +168,9 @@ describe('verify-pvc on a healthy StatefulSet', () => {
     expect(report?.result).toBe('ABORTED');
     expect(report?.reason).toMatch(/mid-rollout: currentRevision web-1 differs from updateRevision web-2/);
     expect(report?.runs.map((r) => [r.pod, r.result])).toEqual([['web-1', 'PASS']]);
+    // The top-level fields describe the pod that could not be started, not the one that passed.
+    expect(report).toMatchObject({ pod: 'web-0', ordinal: 0 });
+    expect(report?.claims.map((c) => [c.claim, c.result])).toEqual([['data-web-0', 'NOT-CHECKED']]);
     expect(fake.deletedPods).toEqual(['web-1']);
   });
 
@@ -600,6 +603,22 @@ describe('verify-pvc refuses to start', () => {
     expect(error?.message).toBe('the plan was not confirmed');
     expect(fake.deletedPods).toEqual([]);
     expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('refuses with the API message when exec turns out to be forbidden although not checked in advance', async () => {
+    const fake = cluster();
+    fake.failNext('checkAccess', 1, () =>
+      apiError(403, 'Forbidden', 'selfsubjectaccessreviews is forbidden'),
+    );
+    fake.failNext('exec', 1, () =>
+      apiError(403, 'Forbidden', 'pods "web-1" is forbidden: User "dev" cannot create resource "pods/exec"'),
+    );
+    const { error } = await runAgainst(fake);
+    expect(error?.exitCode).toBe(ExitCode.ABORTED);
+    expect(error?.message).toBe(
+      'not allowed to exec into pod web-1: pods "web-1" is forbidden: User "dev" cannot create resource "pods/exec"',
+    );
+    expect(fake.deletedPods).toEqual([]);
   });
 
   it('goes on with a warning when permissions cannot be checked in advance', async () => {
