@@ -306,6 +306,13 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         });
       },
     };
+    // Node affinity of the volumes already bound to the pod's claims, looked up once.
+    const volumeTerms = claims.flatMap((claim) => {
+      if (!claim.spec?.volumeName) return [];
+      const volume = peek<PersistentVolume>(store, 'persistentvolumes', undefined, claim.spec.volumeName);
+      const terms = (volume?.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) as NodeSelectorTerm[];
+      return terms.length > 0 ? [terms] : [];
+    });
     const ownKey = keyOf(pod);
     const othersOn = (node: Node): number => {
       const keys = podKeysOnNode.get(node.metadata?.name ?? '');
@@ -378,12 +385,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         reject("node(s) didn't match pod anti-affinity rules");
         continue;
       }
-      const volumeConflict = claims.some((claim) => {
-        if (!claim.spec?.volumeName) return false;
-        const volume = store.get<PersistentVolume>('persistentvolumes', undefined, claim.spec.volumeName);
-        const terms = (volume?.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) as NodeSelectorTerm[];
-        return !matchesNodeSelectorTerms(terms, labels);
-      });
+      const volumeConflict = volumeTerms.some((terms) => !matchesNodeSelectorTerms(terms, labels));
       if (volumeConflict) {
         reject('node(s) had volume node affinity conflict');
         continue;
