@@ -2,11 +2,18 @@
 // per-platform payloads, archives, checksums, and the filled krew manifest.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTarGz, createZip } from './archive.ts';
 import { REPO_ROOT, bundleCli } from './bundle.ts';
-import { renderKrewManifest } from './krew.ts';
+import {
+  installFromArchive,
+  matchingPlatform,
+  parseKrewManifest,
+  renderKrewManifest,
+  validateKrewManifest,
+} from './krew.ts';
 import { defaultNodeCacheDir, nodeBinaryFor } from './node-dist.ts';
 import { payloadFor } from './sea.ts';
 import { RELEASE_TARGETS, archiveName, targetId } from './targets.ts';
@@ -125,4 +132,28 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
   writeFileSync(manifestFile, manifest);
   rmSync(workDir, { recursive: true, force: true });
   return { archives, manifestFile, manifest, bundleBytes: bundle.bytes };
+}
+
+/**
+ * What validate-krew-manifest does before a plugin is accepted: structural validation, then an
+ * install of every platform's archive (sha256, extraction, `files`, `bin`, license), each into
+ * its own throw-away krew root. Nothing is run: the binaries are for other machines.
+ */
+export function verifyRelease(result: ReleaseResult, log: (line: string) => void): void {
+  const plugin = parseKrewManifest(result.manifest);
+  const { warnings } = validateKrewManifest(plugin, path.basename(result.manifestFile, '.yaml'));
+  for (const warning of warnings) log(`warning: ${warning}`);
+  for (const archive of result.archives) {
+    const platform = matchingPlatform(plugin, archive.target.os, archive.target.arch);
+    if (!platform) throw new Error(`the manifest has no platform for ${targetId(archive.target)}`);
+    const root = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-verify-'));
+    try {
+      const installed = installFromArchive(plugin, platform, archive.file, root);
+      log(
+        `${targetId(archive.target)}: installs as krew would (${installed.installedFiles.length} files, bin ${platform.bin})`,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
 }
