@@ -107,7 +107,7 @@ interface Row {
 
 async function main(): Promise<void> {
   log(`starting the simulator (sizes ${SIZES.join(', ')}; ${runs} runs after ${warmup} warm-up)`);
-  const sim = await startSimCluster({ speed: 200, nodes: 5, manifests: SIZES.map(benchSet).join('---\n') });
+  const sim = await startSimCluster({ speed: 200, nodes: 12, manifests: SIZES.map(benchSet).join('---\n') });
   const rows: Row[] = [];
   const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, runs };
   try {

@@ -163,6 +163,8 @@ export interface VerifyTimings {
   recreateMs: number | null;
   /** Pod removal requested → new pod Ready. */
   readyMs: number | null;
+  /** Wall-clock instant the tool saw the new pod Ready (ISO 8601): lets a benchmark measure watch latency. */
+  readyObservedAt: string | null;
   /** Whole run for this pod, pre-flight to cleanup. */
   totalMs: number;
 }

@@ -414,6 +414,7 @@ class PodRun {
       goneMs: msBetween(this.removedAt, state?.goneAt ?? null),
       recreateMs: msBetween(this.removedAt, state?.createdAt ?? null),
       readyMs: msBetween(this.removedAt, state?.readyAt ?? null),
+      readyObservedAt: state?.readyAt ? state.readyAt.toISOString() : null,
       totalMs: this.deps.clock.now().getTime() - this.startedAt.getTime(),
     };
   }
@@ -588,7 +589,7 @@ async function replanWhenSettled(
 }
 
 function emptyTimings(): VerifyTimings {
-  return { goneMs: null, recreateMs: null, readyMs: null, totalMs: 0 };
+  return { goneMs: null, recreateMs: null, readyMs: null, readyObservedAt: null, totalMs: 0 };
 }
 
 function summarise(

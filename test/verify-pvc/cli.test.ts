@@ -131,7 +131,11 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
         'markerSurvived',
       ]),
     );
-    expect(report.timings).toMatchObject({ recreateMs: expect.any(Number), readyMs: expect.any(Number) });
+    expect(report.timings).toMatchObject({
+      recreateMs: expect.any(Number),
+      readyMs: expect.any(Number),
+      readyObservedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     expect(run.stderr).toMatch(/\] web-1: evicted \(uid /);
     expect(run.stderr).toMatch(/\] web-1: Ready\n/);
     await settled('web');
