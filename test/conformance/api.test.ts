@@ -289,6 +289,12 @@ describe.skipIf(kubectls.length === 0)(SUITE, () => {
         expect(rollout.stdout, show(rollout)).toContain(
           'partitioned roll out complete: 3 new pods have been updated...',
         );
+
+        const cascade = await k(['delete', 'sts', 'web', '--cascade=foreground'], 90_000);
+        expect(cascade.stdout, show(cascade)).toBe('statefulset.apps "web" deleted\n');
+        expect((await k(['get', 'pods,controllerrevisions'])).stderr).toBe(
+          'No resources found in default namespace.\n',
+        );
       });
     },
     240_000,
