@@ -28,7 +28,12 @@ import {
 } from '../../scripts/lib/krew.ts';
 import type { InstallResult, KrewPlugin } from '../../scripts/lib/krew.ts';
 import { nodeBinaryFor } from '../../scripts/lib/node-dist.ts';
-import { buildRelease, readPackageVersion, releaseDefaults } from '../../scripts/lib/release.ts';
+import {
+  buildRelease,
+  readPackageVersion,
+  releaseDefaults,
+  verifyRelease,
+} from '../../scripts/lib/release.ts';
 import type { ReleaseResult } from '../../scripts/lib/release.ts';
 import { payloadFor } from '../../scripts/lib/sea.ts';
 import { hostTarget } from '../../scripts/lib/targets.ts';
@@ -122,6 +127,12 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     expect(path.basename(release.manifestFile)).toBe('sts.yaml');
     expect(validateKrewManifest(plugin, 'sts')).toEqual({ warnings: [] });
     expect(plugin.spec!.version).toBe(`v${VERSION}`);
+  });
+
+  it('passes the self-check npm run release ends with (validate, then install every archive)', () => {
+    const lines: string[] = [];
+    verifyRelease(release, (line) => lines.push(line));
+    expect(lines).toEqual([`${host!.os}/${host!.arch}: installs as krew would (3 files, bin kubectl-sts)`]);
   });
 
   it('records the archive sha256 in the manifest and in SHA256SUMS', () => {
