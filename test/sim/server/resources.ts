@@ -314,9 +314,6 @@ export const GROUP_ORDER = [
   'discovery.k8s.io',
 ];
 
-/** Groups that exist only to name a subresource's kind (autoscaling/v1 Scale). */
-export const EXTRA_GROUP_VERSIONS: Record<string, string> = { autoscaling: 'v1' };
-
 const byResource = new Map(RESOURCES.map((info) => [`${info.group}/${info.resource}`, info]));
 const byStoreName = new Map(RESOURCES.map((info) => [info.resource, info]));
 
