@@ -1,14 +1,15 @@
 // Workload conformance: real kubectl binaries (every installed version from 1.30 up) drive the
 // simulator's controllers through the API, and we check what kubectl prints, as a user would see it.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/kube/types.ts';
 import { installControllers } from '../sim/controllers/index.ts';
 import type { RunningControllers } from '../sim/controllers/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { startSimCluster } from '../sim/index.ts';
+import type { Kubectl, KubectlResult } from './kubectl.ts';
+import { installedKubectls, kubectlCache, runKubectl } from './kubectl.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures');
 const kiamol = join(fixtures, 'kiamol-ch08', 'todo-list', 'db');
@@ -22,55 +23,21 @@ const todoDbFiles = [
 ].map((file) => join(kiamol, file));
 const webYaml = join(fixtures, 'k8s-examples', 'website', 'web', 'web.yaml');
 
-/** kubectl binaries named kubectl.1.N beside the one on PATH, N ≥ 30, oldest first. */
-function installedKubectls(): { version: string; path: string }[] {
-  const onPath = (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((dir) => join(dir, 'kubectl'))
-    .find((file) => dir(file));
-  if (!onPath) return [];
-  const folder = dirname(realpathSync(onPath));
-  return readdirSync(folder)
-    .map((name) => /^kubectl\.1\.(\d+)$/.exec(name))
-    .filter((match): match is RegExpExecArray => match !== null && Number(match[1]) >= 30)
-    .map((match) => ({ version: `1.${match[1]}`, path: join(folder, match[0]) }))
-    .sort((a, b) => Number(a.version.split('.')[1]) - Number(b.version.split('.')[1]));
-}
-
-function dir(file: string): boolean {
-  return existsSync(file);
-}
-
 const kubectls = installedKubectls();
 if (kubectls.length === 0) {
-  console.warn('workload conformance skipped: no kubectl.1.N (N ≥ 30) found beside a kubectl on PATH');
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
+  console.warn('workload conformance skipped: no kubectl >= 1.30 found on PATH or beside it');
 }
 
 describe.skipIf(kubectls.length === 0).each(kubectls)(
-  'kubectl $version against the simulated controllers',
-  ({ path }) => {
+  '$label against the simulated controllers',
+  (version: Kubectl) => {
     let cluster: SimCluster;
     let controllers: RunningControllers;
+    const cache = kubectlCache();
 
-    const kubectl = (...args: string[]): Promise<Run> =>
-      new Promise((resolve) => {
-        // Asynchronous on purpose: the API server answers from this same process.
-        execFile(
-          path,
-          ['--kubeconfig', cluster.kubeconfigPath, ...args],
-          { timeout: 90_000 },
-          (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            resolve({ code, stdout, stderr });
-          },
-        );
-      });
+    // Asynchronous on purpose: the API server answers from this same process.
+    const kubectl = (...args: string[]): Promise<KubectlResult> =>
+      runKubectl(version, cluster.kubeconfigPath, args, { timeoutMs: 90_000, cacheDir: cache.dir });
     const ok = async (...args: string[]): Promise<string> => {
       const run = await kubectl(...args);
       expect(run.stderr, `kubectl ${args.join(' ')}`).toBe('');
@@ -86,6 +53,7 @@ describe.skipIf(kubectls.length === 0).each(kubectls)(
     afterAll(async () => {
       controllers?.stop();
       await cluster?.stop();
+      cache.remove();
     });
 
     it('applies the kiamol todo-db manifests and brings the pods up in order', async () => {
@@ -296,21 +264,13 @@ const upstreamWorkloads: { name: string; files: string[]; sets: string[] }[] = [
 const newest = kubectls.at(-1);
 
 describe.skipIf(newest === undefined)(
-  `upstream StatefulSet manifests with kubectl ${newest?.version}`,
+  `upstream StatefulSet manifests with ${newest?.label}`,
   () => {
     let cluster: SimCluster;
     let controllers: RunningControllers;
-    const kubectl = (...args: string[]): Promise<Run> =>
-      new Promise((resolve) => {
-        execFile(
-          newest?.path ?? 'kubectl',
-          ['--kubeconfig', cluster.kubeconfigPath, ...args],
-          { timeout: 90_000 },
-          (error, stdout, stderr) => {
-            resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-          },
-        );
-      });
+    const cache = kubectlCache();
+    const kubectl = (...args: string[]): Promise<KubectlResult> =>
+      runKubectl(newest as Kubectl, cluster.kubeconfigPath, args, { timeoutMs: 90_000, cacheDir: cache.dir });
 
     beforeAll(async () => {
       // Enough workers for every set at once (110 pods each, as a kind node allows).
@@ -320,6 +280,7 @@ describe.skipIf(newest === undefined)(
     afterAll(async () => {
       controllers?.stop();
       await cluster?.stop();
+      cache.remove();
     });
 
     it.each(upstreamWorkloads)('$name rolls out completely', async ({ name, files, sets }) => {
@@ -343,13 +304,15 @@ describe.skipIf(newest === undefined)(
     it('kubectl get pods -w shows OrderedReady pods coming up one after another', async () => {
       expect((await kubectl('create', 'namespace', 'watch')).code).toBe(0);
       const lines: string[] = [];
-      const watcher = spawn(
-        newest?.path ?? 'kubectl',
-        ['--kubeconfig', cluster.kubeconfigPath, 'get', 'pods', '-n', 'watch', '-w'],
-        {
-          stdio: ['ignore', 'pipe', 'ignore'],
+      const watcher = spawn(newest?.path ?? 'kubectl', ['get', 'pods', '-n', 'watch', '-w'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: cache.dir,
+          KUBECONFIG: cluster.kubeconfigPath,
+          KUBECACHEDIR: cache.dir,
         },
-      );
+      });
       const done = new Promise<void>((resolve) => {
         let buffer = '';
         watcher.stdout.on('data', (chunk: Buffer) => {
