@@ -523,7 +523,7 @@ describe('authorisation, faults and the request log', () => {
     await api('GET', '/api/v1/namespaces/default/endpoints/missing');
     expect(sim.requestLog.count({ verb: 'list', resource: 'endpoints' })).toBe(1);
     expect(sim.requestLog.filter({ verb: 'get', resource: 'endpoints' })).toEqual([
-      expect.objectContaining({ namespace: 'default', name: 'missing', status: 404 }),
+      expect.objectContaining({ namespace: 'default', name: 'missing', status: 404, userAgent: 'node' }),
     ]);
   });
 });

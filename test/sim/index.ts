@@ -255,6 +255,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
         query,
         status,
         durationMs: performance.now() - started,
+        ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
       } as never);
     }
   }

@@ -20,6 +20,8 @@ export interface RequestLogEntry extends RequestAttributes {
   query: Record<string, string>;
   status: number;
   durationMs: number;
+  /** The client's User-Agent (tells kubectl's requests from the plugin's). */
+  userAgent?: string;
 }
 
 export class RequestLog {

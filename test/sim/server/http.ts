@@ -234,6 +234,7 @@ export class ApiServer {
         query: queryRecord(url),
         status: status || res.statusCode,
         durationMs: performance.now() - started,
+        ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
       };
       this.#deps.requestLog.record(entry);
     };
