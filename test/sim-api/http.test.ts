@@ -432,7 +432,11 @@ describe('watch', () => {
       for await (const event of stream) events.push(event);
       return events;
     })();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The watch is in the request log once its stream is open.
+    const opened = (): number =>
+      sim.requestLog.count({ verb: 'watch', resource: 'endpoints', namespace: 'kube-node-lease' });
+    const before = opened();
+    while (opened() === before) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(sim.faults.dropWatches()).toBeGreaterThanOrEqual(1);
     expect(await drained).toEqual([]);
   });
