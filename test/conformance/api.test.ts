@@ -168,6 +168,14 @@ describe.skipIf(kubectls.length === 0)(SUITE, () => {
         expect(update.stderr).toContain(
           "The StatefulSet \"todo-db\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
         );
+        sim.requestLog.clear();
+        const paged = await k(['get', 'configmaps', '-A', '--chunk-size=4', '-o', 'name']);
+        const all = sim.store.list<Json>('configmaps').map((cm) => `configmap/${cm.metadata.name}`);
+        expect(paged.stdout.trim().split('\n')).toEqual(all);
+        expect(sim.requestLog.count({ verb: 'list', resource: 'configmaps' })).toBe(
+          Math.ceil(all.length / 4),
+        );
+
         const sets = await k(['get', 'statefulsets', '-A', '-o', 'json']);
         const names = (JSON.parse(sets.stdout) as Json).items.map(
           (i: Json) => `${i.metadata.namespace}/${i.metadata.name}`,
