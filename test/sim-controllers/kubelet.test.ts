@@ -241,6 +241,10 @@ describe('kubelet', () => {
     expect(h.pod('app')?.metadata?.deletionTimestamp).toBeDefined();
     h.controllers.setNodeReady(node, true);
     await h.until(() => h.pod('app') === undefined, 30_000, 'pod finalised');
+    expect(h.events(node).map((e) => `${e.reason}: ${e.message}`)).toEqual([
+      `NodeNotReady: Node ${node} status is now: NodeNotReady`,
+      `NodeReady: Node ${node} status is now: NodeReady`,
+    ]);
   });
 
   it('evicts pods from an unreachable node after their toleration runs out; they stay Terminating', async () => {

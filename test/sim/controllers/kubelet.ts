@@ -567,6 +567,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
 
   function setNodeReady(name: string, ready: boolean): void {
     const now = rfc3339(clock.now());
+    const wasReady = isNodeReady(peek<Node>(store, 'nodes', undefined, name));
     store.mutate<Node>('nodes', undefined, name, (draft) => {
       const conditions = ((draft.status ??= {}).conditions ??= []);
       for (const condition of conditions) {
@@ -602,6 +603,20 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       if (taints.length > 0) spec.taints = taints;
       else delete spec.taints;
     });
+    const node = store.get<Node>('nodes', undefined, name);
+    if (!node || wasReady === ready) return;
+    // Node events live in the default namespace, as the real recorders put them.
+    recorder.record(
+      {
+        kind: 'Node',
+        apiVersion: 'v1',
+        object: { ...node, metadata: { ...node.metadata, namespace: 'default' } },
+      },
+      'Normal',
+      ready ? 'NodeReady' : 'NodeNotReady',
+      `Node ${name} status is now: ${ready ? 'NodeReady' : 'NodeNotReady'}`,
+      ready ? { component: 'kubelet', host: name } : { component: 'node-controller' },
+    );
   }
 
   // ---- kubelet ---------------------------------------------------------------------------------
