@@ -351,6 +351,7 @@ describe('deletion', () => {
       propagationPolicy: 'Foreground',
     });
     expect(deleting.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(deleting.metadata.generation).toBe(2);
     expect(deleting.metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
     store.mutate<Json>('statefulsets', 'default', 'web', (draft) => {
       draft.metadata.finalizers = [];

@@ -382,7 +382,9 @@ export class MemoryStore implements Store {
     }
     if (info.tracksGeneration) {
       const specChanged = !stableEqual(existing.spec, draft.spec);
-      meta.generation = (existing.metadata.generation ?? 1) + (specChanged ? 1 : 0);
+      // The apiserver also bumps generation when a graceful delete starts (rest.BeforeDelete).
+      const deletionStarted = !existing.metadata.deletionTimestamp && !!meta.deletionTimestamp;
+      meta.generation = (existing.metadata.generation ?? 1) + (specChanged || deletionStarted ? 1 : 0);
     } else if (existing.metadata.generation !== undefined) {
       meta.generation = existing.metadata.generation;
     }
