@@ -36,6 +36,16 @@ export interface RunningControllers {
   readonly timing: SimTiming;
 }
 
+const installed = new WeakMap<Store, RunningControllers>();
+
+/**
+ * The controllers running on a store, for tests that got their cluster from startSimCluster
+ * (`controllersFor(cluster.store)?.setNodeReady('sim-worker', false)`).
+ */
+export function controllersFor(store: Store): RunningControllers | undefined {
+  return installed.get(store);
+}
+
 export function installControllers(
   store: Store,
   clock: SimClock,
@@ -73,9 +83,10 @@ export function installControllers(
     });
   };
 
-  return {
+  const running: RunningControllers = {
     timing,
     stop() {
+      if (installed.get(store) === running) installed.delete(store);
       ctx.queue.stop();
       for (const dispose of ctx.disposers.splice(0)) dispose();
       for (const timer of [...ctx.timers]) timer.cancel();
@@ -87,4 +98,6 @@ export function installControllers(
     setCrashing: (namespace, pod, crashing) =>
       annotate(namespace, pod, simAnnotations.crash, crashing ? 'true' : undefined),
   };
+  installed.set(store, running);
+  return running;
 }
