@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EndpointSlice, KubeObject, Pod } from '../../src/kube/types.ts';
+import type { EndpointSlice, KubeObject, PersistentVolume, Pod, StatefulSet } from '../../src/kube/types.ts';
+import { applyManifestsToStore } from '../sim/index.ts';
 import type { Harness } from './harness.ts';
 import { isReady, startHarness, webManifest } from './harness.ts';
 
@@ -8,6 +9,10 @@ afterEach(() => {
   sim?.stop();
   sim = undefined;
 });
+
+const applyIn = (h: Harness, namespace: string, yaml: string): void => {
+  applyManifestsToStore(h.store, yaml, namespace);
+};
 
 const slicesOf = (h: Harness, service: string): EndpointSlice[] =>
   h.store
@@ -153,6 +158,25 @@ describe('garbage collector', () => {
     await h.advance(5000);
     expect(h.pod('web-0')?.metadata?.deletionTimestamp).toBeUndefined();
     expect(h.pod('web-0')?.metadata?.ownerReferences).toBeUndefined();
+  });
+
+  it('lets a namespace with a running StatefulSet finish deleting', async () => {
+    sim = await startHarness();
+    const h = sim;
+    h.apply('apiVersion: v1\nkind: Namespace\nmetadata: { name: shop }\n');
+    applyIn(h, 'shop', webManifest(2));
+    await h.until(
+      () => h.store.get<StatefulSet>('statefulsets', 'shop', 'web')?.status?.readyReplicas === 2,
+      60_000,
+      'ready',
+    );
+    h.store.delete('namespaces', undefined, 'shop');
+    await h.until(() => h.store.get('namespaces', undefined, 'shop') === undefined, 60_000, 'namespace gone');
+    expect(
+      h.store
+        .list('persistentvolumes')
+        .filter((v) => (v as PersistentVolume).spec?.claimRef?.namespace === 'shop'),
+    ).toEqual([]);
   });
 
   it('deletes a dependent created after its owner is gone', async () => {
