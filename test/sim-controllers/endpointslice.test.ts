@@ -72,7 +72,7 @@ spec: { selector: { app: nginx }, ports: [{ port: 8080, targetPort: web }] }
 
   it.each([
     [false, { ready: false, serving: false, terminating: false }],
-    [true, { ready: true, serving: true, terminating: false }],
+    [true, { ready: true, serving: false, terminating: false }],
   ])(
     'a running pod that is not Ready (publishNotReadyAddresses %s) has conditions %j',
     async (publish, conditions) => {

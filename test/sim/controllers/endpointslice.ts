@@ -117,7 +117,8 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
         addresses: [pod.status?.podIP ?? ''],
         conditions: {
           ready: publishNotReady || (ready && !terminating),
-          serving: publishNotReady || ready,
+          // serving follows readiness alone; publishNotReadyAddresses only forces ready.
+          serving: ready,
           terminating,
         },
       };
