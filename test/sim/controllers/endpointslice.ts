@@ -12,7 +12,7 @@ import type {
   Service,
 } from '../../../src/kube/types.ts';
 import type { ControllerContext } from './runtime.ts';
-import { matchesLabelMap, onResource, peek, randomSuffix } from './runtime.ts';
+import { matchesLabelMap, onResource, peek, randomSuffix, rfc3339 } from './runtime.ts';
 import { canonicalJson } from './revisions.ts';
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
@@ -148,7 +148,7 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
         namespace,
         labels,
         annotations: {
-          'endpoints.kubernetes.io/last-change-trigger-time': service.metadata?.creationTimestamp ?? '',
+          'endpoints.kubernetes.io/last-change-trigger-time': rfc3339(ctx.clock.now()),
         },
         ownerReferences: [
           {
@@ -196,7 +196,9 @@ export function installEndpointSliceController(ctx: ControllerContext): void {
       store.mutate<EndpointSlice>('endpointslices', namespace, have.metadata?.name ?? '', (draft) => {
         draft.endpoints = desired.endpoints;
         draft.ports = desired.ports;
-        (draft.metadata ??= {}).labels = labels;
+        const meta = (draft.metadata ??= {});
+        meta.labels = labels;
+        meta.annotations = { ...(meta.annotations ?? {}), ...(desired.metadata?.annotations ?? {}) };
       });
     });
     syncEndpoints(service, pods, publishNotReady);
