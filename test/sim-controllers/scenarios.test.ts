@@ -28,6 +28,17 @@ describe('scenario files', () => {
     expect(scenario.manifests).not.toContain('SimScenario');
   });
 
+  it.each(listScenarios())('shipped scenario %s parses and applies to a fresh cluster', async (name) => {
+    const scenario = loadScenario(name);
+    expect(scenario.objectCount).toBeGreaterThan(0);
+    const h = await startHarness({ timing: scenario.settings.timing, nodes: scenario.settings.nodes ?? 3 });
+    try {
+      expect(() => h.apply(scenario.manifests)).not.toThrow();
+    } finally {
+      h.stop();
+    }
+  });
+
   it('accepts a plain manifest file without settings', () => {
     const scenario = loadScenario(
       join(root, '..', 'shared', 'fixtures', 'kiamol-ch08', 'sleep', 'sleep-with-pvc.yaml'),
