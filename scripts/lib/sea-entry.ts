@@ -1,9 +1,7 @@
 // Entry point of the single-file bundle (SEA binaries and the macOS launcher layout). oclif
 // normally reads package.json and imports the command map from disk; inside a single
 // executable there is no package tree, so both are handed over from the bundle instead.
-import { enableCompileCache } from 'node:module';
 import path from 'node:path';
-import { isSea } from 'node:sea';
 import { execute, settings } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
 import { COMMANDS } from '../../src/commands/index.ts';
@@ -11,9 +9,6 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { pluginFromCommandMap } from './oclif-plugin.ts';
 
 export async function runBundled(argv: string[]): Promise<void> {
-  // The launcher layout runs this file with a plain node: keep compiled code between runs.
-  // (A SEA carries its code cache inside the binary instead.)
-  if (!isSea()) enableCompileCache();
   // Same rule as src/main.ts: our --debug shows our traces, not oclif's internals.
   if (argv.includes('--debug')) settings.debug = false;
   const root = path.dirname(process.execPath);

@@ -74,6 +74,10 @@ while [ -L "$self" ]; do
   esac
 done
 here=$(cd "$(dirname "$self")" && pwd -P)
+# Node's on-disk compile cache stands in for the code cache a SEA would carry (the main script is
+# compiled before any of its code runs, so only the environment can switch it on).
+NODE_COMPILE_CACHE=\${NODE_COMPILE_CACHE:-\${TMPDIR:-/tmp}/node-compile-cache}
+export NODE_COMPILE_CACHE
 exec "$here/node" "$here/kubectl-sts.cjs" "$@"
 `;
 

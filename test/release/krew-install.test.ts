@@ -7,6 +7,7 @@ import {
   lstatSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   readlinkSync,
   rmSync,
   symlinkSync,
@@ -256,6 +257,12 @@ describe.skipIf(!host)(
     it('runs through the krew symlink with the node shipped beside it', async () => {
       const { stdout } = await kubectl(['sts', 'version', '-o', 'json']);
       expect(JSON.parse(stdout)).toMatchObject({ version: `v${VERSION}`, node: process.version });
+    });
+
+    it('keeps compiled code in the Node compile cache under $TMPDIR between runs', async () => {
+      const temp = path.join(launcherWork, 'tmp');
+      await kubectl(['sts', '--version'], { TMPDIR: temp });
+      expect(readdirSync(path.join(temp, 'node-compile-cache')).length).toBeGreaterThan(0);
     });
 
     it('calls a TLS API server (loading the client library chunk from beside the bundle)', async () => {
