@@ -70,12 +70,13 @@ describe('a fresh simulated cluster', () => {
     expect(corefile).toContain('kubernetes corp.example in-addr.arpa ip6.arpa');
   });
 
-  it('publishes the cluster CA in every namespace, new ones too', () => {
+  it('publishes the cluster CA and a default ServiceAccount in every namespace, new ones too', () => {
     sim.store.create('namespaces', { metadata: { name: 'fresh' } });
     for (const namespace of ['default', 'kube-system', 'fresh']) {
       expect(sim.store.get<Json>('configmaps', namespace, 'kube-root-ca.crt')!.data['ca.crt']).toContain(
         'BEGIN CERTIFICATE',
       );
+      expect(sim.store.get('serviceaccounts', namespace, 'default')).toBeDefined();
     }
   });
 

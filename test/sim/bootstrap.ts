@@ -189,13 +189,4 @@ export function bootstrapCluster(store: Store, options: BootstrapOptions, now: s
       ],
     },
   } as Json);
-  for (const namespace of [
-    'default',
-    'kube-system',
-    'kube-public',
-    'kube-node-lease',
-    'local-path-storage',
-  ]) {
-    store.create('serviceaccounts', { metadata: { name: 'default', namespace } });
-  }
 }

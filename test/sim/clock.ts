@@ -47,16 +47,7 @@ export class SimulatedClock implements SimClock {
     const timer: Timer = { due: this.#nowMs() + Math.max(0, ms), fn, cancelled: false };
     if (this.#stopped) return { cancel() {} };
     this.#timers.add(timer);
-    if (!this.#manual) {
-      timer.handle = setTimeout(
-        () => {
-          this.#timers.delete(timer);
-          if (!timer.cancelled && !this.#stopped) fn();
-        },
-        Math.max(0, ms) / this.speed,
-      );
-      timer.handle.unref?.();
-    }
+    if (!this.#manual) this.#arm(timer);
     return {
       cancel: () => {
         timer.cancelled = true;
@@ -64,6 +55,21 @@ export class SimulatedClock implements SimClock {
         if (timer.handle) clearTimeout(timer.handle);
       },
     };
+  }
+
+  /** Real timers may fire a millisecond early; a timer never runs before its simulated due time. */
+  #arm(timer: Timer): void {
+    const wait = Math.max(0, (timer.due - this.#nowMs()) / this.speed);
+    timer.handle = setTimeout(() => {
+      if (timer.cancelled || this.#stopped) return;
+      if (this.#nowMs() < timer.due) {
+        this.#arm(timer);
+        return;
+      }
+      this.#timers.delete(timer);
+      timer.fn();
+    }, Math.ceil(wait));
+    timer.handle.unref?.();
   }
 
   /** Manual clocks: moves time forward, firing due timers in order. Real-time clocks: shifts time. */

@@ -19,7 +19,7 @@ import { Auth, Faults, Rbac, RequestLog } from './server/control.ts';
 import type { ServerVersion } from './server/discovery.ts';
 import { ApiError, badRequest } from './server/errors.ts';
 import { installDisruptionController } from './server/eviction.ts';
-import { installRootCAPublisher } from './server/root-ca.ts';
+import { installNamespacePublishers } from './server/namespace-publishers.ts';
 import { ExecServer, execParams, rejectUpgrade } from './server/exec.ts';
 import { ApiServer, parseResourcePath } from './server/http.ts';
 import type { Json } from './server/json.ts';
@@ -191,7 +191,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const execServer = new ExecServer();
 
   const certificates = options.tls ? await generateServingCertificates() : undefined;
-  const rootCA = installRootCAPublisher(store, certificates?.caPem);
+  const publishers = installNamespacePublishers(store, certificates?.caPem);
   const server: Server = certificates
     ? createHttpsServer({ key: certificates.keyPem, cert: certificates.certPem }, api.handle)
     : createHttpServer(api.handle);
@@ -292,7 +292,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     async stop(): Promise<void> {
       controllers.stop();
       disruption.stop();
-      rootCA.stop();
+      publishers.stop();
       clock.stop();
       api.closeStreams();
       execServer.close();

@@ -1,5 +1,6 @@
-// kube-controller-manager's root-ca-cert-publisher: every namespace gets the ConfigMap
-// `kube-root-ca.crt` with the cluster CA, which the projected service-account volume mounts.
+// What kube-controller-manager puts in every namespace: the root-ca-cert-publisher's ConfigMap
+// `kube-root-ca.crt` (the cluster CA, mounted by the projected service-account volume) and the
+// serviceaccount controller's `default` ServiceAccount.
 import type { Store } from '../contract.ts';
 import { isApiError } from './errors.ts';
 import type { Json } from './json.ts';
@@ -10,23 +11,28 @@ const NAME = 'kube-root-ca.crt';
 const PLACEHOLDER_CA =
   '-----BEGIN CERTIFICATE-----\nc2ltdWxhdGVkIGNsdXN0ZXIgQ0E=\n-----END CERTIFICATE-----\n';
 
-export function installRootCAPublisher(store: Store, caPem: string | undefined): { stop(): void } {
+export function installNamespacePublishers(store: Store, caPem: string | undefined): { stop(): void } {
   const publish = (namespace: Json): void => {
     const name: string = namespace.metadata?.name;
-    if (!name || namespace.metadata?.deletionTimestamp || store.get('configmaps', name, NAME)) return;
-    try {
-      store.create('configmaps', {
-        metadata: {
-          name: NAME,
-          namespace: name,
-          annotations: { 'kubernetes.io/description': descriptionText },
-        },
-        data: { 'ca.crt': caPem ?? PLACEHOLDER_CA },
-      } as Json);
-    } catch (error) {
-      // The namespace went away (or is terminating) between the event and the write.
-      if (!isApiError(error)) throw error;
-    }
+    if (!name || namespace.metadata?.deletionTimestamp) return;
+    const ensure = (resource: 'configmaps' | 'serviceaccounts', object: Json): void => {
+      if (store.get(resource, name, object.metadata.name)) return;
+      try {
+        store.create(resource, object);
+      } catch (error) {
+        // The namespace went away (or is terminating) between the event and the write.
+        if (!isApiError(error)) throw error;
+      }
+    };
+    ensure('configmaps', {
+      metadata: {
+        name: NAME,
+        namespace: name,
+        annotations: { 'kubernetes.io/description': descriptionText },
+      },
+      data: { 'ca.crt': caPem ?? PLACEHOLDER_CA },
+    });
+    ensure('serviceaccounts', { metadata: { name: 'default', namespace: name } });
   };
   for (const namespace of store.list<Json>('namespaces')) publish(namespace);
   const offNamespaces = store.subscribe('namespaces', (event) => {
