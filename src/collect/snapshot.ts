@@ -17,6 +17,7 @@ import type {
   Service,
   StatefulSet,
 } from '../kube/types.ts';
+import { ordinalFromClaimName } from '../report/ordinals.ts';
 import type { StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
 
 export interface CollectedSnapshot {
@@ -150,12 +151,21 @@ export async function collectStatusSnapshot(
     eventItems = [...eventItems, ...claimEvents.items];
   }
 
-  // Keep only the volumes bound to this set's claims: a cluster can hold thousands of PVs.
+  // Keep only this set's volumes (a cluster can hold thousands of PVs): those bound to its
+  // claims, and those whose claimRef still names one of its claims after the claim was deleted
+  // (Released/Failed volumes hold the old data a scale-up would not get back by itself).
   const boundNames = new Set(claims.items.map((claim) => claim.spec?.volumeName).filter(Boolean));
+  const templates = (statefulSet.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '');
+  const namesOneOfOurClaims = (volume: PersistentVolume): boolean => {
+    const ref = volume.spec?.claimRef;
+    if (!ref?.name || (ref.namespace ?? namespace) !== namespace) return false;
+    return templates.some((template) => ordinalFromClaimName(ref.name!, template, name) !== undefined);
+  };
   const volumeMap = new Map<string, PersistentVolume>();
   for (const volume of volumes.items) {
     const volumeName = volume.metadata?.name;
-    if (volumeName && boundNames.has(volumeName)) volumeMap.set(volumeName, volume);
+    if (volumeName && (boundNames.has(volumeName) || namesOneOfOurClaims(volume)))
+      volumeMap.set(volumeName, volume);
   }
 
   return {

@@ -61,6 +61,20 @@ describe('collectStatusSnapshot', () => {
     expect([...snapshot.volumes.keys()]).toEqual(['pv-data-web-0']);
   });
 
+  it('also keeps a Released PV whose claimRef still names one of the set’s claims, not a look-alike', async () => {
+    const fake = fakeGateway({
+      statefulSet: makeSet({ replicas: 1 }),
+      claims: [makeClaim('data-web-0')],
+      volumes: [
+        makeVolume('pv-data-web-0', 'data-web-0'),
+        makeVolume('pv-old-web-3', 'data-web-3', { phase: 'Released', reclaim: 'Retain' }),
+        makeVolume('pv-web-api-3', 'data-web-api-3', { phase: 'Released', reclaim: 'Retain' }),
+      ],
+    });
+    const { snapshot } = await collectStatusSnapshot(fake.gateway, 'default', 'web', { now });
+    expect([...snapshot.volumes.keys()]).toEqual(['pv-data-web-0', 'pv-old-web-3']);
+  });
+
   it.each([
     { case: 'all claims Bound: Warning events only', phase: 'Bound', want: ['listEvents type=Warning'] },
     {
