@@ -288,6 +288,64 @@ describe('kubelet', () => {
     );
   });
 
+  it('cannot mount a missing ConfigMap: FailedMount, ContainerCreating, until it appears', async () => {
+    sim = await startHarness({
+      manifests: `
+apiVersion: v1
+kind: Pod
+metadata: { name: app }
+spec:
+  containers: [{ name: main, image: busybox }]
+  volumes: [{ name: scripts, configMap: { name: todo-db-scripts } }]
+`,
+    });
+    const h = sim;
+    await h.advance(5000);
+    expect(h.pod('app')?.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
+    const failed = h.events('app').find((e) => e.reason === 'FailedMount');
+    expect(failed?.message).toBe(
+      'MountVolume.SetUp failed for volume "scripts" : configmap "todo-db-scripts" not found',
+    );
+    h.apply('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: todo-db-scripts }\ndata: { a: b }\n');
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready once the ConfigMap exists');
+  });
+
+  it.each([
+    [
+      'envFrom a missing ConfigMap',
+      '{ envFrom: [{ configMapRef: { name: todo-db-env } }] }',
+      'configmap "todo-db-env" not found',
+    ],
+    [
+      'a missing Secret key',
+      '{ env: [{ name: PGPASSWORD, valueFrom: { secretKeyRef: { name: creds, key: POSTGRES_PASSWORD } } }] }',
+      "couldn't find key POSTGRES_PASSWORD in Secret default/creds",
+    ],
+  ])('a container with %s waits in CreateContainerConfigError', async (_name, env, message) => {
+    sim = await startHarness({
+      manifests: `
+apiVersion: v1
+kind: Secret
+metadata: { name: creds }
+stringData: { OTHER: x }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: app }
+spec:
+  containers: [{ name: main, image: busybox, ${env.slice(1, -1)} }]
+`,
+    });
+    const h = sim;
+    await h.advance(5000);
+    expect(h.pod('app')?.status?.containerStatuses?.[0]?.state?.waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message,
+    });
+    expect(h.events('app').map((e) => e.message)).toContain(`Error: ${message}`);
+    expect(h.pod('app')?.status?.phase).toBe('Pending');
+  });
+
   it('waits for its claims to bind before starting (ContainerCreating)', async () => {
     sim = await startHarness({
       manifests: `

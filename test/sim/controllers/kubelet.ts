@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type {
   Condition,
+  KubeObject,
   Container,
   ContainerStatus,
   Node,
@@ -31,7 +32,9 @@ type ContainerPhase =
   | 'crashBackOff'
   | 'completed'
   /** Stopped because the pod is being deleted. */
-  | 'stopped';
+  | 'stopped'
+  /** Its environment names a ConfigMap, Secret or key that does not exist (CreateContainerConfigError). */
+  | 'configError';
 
 interface TerminatedInfo {
   exitCode: number;
@@ -56,6 +59,7 @@ interface ContainerRun {
   lastTerminated?: TerminatedInfo;
   everStarted: boolean;
   lastUnhealthyEvent?: number;
+  configError?: string;
 }
 
 interface PodRun {
@@ -66,6 +70,8 @@ interface PodRun {
   init: ContainerRun[];
   main: ContainerRun[];
   stopAt?: number;
+  /** When the kubelet last reported a volume it could not mount (FailedMount repeats every 2 minutes). */
+  lastMountFailure?: number;
   /** How the app containers end: 0 after a clean SIGTERM exit, 137 when the grace period runs out. */
   stopExit?: { exitCode: number; reason: string };
   /** Set once the kubelet has failed the pod for good (phase Failed). */
@@ -214,6 +220,16 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     }
     enqueuePod(pod.metadata?.namespace, pod.metadata?.name ?? '');
   });
+  // A ConfigMap or Secret appearing may unblock pods waiting to mount it or to start a container.
+  for (const resource of ['configmaps', 'secrets'] as const) {
+    onResource(ctx, resource, (event) => {
+      if (event.type === 'DELETED') return;
+      const prefix = `${event.object.metadata?.namespace ?? ''}/`;
+      for (const key of runs.keys()) {
+        if (key.startsWith(prefix)) enqueuePod(event.object.metadata?.namespace, key.slice(prefix.length));
+      }
+    });
+  }
   onResource(ctx, 'persistentvolumeclaims', (event) => {
     const users = claimUsers.get(keyOf(event.object));
     for (const name of users ?? []) enqueuePod(event.object.metadata?.namespace, name);
@@ -813,6 +829,12 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
           startContainer(pod, container, now);
           continue;
         }
+        case 'configError': {
+          if (now < container.until) return container.until;
+          startContainer(pod, container, now);
+          if ((container.phase as ContainerPhase) === 'configError') return container.until;
+          continue;
+        }
         case 'completed':
         case 'stopped':
           return undefined;
@@ -821,7 +843,84 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     return undefined;
   }
 
+  /** What keeps the kubelet from building the container's environment, as its error says it. */
+  function configProblem(pod: Pod, spec: Container): string | undefined {
+    const namespace = pod.metadata?.namespace;
+    type Ref = { name?: string; key?: string; optional?: boolean };
+    const extended = spec as Container & {
+      envFrom?: { configMapRef?: Ref; secretRef?: Ref }[];
+      env?: { name: string; valueFrom?: { configMapKeyRef?: Ref; secretKeyRef?: Ref } }[];
+    };
+    const lookup = (kind: 'configmaps' | 'secrets', ref: Ref, key?: string): string | undefined => {
+      const object = peek<
+        KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> }
+      >(store, kind, namespace, ref.name ?? '');
+      const label = kind === 'configmaps' ? 'configmap' : 'secret';
+      if (!object) return ref.optional ? undefined : `${label} "${ref.name}" not found`;
+      if (key === undefined || ref.optional) return undefined;
+      const data = {
+        ...(object.data ?? {}),
+        ...(object.stringData ?? {}),
+        ...((object as { binaryData?: Record<string, string> }).binaryData ?? {}),
+      };
+      if (key in data) return undefined;
+      return `couldn't find key ${key} in ${kind === 'configmaps' ? 'ConfigMap' : 'Secret'} ${namespace}/${ref.name}`;
+    };
+    for (const source of extended.envFrom ?? []) {
+      const problem = source.configMapRef
+        ? lookup('configmaps', source.configMapRef)
+        : source.secretRef
+          ? lookup('secrets', source.secretRef)
+          : undefined;
+      if (problem) return problem;
+    }
+    for (const variable of extended.env ?? []) {
+      const from = variable.valueFrom;
+      const problem = from?.configMapKeyRef
+        ? lookup('configmaps', from.configMapKeyRef, from.configMapKeyRef.key)
+        : from?.secretKeyRef
+          ? lookup('secrets', from.secretKeyRef, from.secretKeyRef.key)
+          : undefined;
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
+  /** The first ConfigMap or Secret volume that cannot be mounted, with the kubelet's message. */
+  function mountProblem(pod: Pod): string | undefined {
+    for (const volume of pod.spec?.volumes ?? []) {
+      const configMap = volume.configMap as { name?: string; optional?: boolean } | undefined;
+      const secret = volume.secret as { secretName?: string; optional?: boolean } | undefined;
+      if (
+        configMap &&
+        !configMap.optional &&
+        !peek(store, 'configmaps', pod.metadata?.namespace, configMap.name ?? '')
+      ) {
+        return `MountVolume.SetUp failed for volume "${volume.name}" : configmap "${configMap.name}" not found`;
+      }
+      if (
+        secret &&
+        !secret.optional &&
+        !peek(store, 'secrets', pod.metadata?.namespace, secret.secretName ?? '')
+      ) {
+        return `MountVolume.SetUp failed for volume "${volume.name}" : secret "${secret.secretName}" not found`;
+      }
+    }
+    return undefined;
+  }
+
   function startContainer(pod: Pod, container: ContainerRun, now: number): void {
+    const problem = configProblem(pod, container.spec);
+    if (problem) {
+      if (container.configError !== problem || now >= container.until) {
+        podEvent(pod, 'Warning', 'Failed', `Error: ${problem}`, container);
+      }
+      container.phase = 'configError';
+      container.configError = problem;
+      container.until = now + 10_000;
+      return;
+    }
+    container.configError = undefined;
     container.phase = 'running';
     container.startedAt = now;
     container.id = newContainerId();
@@ -881,6 +980,11 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
             reason: 'ErrImagePull',
             message: `failed to pull and unpack image "${normaliseImage(image)}"`,
           },
+        };
+        break;
+      case 'configError':
+        status.state = {
+          waiting: { reason: 'CreateContainerConfigError', message: container.configError ?? '' },
         };
         break;
       case 'pullBackOff':
@@ -1027,6 +1131,16 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     if (run.sandboxAt === undefined) {
       if (!volumesReady(pod)) {
         writeStatus(pod, run, now, behaviour);
+        return;
+      }
+      const unmountable = mountProblem(pod);
+      if (unmountable) {
+        if (run.lastMountFailure === undefined || now - run.lastMountFailure >= 120_000) {
+          run.lastMountFailure = now;
+          podEvent(pod, 'Warning', 'FailedMount', unmountable);
+        }
+        writeStatus(pod, run, now, behaviour);
+        wakeAt(namespace, name, run, run.lastMountFailure + 120_000);
         return;
       }
       run.sandboxAt = now;
