@@ -73,11 +73,23 @@ function spinnerProgress(stream: NodeJS.WriteStream, startedAt: number): Progres
   };
 }
 
-/** Without a TTY: one plain, timestamped line per event, nothing that redraws. */
+/**
+ * A spinner only on a terminal with a known width: a pseudo-terminal reporting 0 columns makes
+ * ora clear lines forever, so such a stream gets plain lines instead.
+ */
+export function spinnerFits(stream: { isTTY?: boolean; columns?: number }): boolean {
+  return Boolean(stream.isTTY) && (stream.columns ?? 0) > 0;
+}
+
+/**
+ * Without a TTY: one plain, timestamped line per event, nothing that redraws. The pre-flight
+ * phase gets no line: it ends in the plan (stdout) or in the one `error:` line a refusal or bad
+ * input gives, which must then stand alone on stderr.
+ */
 function lineProgress(stream: NodeJS.WritableStream, startedAt: number): Progress {
   return {
     event(event) {
-      if (event.type === 'phase' && event.phase === 'confirm') return;
+      if (event.type === 'phase' && (event.phase === 'confirm' || event.phase === 'preflight')) return;
       const line = eventLine(event);
       if (line) stream.write(`[${formatMs(event.at.getTime() - startedAt).padStart(6)}] ${line}\n`);
     },
@@ -200,7 +212,7 @@ export default class VerifyPvc extends StsCommand {
     const { connect } = await import('../kube/connect.ts');
     const connection = await connect(connectionOptions);
     const startedAt = Date.now();
-    const progress = process.stderr.isTTY
+    const progress = spinnerFits(process.stderr)
       ? spinnerProgress(process.stderr, startedAt)
       : lineProgress(process.stderr, startedAt);
 

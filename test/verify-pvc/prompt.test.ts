@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { askConfirmation } from '../../src/commands/verify-pvc.ts';
+import { askConfirmation, spinnerFits } from '../../src/commands/verify-pvc.ts';
 
 function streams(): { input: PassThrough; output: PassThrough; shown: () => string } {
   const input = new PassThrough();
@@ -55,5 +55,17 @@ describe('the confirmation prompt', () => {
     const asked = askConfirmation('Proceed? [y/N] ', new AbortController().signal, io);
     io.input.end();
     await expect(asked).resolves.toBe(false);
+  });
+});
+
+describe('where the progress spinner is drawn', () => {
+  it.each([
+    { stream: 'a terminal 80 columns wide', tty: { isTTY: true, columns: 80 }, spinner: true },
+    { stream: 'a pseudo-terminal reporting 0 columns', tty: { isTTY: true, columns: 0 }, spinner: false },
+    { stream: 'a terminal without a known width', tty: { isTTY: true }, spinner: false },
+    { stream: 'a pipe', tty: { isTTY: false, columns: 80 }, spinner: false },
+    { stream: 'a file', tty: {}, spinner: false },
+  ])('$stream: spinner $spinner', ({ tty, spinner }) => {
+    expect(spinnerFits(tty)).toBe(spinner);
   });
 });

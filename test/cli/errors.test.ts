@@ -1,0 +1,296 @@
+// The bad-input matrix: every command, run as a user runs it (bin/kubectl-sts, and through real
+// kubectl for a sample), against the simulated cluster with the todo-db scenario. Every bad
+// input must give exactly one stderr line `error: <what>; <what to do>`, the documented exit code
+// (ExitCode, docs/readme/*.md), no stack trace, and nothing on stdout except where a command
+// documents a partial report; with -o json, stdout is empty or one valid JSON document.
+// Needs `npm run build` (bin/kubectl-sts runs dist/).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/errors.ts';
+import type { CliRun, ScenarioCluster } from '../helpers/cli.ts';
+import { closedPort, kubeconfigFor, mapLimit, runPlugin, startScenarioCluster } from '../helpers/cli.ts';
+
+const ADMIN_TOKEN = 'admin-token-never-printed-5c1e';
+const DENIED_TOKEN = 'denied-token-never-printed-93ab';
+const FLAKY_TOKEN = 'flaky-token-never-printed-d07f';
+const UNKNOWN_TOKEN = 'unknown-token-never-printed-2b44';
+
+type Kubeconfig =
+  | 'admin'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'server-error'
+  | 'unreachable'
+  | 'missing'
+  | 'empty'
+  | 'invalid-yaml';
+
+interface Case {
+  /** What the user did wrong, as the test name says it. */
+  input: string;
+  args: string[];
+  code: number;
+  kubeconfig?: Kubeconfig;
+  /** Passed with --kubeconfig instead of KUBECONFIG. */
+  flag?: boolean;
+  /** The command documents a partial report on stdout for this failure (verify-pvc). */
+  partialReport?: boolean;
+  /**
+   * Fails today in a file this suite's owner may not change (see the robustness report); the
+   * case is expected to fail until that is fixed, and then must lose this mark.
+   */
+  knownIssue?: string;
+}
+
+/** `kubectl sts <command> <target>` for commands that talk to the cluster. */
+const CLUSTER_COMMANDS = [
+  { command: 'status', target: ['todo-db'], extra: [] as string[] },
+  { command: 'dns', target: ['todo-db'], extra: [] as string[] },
+  // --yes so that no case stops at the confirmation; every case here fails before any eviction.
+  { command: 'verify-pvc', target: ['todo-db'], extra: ['--yes'] },
+];
+
+function clusterCases(): Case[] {
+  const cases: Case[] = [];
+  for (const { command, target, extra } of CLUSTER_COMMANDS) {
+    const run = (more: string[]): string[] => [command, ...target, ...extra, ...more];
+    const machine = (kubeconfig: Kubeconfig, code: number, input: string, args = run([])): Case[] => [
+      { input, args, code, kubeconfig },
+      { input: `${input} (-o json)`, args: [...args, '-o', 'json'], code, kubeconfig },
+    ];
+    cases.push(
+      { input: 'unknown flag', args: run(['--bogus']), code: ExitCode.USAGE },
+      { input: 'bad -o value', args: run(['-o', 'xml']), code: ExitCode.USAGE },
+      { input: 'bad --color', args: run(['--color', 'sometimes']), code: ExitCode.USAGE },
+      { input: 'bad --request-timeout', args: run(['--request-timeout', 'soon']), code: ExitCode.USAGE },
+      { input: 'too many args', args: run(['extra']), code: ExitCode.USAGE },
+      ...machine('admin', ExitCode.NOT_FOUND, 'StatefulSet not found', [command, 'no-such-set', ...extra]),
+      ...machine('admin', ExitCode.NOT_FOUND, 'namespace not found', run(['-n', 'no-such-namespace'])),
+      ...machine('admin', ExitCode.CONFIG, 'context not found', run(['--context', 'no-such-context'])),
+      {
+        input: '--kubeconfig file missing',
+        args: run([]),
+        code: ExitCode.CONFIG,
+        kubeconfig: 'missing',
+        flag: true,
+      },
+      { input: 'KUBECONFIG file missing', args: run([]), code: ExitCode.CONFIG, kubeconfig: 'missing' },
+      ...machine('empty', ExitCode.CONFIG, 'kubeconfig empty'),
+      ...machine('invalid-yaml', ExitCode.CONFIG, 'kubeconfig invalid YAML'),
+      ...machine('unreachable', ExitCode.UNREACHABLE, 'server unreachable (closed port)'),
+      ...machine('unauthorized', ExitCode.AUTH, '401 unknown token'),
+      ...machine('forbidden', ExitCode.AUTH, '403 RBAC denies the user'),
+      ...machine('server-error', ExitCode.SERVER, '5xx after retries'),
+    );
+  }
+  cases.push(
+    { input: 'missing required NAME', args: ['verify-pvc', '--yes'], code: ExitCode.USAGE },
+    {
+      input: '-A is not a verify-pvc flag',
+      args: ['verify-pvc', 'todo-db', '-A', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    { input: '-A with a NAME', args: ['status', 'todo-db', '-A'], code: ExitCode.USAGE },
+    { input: '-A with a NAME', args: ['dns', 'todo-db', '-A'], code: ExitCode.USAGE },
+    {
+      input: 'no --yes and no TTY',
+      args: ['verify-pvc', 'todo-db'],
+      code: ExitCode.ABORTED,
+      kubeconfig: 'admin',
+    },
+    {
+      input: 'no --yes and no TTY (-o json)',
+      args: ['verify-pvc', 'todo-db', '-o', 'json'],
+      code: ExitCode.ABORTED,
+      kubeconfig: 'admin',
+    },
+    {
+      input: '--ordinal out of range',
+      args: ['verify-pvc', 'todo-db', '--ordinal', '7', '--yes'],
+      code: ExitCode.USAGE,
+      kubeconfig: 'admin',
+    },
+    {
+      input: '--ordinal out of range (-o json)',
+      args: ['verify-pvc', 'todo-db', '--ordinal', '7', '--yes', '-o', 'json'],
+      code: ExitCode.USAGE,
+      kubeconfig: 'admin',
+    },
+    {
+      input: '--ordinal negative',
+      args: ['verify-pvc', 'todo-db', '--ordinal', '-1', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: 'bad --timeout',
+      args: ['verify-pvc', 'todo-db', '--timeout', 'later', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '-f file missing',
+      args: ['status', 'todo-db', '-f', '/no/such/dump.yaml'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: 'bad --cluster-domain',
+      args: ['dns', 'todo-db', '--cluster-domain', 'not a domain'],
+      code: ExitCode.USAGE,
+    },
+  );
+  return cases;
+}
+
+function localCases(): Case[] {
+  return [
+    { input: 'unknown flag', args: ['version', '--bogus'], code: ExitCode.USAGE },
+    { input: 'bad -o value', args: ['version', '-o', 'xml'], code: ExitCode.USAGE },
+    { input: 'bad --color', args: ['version', '--color', 'sometimes'], code: ExitCode.USAGE },
+    { input: 'bad --request-timeout', args: ['version', '--request-timeout', 'soon'], code: ExitCode.USAGE },
+    {
+      input: 'too many args',
+      args: ['version', 'extra'],
+      code: ExitCode.USAGE,
+      knownIssue:
+        'oclif routes `version extra` as command "version:extra" and prints its own error (src/main.ts)',
+    },
+    { input: 'unknown flag', args: ['completion', 'bash', '--bogus'], code: ExitCode.USAGE },
+    { input: 'bad -o value', args: ['completion', 'bash', '-o', 'xml'], code: ExitCode.USAGE },
+    { input: 'bad --color', args: ['completion', 'bash', '--color', 'sometimes'], code: ExitCode.USAGE },
+    {
+      input: 'bad --request-timeout',
+      args: ['completion', 'bash', '--request-timeout', 'soon'],
+      code: ExitCode.USAGE,
+    },
+    { input: 'missing required SHELL', args: ['completion'], code: ExitCode.USAGE },
+    { input: 'unknown shell', args: ['completion', 'ksh'], code: ExitCode.USAGE },
+    { input: 'too many args', args: ['completion', 'bash', 'zsh'], code: ExitCode.USAGE },
+    {
+      input: 'unknown command',
+      args: ['statuss', 'todo-db'],
+      code: ExitCode.USAGE,
+      knownIssue: 'oclif prints " ›   Error: command statuss:todo-db not found" (src/main.ts)',
+    },
+  ];
+}
+
+let cluster: ScenarioCluster;
+const kubeconfigs = {} as Record<Kubeconfig, string>;
+
+beforeAll(async () => {
+  cluster = await startScenarioCluster('todo-db', { tls: true, token: ADMIN_TOKEN, readySets: ['todo-db'] });
+  const { sim } = cluster;
+  sim.auth.addToken(DENIED_TOKEN, 'denied');
+  sim.rbac.deny({ user: 'denied' });
+  sim.auth.addToken(FLAKY_TOKEN, 'flaky');
+  sim.faults.add({ match: { user: 'flaky' }, status: 503, message: 'etcd leader changed' });
+  kubeconfigs.admin = sim.kubeconfigPath;
+  kubeconfigs.unauthorized = sim.kubeconfigFor(UNKNOWN_TOKEN);
+  kubeconfigs.forbidden = sim.kubeconfigFor(DENIED_TOKEN);
+  kubeconfigs['server-error'] = sim.kubeconfigFor(FLAKY_TOKEN);
+  kubeconfigs.unreachable = cluster.writeFile(
+    'unreachable.yaml',
+    kubeconfigFor(`https://127.0.0.1:${await closedPort()}`, ADMIN_TOKEN),
+  );
+  kubeconfigs.missing = `${cluster.dir}/no-such-kubeconfig.yaml`;
+  kubeconfigs.empty = cluster.writeFile('empty.yaml', '');
+  kubeconfigs['invalid-yaml'] = cluster.writeFile('invalid.yaml', 'clusters: [{name: c\n  server: {{{\n');
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+function run(testCase: Case, extraArgs: string[] = [], viaKubectl = false): Promise<CliRun> {
+  const kubeconfig = kubeconfigs[testCase.kubeconfig ?? 'admin'];
+  const args = testCase.flag
+    ? [...testCase.args, '--kubeconfig', kubeconfig, ...extraArgs]
+    : [...testCase.args, ...extraArgs];
+  return runPlugin(args, { env: { KUBECONFIG: kubeconfig }, viaKubectl });
+}
+
+const SECRETS = [ADMIN_TOKEN, DENIED_TOKEN, FLAKY_TOKEN, UNKNOWN_TOKEN];
+
+/** The properties every bad input must have, whatever the command. */
+function expectOneLineError(testCase: Case, result: CliRun): void {
+  const where = `${testCase.args.join(' ')}\n--- stderr ---\n${result.stderr}\n--- stdout ---\n${result.stdout}`;
+  expect(result.code, where).toBe(testCase.code);
+  const lines = result.stderr.split('\n').filter((line) => line.length > 0);
+  expect(lines, where).toHaveLength(1);
+  expect(lines[0], where).toMatch(/^error: \S/);
+  expect(lines[0], where).toContain('; ');
+  expect(result.stderr, where).not.toMatch(/^\s+at /m);
+  for (const secret of SECRETS) expect(result.stderr + result.stdout, where).not.toContain(secret);
+  const json = testCase.args.includes('json');
+  if (json && result.stdout !== '') expect(() => JSON.parse(result.stdout), where).not.toThrow();
+  if (!testCase.partialReport && !json) expect(result.stdout, where).toBe('');
+  if (!testCase.partialReport && json && result.stdout !== '') {
+    // A machine report is allowed only where the command documents it (verify-pvc's result).
+    expect(testCase.args[0], where).toBe('verify-pvc');
+  }
+}
+
+describe('every bad input gives one line, a hint and the documented exit code', () => {
+  const cases = [...clusterCases(), ...localCases()];
+  let results: CliRun[] = [];
+
+  beforeAll(async () => {
+    results = await mapLimit(cases, 3, (testCase) => run(testCase));
+  }, 240_000);
+
+  const named = cases.map((testCase, index) => [`${testCase.args[0]}: ${testCase.input}`, index] as const);
+  it.each(named.filter(([, index]) => !cases[index]!.knownIssue))('%s', (_name, index) => {
+    expectOneLineError(cases[index]!, results[index]!);
+  });
+  it.fails.each(named.filter(([, index]) => cases[index]!.knownIssue))(
+    '%s (known issue, not yet one line)',
+    (_name, index) => {
+      expectOneLineError(cases[index]!, results[index]!);
+    },
+  );
+});
+
+describe('through real kubectl (the plugin found on PATH)', () => {
+  const cases: Case[] = [
+    { input: 'StatefulSet not found', args: ['status', 'no-such-set'], code: ExitCode.NOT_FOUND },
+    { input: 'unknown flag', args: ['dns', 'todo-db', '--bogus'], code: ExitCode.USAGE },
+    {
+      input: '401 unknown token',
+      args: ['verify-pvc', 'todo-db', '--yes'],
+      code: ExitCode.AUTH,
+      kubeconfig: 'unauthorized',
+    },
+  ];
+  it.each(cases.map((testCase, index) => [`${testCase.args[0]}: ${testCase.input}`, index] as const))(
+    '%s: exit code and stderr pass through kubectl unchanged',
+    async (_name, index) => {
+      const testCase = cases[index]!;
+      expectOneLineError(testCase, await run(testCase, [], true));
+    },
+  );
+});
+
+describe('--debug', () => {
+  const cases: Case[] = [
+    { input: '401', args: ['status', 'todo-db'], code: ExitCode.AUTH, kubeconfig: 'unauthorized' },
+    { input: '403', args: ['dns', 'todo-db'], code: ExitCode.AUTH, kubeconfig: 'forbidden' },
+    {
+      input: '5xx',
+      args: ['verify-pvc', 'todo-db', '--yes'],
+      code: ExitCode.SERVER,
+      kubeconfig: 'server-error',
+    },
+  ];
+  it.each(cases.map((testCase, index) => [`${testCase.args[0]}: ${testCase.input}`, index] as const))(
+    '%s: adds a stack trace, keeps the error line last and never prints the token',
+    async (_name, index) => {
+      const testCase = cases[index]!;
+      const result = await run(testCase, ['--debug']);
+      const where = result.stderr;
+      expect(result.code, where).toBe(testCase.code);
+      expect(result.stderr, where).toMatch(/^\s+at /m);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.at(-1), where).toMatch(/^error: .+; /);
+      for (const secret of SECRETS) expect(result.stderr + result.stdout, where).not.toContain(secret);
+      expect(result.stdout, where).toBe('');
+    },
+  );
+});
