@@ -129,6 +129,20 @@ describe('create fills server-side defaults as the apiserver does', () => {
     expect(svc.spec.clusterIPs).toEqual([svc.spec.clusterIP]);
   });
 
+  it('never allocates an address another Service already holds (kubernetes has 10.96.0.1)', () => {
+    const { store: fresh } = newStore();
+    fresh.create('services', {
+      metadata: { name: 'kubernetes' },
+      spec: { clusterIP: '10.96.0.1', ports: [{ port: 443 }] },
+    } as Json);
+    const ips = ['a', 'b', 'c'].map(
+      (name) =>
+        fresh.create<Json>('services', { metadata: { name }, spec: { ports: [{ port: 80 }] } } as Json).spec
+          .clusterIP,
+    );
+    expect(new Set([...ips, '10.96.0.1']).size).toBe(4);
+  });
+
   it('stamps uid, creationTimestamp and resourceVersion', () => {
     expect(sts.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(sts.metadata.creationTimestamp).toBe('2026-01-01T00:00:00Z');

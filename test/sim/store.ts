@@ -309,10 +309,18 @@ export class MemoryStore implements Store {
           (sc) => sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true',
         )?.metadata?.name,
       allocateClusterIP: () => {
-        const n = this.#nextServiceIP++;
-        // Spread addresses over 10.96.0.0/16 the way the allocator's random pick looks, but stay deterministic.
-        const offset = n === 1 ? 1 : 1 + ((n * 7919) % 65000);
-        return `10.96.${Math.floor(offset / 256)}.${offset % 256 || 1}`;
+        // Like the real allocator, never hand out an address a Service already holds (the
+        // bootstrap's `kubernetes` and `kube-dns` Services set theirs explicitly).
+        const inUse = new Set(
+          this.list<Json>('services').map((svc) => (svc.spec as { clusterIP?: string })?.clusterIP),
+        );
+        for (;;) {
+          const n = this.#nextServiceIP++;
+          // Spread addresses over 10.96.0.0/16 the way the allocator's random pick looks, but stay deterministic.
+          const offset = n === 1 ? 1 : 1 + ((n * 7919) % 65000);
+          const ip = `10.96.${Math.floor(offset / 256)}.${offset % 256 || 1}`;
+          if (!inUse.has(ip)) return ip;
+        }
       },
     };
   }
