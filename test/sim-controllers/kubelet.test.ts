@@ -263,6 +263,28 @@ describe('kubelet', () => {
     expect(h.pod('app')).toBeDefined();
   });
 
+  it('does not place a pod whose requests exceed what is left on every node', async () => {
+    sim = await startHarness({
+      manifests: ['a', 'b', 'c']
+        .map(
+          (name) =>
+            `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec: { containers: [{ name: main, image: busybox, resources: { requests: { memory: 10Gi, cpu: 500m } } }] }\n`,
+        )
+        .join('---\n'),
+    });
+    const h = sim;
+    await h.advance(1000);
+    expect(['a', 'b', 'c'].map((name) => h.pod(name)?.spec?.nodeName ?? 'pending').sort()).toEqual([
+      'pending',
+      'sim-worker',
+      'sim-worker2',
+    ]);
+    const pending = ['a', 'b', 'c'].find((name) => !h.pod(name)?.spec?.nodeName) as string;
+    expect(h.pod(pending)?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toBe(
+      '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+    );
+  });
+
   it('fills a node up to its pod capacity, then reports Too many pods', async () => {
     sim = await startHarness({ nodes: 2 });
     const h = sim;

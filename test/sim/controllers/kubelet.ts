@@ -15,7 +15,7 @@ import type {
   StorageClass,
 } from '../../../src/kube/types.ts';
 import { behaviourOf } from './annotations.ts';
-import { findStaticVolume } from './volumes.ts';
+import { findStaticVolume, quantityBytes } from './volumes.ts';
 import type { PodBehaviour } from './annotations.ts';
 import type { ControllerContext } from './runtime.ts';
 import { after, clone, keyOf, matchesSelector, onResource, peek, rfc3339 } from './runtime.ts';
@@ -114,6 +114,24 @@ function goDuration(ms: number): string {
 
 function newContainerId(): string {
   return `containerd://${randomBytes(32).toString('hex')}`;
+}
+
+/** What the scheduler reserves for a pod: its containers' requests, or its largest init container's. */
+function requestsOf(pod: Pod): { cpu: number; memory: number } {
+  const of = (containers: Container[]): { cpu: number; memory: number }[] =>
+    containers.map((c) => ({
+      cpu: quantityBytes(c.resources?.requests?.cpu),
+      memory: quantityBytes(c.resources?.requests?.memory),
+    }));
+  const main = of(pod.spec?.containers ?? []).reduce(
+    (a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }),
+    { cpu: 0, memory: 0 },
+  );
+  for (const init of of(pod.spec?.initContainers ?? [])) {
+    main.cpu = Math.max(main.cpu, init.cpu);
+    main.memory = Math.max(main.memory, init.memory);
+  }
+  return main;
 }
 
 function tolerates(pod: Pod, taint: { key: string; effect: string; value?: string }): boolean {
@@ -330,6 +348,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       return terms.length > 0 ? [terms] : [];
     });
     const ownKey = keyOf(pod);
+    const wanted = requestsOf(pod);
     const othersOn = (node: Node): number => {
       const keys = podKeysOnNode.get(node.metadata?.name ?? '');
       return (keys?.size ?? 0) - (keys?.has(ownKey) ? 1 : 0);
@@ -358,6 +377,30 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       if (othersOn(node) >= capacity) {
         reject('Too many pods');
         continue;
+      }
+      if (wanted.cpu > 0 || wanted.memory > 0) {
+        const allocatable =
+          (node.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {};
+        const used = { cpu: 0, memory: 0 };
+        for (const other of podsByNode.get(node.metadata?.name ?? '')) {
+          if (keyOf(other) === ownKey || ['Succeeded', 'Failed'].includes(other.status?.phase ?? ''))
+            continue;
+          const request = requestsOf(other);
+          used.cpu += request.cpu;
+          used.memory += request.memory;
+        }
+        const short = [
+          ...(wanted.cpu > 0 && used.cpu + wanted.cpu > quantityBytes(allocatable.cpu ?? '8')
+            ? ['Insufficient cpu']
+            : []),
+          ...(wanted.memory > 0 && used.memory + wanted.memory > quantityBytes(allocatable.memory ?? '16Gi')
+            ? ['Insufficient memory']
+            : []),
+        ];
+        if (short.length > 0) {
+          for (const reason of short) reject(reason);
+          continue;
+        }
       }
       const affinity = pod.spec?.affinity as
         | {
