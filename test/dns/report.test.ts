@@ -1,8 +1,17 @@
 // buildDnsReport: the names a StatefulSet promises, whether DNS publishes them, and why not.
 import { describe, expect, it } from 'vitest';
-import { buildDnsReport } from '../../src/report/dns.ts';
-import type { DnsInput } from '../../src/report/dns.ts';
+import { buildDnsReport as build } from '../../src/report/dns.ts';
+import type { DnsInput, DnsReport } from '../../src/report/dns.ts';
+import { DIAGNOSTIC_CODES, commandsOf } from '../../src/report/diagnostics/index.ts';
 import { DEFAULT_DOMAIN, NS, healthyInput, pod, service, set, slices } from './builders.ts';
+
+/** Every code any test below saw, for the catalogue check at the end of the file. */
+const produced = new Set<string>();
+function buildDnsReport(input: DnsInput): DnsReport {
+  const report = build(input);
+  for (const finding of report.diagnostics) produced.add(finding.code);
+  return report;
+}
 
 const codes = (input: DnsInput) => buildDnsReport(input).diagnostics.map((d) => d.code);
 
@@ -228,6 +237,22 @@ describe('set-wide checks', () => {
   });
 });
 
+describe('reads the report had to do without', () => {
+  it.each([
+    { what: 'EndpointSlices', input: { endpointSlicesUnreadable: true }, evidence: 'endpointslices' },
+    { what: 'the Service', input: { service: undefined, serviceUnreadable: true }, evidence: 'services' },
+  ])('forbidden $what: IdentityUnreadable, verdicts unknown', ({ input, evidence }) => {
+    const report = buildDnsReport(healthyInput(input));
+    expect(report.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'IdentityUnreadable',
+        severity: 'warning',
+        evidence: [expect.stringContaining(evidence)],
+      }),
+    ]);
+  });
+});
+
 describe('probe answers', () => {
   const probe = (answers: Record<string, string[]>) => ({
     from: `${NS}/web-0`,
@@ -257,6 +282,26 @@ describe('probe answers', () => {
     });
     expect(report.probe).toEqual({ from: 'shop/web-0', container: 'main', tool: 'getent', problem: null });
     expect(report.diagnostics).toEqual([]);
+  });
+
+  it('a full name that resolves while its short form does not is a search-list problem', () => {
+    const report = buildDnsReport(
+      healthyInput({
+        probe: probe({
+          'web-1.web.shop.svc.cluster.local': ['10.244.0.11'],
+          'web-1.web': [],
+          'web-1.web.shop': ['10.244.0.11'],
+        }),
+      }),
+    );
+    expect(report.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'ShortNameMismatch',
+        severity: 'warning',
+        ordinals: [1],
+        evidence: [expect.stringContaining('web-1.web: resolved not found')],
+      }),
+    ]);
   });
 
   it('a published name that does not resolve is a mismatch that suggests the cluster domain', () => {
@@ -328,5 +373,20 @@ describe('JSON shape', () => {
     expect(json.service).toHaveProperty('headless');
     expect(Object.keys(json.records[0])).toEqual(expect.arrayContaining(['pod', 'fqdn', 'published']));
     expect(set().spec?.serviceName).toBe(json.service.name);
+  });
+});
+
+// Runs last (vitest runs a file's tests in order): the cases above between them produce every code.
+describe('the diagnostics catalogue (DIAGNOSTIC_CODES)', () => {
+  const catalogued = DIAGNOSTIC_CODES.filter((info) => commandsOf(info).includes('dns')).map(
+    (info) => info.code,
+  );
+
+  it('lists every code the dns report produced', () => {
+    expect([...produced].filter((code) => !catalogued.includes(code))).toEqual([]);
+  });
+
+  it('every code catalogued for dns is produced by some case in this file', () => {
+    expect(catalogued.filter((code) => !produced.has(code))).toEqual([]);
   });
 });

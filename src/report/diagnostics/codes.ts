@@ -2,12 +2,27 @@
 // checks that every code a rule emits is listed here.
 import type { Severity } from '../snapshot.ts';
 
+export type DiagnosingCommand = 'status' | 'dns';
+
 export interface DiagnosticCodeInfo {
   code: string;
   /** Usual severity (a few codes vary with the situation, noted in `meaning`). */
   severity: Severity;
   meaning: string;
+  /**
+   * Which commands can report it. Absent: `status` only. The governing-Service checks in
+   * src/report/identity.ts are shared, so those codes appear in both.
+   */
+  commands?: readonly DiagnosingCommand[];
 }
+
+/** The commands a catalogued code can appear in. */
+export function commandsOf(info: DiagnosticCodeInfo): readonly DiagnosingCommand[] {
+  return info.commands ?? ['status'];
+}
+
+const BOTH = ['status', 'dns'] as const;
+const DNS = ['dns'] as const;
 
 export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
   {
@@ -96,16 +111,19 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
   {
     code: 'ServiceMissing',
     severity: 'error',
+    commands: BOTH,
     meaning: 'The governing Service (spec.serviceName) does not exist.',
   },
   {
     code: 'ServiceNotHeadless',
     severity: 'error',
+    commands: BOTH,
     meaning: 'The governing Service has a cluster IP (not headless).',
   },
   {
     code: 'ServiceSelectorMismatch',
     severity: 'error',
+    commands: BOTH,
     meaning: "The governing Service has no selector or does not select the set's pods.",
   },
   {
@@ -144,5 +162,88 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
     code: 'KubectlRolloutStatusMisleading',
     severity: 'info',
     meaning: '`kubectl rollout status` would report the rollout finished, but it is not.',
+  },
+  {
+    code: 'ServiceNameUnset',
+    severity: 'warning',
+    meaning:
+      'The StatefulSet sets no spec.serviceName: its pods get no subdomain, hence no per-pod DNS names.',
+    commands: BOTH,
+  },
+  {
+    code: 'ServiceInOtherNamespace',
+    severity: 'error',
+    meaning:
+      'The governing Service exists only in another namespace; pods are named under a Service of their own namespace.',
+    commands: DNS,
+  },
+  {
+    code: 'ServiceSelectsOtherPods',
+    severity: 'warning',
+    meaning: "The governing Service's selector also matches pods that are not the set's.",
+    commands: DNS,
+  },
+  {
+    code: 'PodHostnameMismatch',
+    severity: 'error',
+    meaning: "A pod's hostname/subdomain are not its name and the Service name: its name is not published.",
+    commands: DNS,
+  },
+  {
+    code: 'PodsNotReadyUnpublished',
+    severity: 'warning',
+    meaning:
+      'Pods are not Ready and the Service does not publish not-ready addresses: their names do not resolve yet.',
+    commands: DNS,
+  },
+  {
+    code: 'EndpointMissingHostname',
+    severity: 'error',
+    meaning:
+      'Endpoints of correctly shaped pods carry no hostname: DNS publishes them only under their dashed IP.',
+    commands: DNS,
+  },
+  {
+    code: 'ServicePortUnnamed',
+    severity: 'info',
+    meaning: 'The governing Service has unnamed ports (or none): no SRV records for them.',
+    commands: DNS,
+  },
+  {
+    code: 'IdentityUnreadable',
+    severity: 'warning',
+    meaning: 'Services or EndpointSlices could not be read (403): publication verdicts are unknown.',
+    commands: DNS,
+  },
+  {
+    code: 'ShortNameMismatch',
+    severity: 'warning',
+    meaning:
+      'A full name resolves but its short form does not from a pod of the namespace: its search list lacks <namespace>.svc.<domain>.',
+    commands: DNS,
+  },
+  {
+    code: 'ProbeMismatch',
+    severity: 'error',
+    meaning: 'dns --probe: an answer differs from the cluster state (not found, or another IP).',
+    commands: DNS,
+  },
+  {
+    code: 'ProbeNoShell',
+    severity: 'warning',
+    meaning: "dns --probe: the probe pod's image has no shell.",
+    commands: DNS,
+  },
+  {
+    code: 'ProbeNoResolverTool',
+    severity: 'warning',
+    meaning: "dns --probe: the probe pod's image has neither getent nor nslookup.",
+    commands: DNS,
+  },
+  {
+    code: 'ProbeFailed',
+    severity: 'warning',
+    meaning: 'dns --probe: exec into the probe pod failed (forbidden, pod not running…).',
+    commands: DNS,
   },
 ];

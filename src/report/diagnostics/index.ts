@@ -16,7 +16,7 @@ import {
 } from './rollout-rules.ts';
 import { claimProblems, leftoverClaims, releasedVolumes, volumeNodeAffinityConflict } from './storage.ts';
 
-export { DIAGNOSTIC_CODES, type DiagnosticCodeInfo } from './codes.ts';
+export { DIAGNOSTIC_CODES, commandsOf, type DiagnosingCommand, type DiagnosticCodeInfo } from './codes.ts';
 
 const RULES: Rule[] = [
   orderedReadyBlocked,
