@@ -248,7 +248,8 @@ class PodRun {
       },
     );
     throwIfAborted(signal);
-    // The Eviction call names the pod only; make sure it is still the incarnation that was checked.
+    // Both calls carry the checked uid as a precondition; this check only gives a clearer message
+    // when the watch has already seen that incarnation go.
     if (this.tracker.state.goneAt)
       throw refusal(
         `pod ${this.plan.pod} was replaced or deleted by someone else since pre-flight (uid ${this.plan.podUid} is gone)`,
@@ -256,7 +257,8 @@ class PodRun {
       );
     this.phase('remove-pod');
     try {
-      if (this.plan.removal === 'eviction') await gateway.evictPod(this.plan.namespace, this.plan.pod);
+      if (this.plan.removal === 'eviction')
+        await gateway.evictPod(this.plan.namespace, this.plan.pod, { uid: this.plan.podUid });
       else await gateway.deletePod(this.plan.namespace, this.plan.pod, { uid: this.plan.podUid });
     } catch (error) {
       throw removalRefusal(this.plan, error);

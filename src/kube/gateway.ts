@@ -120,8 +120,12 @@ export interface ClusterGateway {
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   getNamespace(name: string): Promise<{ metadata?: { name?: string } } | undefined>;
 
-  /** Evict through the Eviction API so PodDisruptionBudgets are honoured. */
-  evictPod(namespace: string, name: string): Promise<void>;
+  /**
+   * Evict through the Eviction API so PodDisruptionBudgets are honoured. `uid` is sent as
+   * `deleteOptions.preconditions.uid`, so only that incarnation is evicted (409 Conflict if the
+   * pod was re-created meanwhile).
+   */
+  evictPod(namespace: string, name: string, options?: { uid?: string }): Promise<void>;
   /** Plain delete; `uid` makes it a precondition so only that incarnation is deleted. */
   deletePod(
     namespace: string,

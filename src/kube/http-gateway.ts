@@ -231,11 +231,15 @@ export class HttpGateway implements ClusterGateway {
     return this.get(RESOURCES.namespaces, undefined, name);
   }
 
-  async evictPod(namespace: string, name: string): Promise<void> {
+  async evictPod(namespace: string, name: string, options: { uid?: string } = {}): Promise<void> {
+    const body: Record<string, unknown> = {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name, namespace },
+    };
+    if (options.uid) body.deleteOptions = { preconditions: { uid: options.uid } };
     try {
-      await this.http.json('POST', `${objectPath(RESOURCES.pods, namespace, name)}/eviction`, {
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
-      });
+      await this.http.json('POST', `${objectPath(RESOURCES.pods, namespace, name)}/eviction`, { body });
     } catch (error) {
       // A PodDisruptionBudget refuses an eviction with 429; that is a refusal, not throttling.
       if (isKubeApiError(error, 429)) {

@@ -196,6 +196,37 @@ describe('writes', () => {
     });
   });
 
+  it('evictPod with a uid sends it as deleteOptions.preconditions.uid', async () => {
+    const { gateway, server } = await gatewayFor((_request, response) =>
+      sendJson(response, 201, { kind: 'Status', status: 'Success' }),
+    );
+    await gateway.evictPod('web', 'db-1', { uid: 'uid-checked' });
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'db-1', namespace: 'web' },
+      deleteOptions: { preconditions: { uid: 'uid-checked' } },
+    });
+  });
+
+  it('an eviction whose uid precondition fails (409) is not retried and keeps the API message', async () => {
+    const { gateway, server } = await gatewayFor((_request, response) =>
+      sendJson(
+        response,
+        409,
+        status(
+          409,
+          'Conflict',
+          'Operation cannot be fulfilled on Pod "db-1": Precondition failed: UID in precondition: uid-checked, UID in object meta: uid-new',
+        ),
+      ),
+    );
+    const error = await rejection(gateway.evictPod('web', 'db-1', { uid: 'uid-checked' }));
+    expect(error.status).toBe(409);
+    expect(error.message).toContain('Precondition failed: UID in precondition: uid-checked');
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('an eviction a PodDisruptionBudget refuses (429) is not retried and carries the PDB message', async () => {
     const { gateway, server } = await gatewayFor((_request, response) =>
       sendJson(

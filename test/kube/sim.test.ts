@@ -101,6 +101,13 @@ describe('gateway on the simulated cluster (TLS + token)', () => {
     }
   });
 
+  it('an eviction carrying another uid as precondition is refused with 409 and deletes nothing', async () => {
+    const error = await rejection(connection.gateway.evictPod('shop', 'other', { uid: 'not-its-uid' }));
+    expect(error.status).toBe(409);
+    expect(error.message).toContain('Precondition failed');
+    expect(sim.store.get('pods', 'shop', 'other')).toBeDefined();
+  });
+
   it('a token the server does not know is a 401', async () => {
     const stranger = await connect({
       kubeconfig: sim.kubeconfigFor('unknown-token'),

@@ -169,7 +169,8 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
   it('names a missing StatefulSet in one line with exit 4', async () => {
     const run = await cli(['nope', '--yes']);
     expect(run.code).toBe(ExitCode.NOT_FOUND);
-    expect(run.stderr.trim().split('\n')).toHaveLength(2);
-    expect(run.stderr).toMatch(/^error: .*nope.*not found/m);
+    // No progress line before it: a pre-flight error stands alone on stderr.
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^error: .*nope.*not found/);
   });
 });

@@ -93,6 +93,8 @@ export class FakeCluster implements ClusterGateway {
   readonly execLog: ExecOptions[] = [];
   readonly calls: string[] = [];
   readonly deletedPods: string[] = [];
+  /** Every eviction asked for, with the uid precondition it carried. */
+  readonly evictions: { name: string; uid: string | undefined }[] = [];
   private readonly faults: Fault[] = [];
   private readonly history: { rv: number; event: WatchEvent<Pod> }[] = [];
   private readonly watchers = new Set<{
@@ -406,15 +408,19 @@ export class FakeCluster implements ClusterGateway {
     return claim ? clone(claim) : undefined;
   }
 
-  async evictPod(_namespace: string, name: string): Promise<void> {
+  async evictPod(_namespace: string, name: string, options: { uid?: string } = {}): Promise<void> {
     this.enter('evictPod');
+    this.evictions.push({ name, uid: options.uid });
     if (this.options.pdbBlocks)
       throw apiError(
         429,
         'TooManyRequests',
         "Cannot evict pod as it would violate the pod's disruption budget.",
       );
-    if (!this.pods.has(name)) throw apiError(404, 'NotFound', `pods "${name}" not found`);
+    const pod = this.pods.get(name);
+    if (!pod) throw apiError(404, 'NotFound', `pods "${name}" not found`);
+    if (options.uid && pod.metadata?.uid !== options.uid)
+      throw apiError(409, 'Conflict', `Precondition failed: UID in precondition: ${options.uid}`);
     this.deletedPods.push(name);
     this.replace(name);
   }

@@ -23,11 +23,14 @@ describe('verify-pvc on a healthy StatefulSet', () => {
   it('passes, evicting only the highest ordinal and leaving no marker behind', async () => {
     const fake = cluster();
     const before = fake.claims.get('data-web-1')!;
+    const checkedUid = fake.pods.get('web-1')!.metadata!.uid;
     const { report, events } = await runAgainst(fake);
     expect(report?.result).toBe('PASS');
     expect(report?.pod).toBe('web-1');
     expect(report?.ordinal).toBe(1);
     expect(fake.deletedPods).toEqual(['web-1']);
+    // The eviction itself is conditional on the incarnation that pre-flight checked.
+    expect(fake.evictions).toEqual([{ name: 'web-1', uid: checkedUid }]);
     expect(fake.calls).toContain('evictPod');
     expect(fake.calls).not.toContain('deletePod');
     const claim = report!.claims[0]!;
