@@ -60,6 +60,19 @@ function shortNamesCell(record: DnsRecord, color: boolean): string {
     .join(', ');
 }
 
+/** The per-pod cells, the same in the single-set table and the list. */
+function recordCells(record: DnsRecord, options: DnsRenderOptions, withProbe: boolean): string[] {
+  return [
+    record.exists ? record.pod : `${record.pod} (missing)`,
+    record.fqdn || '<none>',
+    ...(options.wide ? [shortNamesCell(record, options.color)] : []),
+    record.podIP ?? '<none>',
+    record.ready ? 'yes' : 'no',
+    publishedCell(record, options.color),
+    ...(withProbe ? [resolvedCell(record, options.color)] : []),
+  ];
+}
+
 function diagnosticLines(diagnostics: { diagnostic: Diagnostic; set?: string }[], color: boolean): string[] {
   if (diagnostics.length === 0) return ['Diagnostics: none'];
   const lines = ['Diagnostics:'];
@@ -101,18 +114,7 @@ export function renderDns(report: DnsReport, options: DnsRenderOptions): string 
   const withProbe = probed(report);
   const headers = ['pod', 'fqdn', ...(options.wide ? ['short names'] : []), 'ip', 'ready', 'published'];
   if (withProbe) headers.push('resolved');
-  const rows = report.records.map((record) => {
-    const row = [
-      record.exists ? record.pod : `${record.pod} (missing)`,
-      record.fqdn || '<none>',
-      ...(options.wide ? [shortNamesCell(record, options.color)] : []),
-      record.podIP ?? '<none>',
-      record.ready ? 'yes' : 'no',
-      publishedCell(record, options.color),
-    ];
-    if (withProbe) row.push(resolvedCell(record, options.color));
-    return row;
-  });
+  const rows = report.records.map((record) => recordCells(record, options, withProbe));
   const table =
     rows.length > 0
       ? renderTable(headers, rows, { noHeaders: options.noHeaders })
@@ -150,13 +152,7 @@ export function renderDnsList(reports: DnsReport[], options: DnsListRenderOption
       rows.push([
         ...(options.allNamespaces ? [report.statefulSet.namespace] : []),
         report.statefulSet.name,
-        record.exists ? record.pod : `${record.pod} (missing)`,
-        record.fqdn || '<none>',
-        ...(options.wide ? [shortNamesCell(record, options.color)] : []),
-        record.podIP ?? '<none>',
-        record.ready ? 'yes' : 'no',
-        publishedCell(record, options.color),
-        ...(withProbe ? [resolvedCell(record, options.color)] : []),
+        ...recordCells(record, options, withProbe),
       ]);
     }
   }

@@ -2,6 +2,7 @@
 // ordinal with its stable name and whether DNS publishes it, the probe's answers when names
 // were resolved from inside the cluster, and every finding as a diagnostic.
 import type { Pod } from '../kube/types.ts';
+import { orderFindings } from './diagnostics/order.ts';
 import { dnsRecordFindings, governingServiceFindings, isHeadless, podPublication } from './identity.ts';
 import type { IdentityInput } from './identity.ts';
 import { expectedOrdinals, podBelongsToSet, podNameFor, podOrdinal } from './ordinals.ts';
@@ -101,8 +102,6 @@ export interface DnsReport {
 function isReady(pod: Pod | undefined): boolean {
   return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
-
-const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 export function buildDnsReport(input: DnsInput): DnsReport {
   const set = input.statefulSet;
@@ -224,15 +223,7 @@ export function buildDnsReport(input: DnsInput): DnsReport {
     ...dnsRecordFindings(input),
     ...probeFindings(report, input),
   ];
-  report.diagnostics = findings
-    .map((finding, index) => ({ finding, index }))
-    .sort(
-      (a, b) =>
-        SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] ||
-        (a.finding.ordinals[0] ?? -1) - (b.finding.ordinals[0] ?? -1) ||
-        a.index - b.index,
-    )
-    .map(({ finding }) => finding);
+  report.diagnostics = orderFindings(findings);
   return report;
 }
 

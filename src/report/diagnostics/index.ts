@@ -1,8 +1,9 @@
 // The diagnostics engine: pure rules over one StatefulSet snapshot. Each finding says what is
 // wrong, which ordinals it affects, the evidence (field values and events) and what to do.
-import type { Diagnostic, Severity, StatefulSetSnapshot } from '../snapshot.ts';
+import type { Diagnostic, StatefulSetSnapshot } from '../snapshot.ts';
 import { buildContext, type Rule } from './context.ts';
 import { governingService } from './identity.ts';
+import { orderFindings } from './order.ts';
 import { podsOnLostNodes } from './nodes.ts';
 import { forcedRollbackTrap, orderedReadyBlocked } from './ordering.ts';
 import {
@@ -16,6 +17,7 @@ import {
 } from './rollout-rules.ts';
 import { claimProblems, leftoverClaims, releasedVolumes, volumeNodeAffinityConflict } from './storage.ts';
 
+export { orderFindings } from './order.ts';
 export { DIAGNOSTIC_CODES, commandsOf, type DiagnosingCommand, type DiagnosticCodeInfo } from './codes.ts';
 
 const RULES: Rule[] = [
@@ -36,21 +38,10 @@ const RULES: Rule[] = [
   kubectlRolloutStatusMisleading,
 ];
 
-const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-
 /** Every finding about the set, most severe first, then by lowest ordinal. */
 export function diagnose(snapshot: StatefulSetSnapshot): Diagnostic[] {
   const context = buildContext(snapshot);
-  const findings = RULES.flatMap((rule) => rule(context));
-  return findings
-    .map((finding, index) => ({ finding, index }))
-    .sort(
-      (a, b) =>
-        SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] ||
-        (a.finding.ordinals[0] ?? -1) - (b.finding.ordinals[0] ?? -1) ||
-        a.index - b.index,
-    )
-    .map(({ finding }) => finding);
+  return orderFindings(RULES.flatMap((rule) => rule(context)));
 }
 
 /** Findings that stop the rollout until someone acts. */
