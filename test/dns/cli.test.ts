@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import Dns, { dnsRequestFrom } from '../../src/commands/dns.ts';
-import type { StatefulSet } from '../../src/kube/types.ts';
+import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 
@@ -45,11 +45,7 @@ beforeAll(async () => {
     .map((file) => readFileSync(new URL(file, KIAMOL), 'utf8'))
     .join('\n---\n');
   sim = await startSimCluster({ speed: 20, manifests });
-  const deadline = Date.now() + 20_000;
-  while ((sim.store.get<StatefulSet>('statefulsets', 'default', 'todo-db')?.status?.readyReplicas ?? 0) < 2) {
-    if (Date.now() > deadline) throw new Error('todo-db did not become ready');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitForSettledSet(sim, 'default', 'todo-db', 20_000);
 }, 60_000);
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { connect } from '../../src/kube/connect.ts';
 import type { Connection } from '../../src/kube/connect.ts';
 import type { DnsReport } from '../../src/report/dns.ts';
 import type { Pod, StatefulSet } from '../../src/kube/types.ts';
+import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 
@@ -401,13 +402,7 @@ describe('a custom cluster domain', () => {
       requestTimeoutMs: 10_000,
       debug: false,
     });
-    const deadline = Date.now() + 20_000;
-    while (
-      (custom.store.get<StatefulSet>('statefulsets', 'default', 'todo-db')?.status?.readyReplicas ?? 0) < 2
-    ) {
-      if (Date.now() > deadline) throw new Error('todo-db did not become ready');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitForSettledSet(custom, 'default', 'todo-db', 20_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }, 60_000);
   afterAll(async () => {

@@ -92,7 +92,7 @@ export interface ScenarioCluster {
 
 /**
  * Starts the simulator with a scenario from test/sim/scenarios (e.g. `todo-db`) and waits until
- * each named StatefulSet has all its replicas Ready.
+ * each StatefulSet named in `readySets` has settled (see waitForSettledSet).
  */
 export async function startScenarioCluster(
   scenarioName: string,
@@ -110,7 +110,7 @@ export async function startScenarioCluster(
   const dir = mkdtempSync(join(tmpdir(), 'kubectl-sts-cli-'));
   try {
     const namespace = options.namespace ?? 'default';
-    for (const name of readySets) await waitForReadySet(sim, namespace, name);
+    for (const name of readySets) await waitForSettledSet(sim, namespace, name);
   } catch (error) {
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -131,7 +131,11 @@ export async function startScenarioCluster(
   };
 }
 
-export async function waitForReadySet(
+/**
+ * Waits until a StatefulSet is at rest: the controller has seen its latest spec, and every
+ * replica is updated and Ready. Polls the store (the simulator runs in this process).
+ */
+export async function waitForSettledSet(
   sim: SimCluster,
   namespace: string,
   name: string,
@@ -140,10 +144,15 @@ export async function waitForReadySet(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const set = sim.store.get<StatefulSet>('statefulsets', namespace, name);
-    const wanted = set?.spec?.replicas ?? 1;
-    if (set && (set.status?.readyReplicas ?? 0) >= wanted && (set.status?.updatedReplicas ?? 0) >= wanted)
+    const replicas = set?.spec?.replicas ?? 1;
+    if (
+      set &&
+      (set.status?.readyReplicas ?? 0) === replicas &&
+      (set.status?.updatedReplicas ?? 0) === replicas &&
+      set.status?.observedGeneration === set.metadata?.generation
+    )
       return;
-    if (Date.now() > deadline) throw new Error(`StatefulSet ${namespace}/${name} did not become ready`);
+    if (Date.now() > deadline) throw new Error(`StatefulSet ${namespace}/${name} did not settle`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

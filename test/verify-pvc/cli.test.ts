@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
 import { COMMANDS } from '../../src/commands/index.ts';
 import VerifyPvc from '../../src/commands/verify-pvc.ts';
-import type { StatefulSet } from '../../src/kube/types.ts';
+import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 
@@ -74,15 +74,7 @@ function cli(args: string[], options: { interruptWhen?: RegExp } = {}): Promise<
   });
 }
 
-async function settled(name: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const set = sim.store.get<StatefulSet>('statefulsets', 'default', name);
-    if (set?.status?.readyReplicas === set?.spec?.replicas) return;
-    if (Date.now() > deadline) throw new Error(`${name} did not settle`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const settled = (name: string): Promise<void> => waitForSettledSet(sim, 'default', name, 20_000);
 
 beforeAll(async () => {
   sim = await startSimCluster({ speed: 20, manifests: SET });

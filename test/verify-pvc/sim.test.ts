@@ -10,6 +10,7 @@ import { connect } from '../../src/kube/connect.ts';
 import type { Connection } from '../../src/kube/connect.ts';
 import type { ClusterGateway } from '../../src/kube/gateway.ts';
 import type { PersistentVolumeClaim, StatefulSet } from '../../src/kube/types.ts';
+import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { loadScenario } from '../sim/scenarios/index.ts';
@@ -94,21 +95,8 @@ let sim: SimCluster;
 let connection: Connection;
 let gateway: ClusterGateway;
 
-async function settled(name: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const set = sim.store.get<StatefulSet>('statefulsets', 'default', name);
-    const replicas = set?.spec?.replicas ?? 0;
-    if (
-      set?.status?.readyReplicas === replicas &&
-      set.status.updatedReplicas === replicas &&
-      set.status.observedGeneration === set.metadata?.generation
-    )
-      return;
-    if (Date.now() > deadline) throw new Error(`${name} did not settle`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const settled = (name: string, timeoutMs = 20_000): Promise<void> =>
+  waitForSettledSet(sim, 'default', name, timeoutMs);
 
 /** Real kubectl, asynchronously: the simulator serves from this very process. */
 async function kubectl(...args: string[]): Promise<string> {
