@@ -3,14 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
 import { runCli } from '../commands/run-cli.ts';
-import {
-  podNamed,
-  readyCount,
-  startScenario,
-  until,
-  waitingReason,
-  type ScenarioRun,
-} from './sim-helpers.ts';
+import { readyCount, startScenario, until, rollOutUnpullableImage, type ScenarioRun } from './sim-helpers.ts';
 
 const DUMP = new URL('./fixtures/handwritten-dump.yaml', import.meta.url).pathname;
 
@@ -101,19 +94,7 @@ describe('status --wait against the simulated cluster', () => {
   });
 
   it('exits ROLLOUT_STUCK with the diagnostics, then TIMEOUT when told not to call it stuck yet', async () => {
-    await run.kubectl(
-      'patch',
-      'statefulset',
-      'web',
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"template":{"metadata":{"annotations":{"sim.kubectl-sts.dev/image-pull":"fail"}}}}}',
-    );
-    await until(
-      'web-2 failing to pull its image',
-      () => waitingReason(podNamed(run, 'web-2')) === 'ImagePullBackOff',
-    );
+    await rollOutUnpullableImage(run, 'web', 'web-2');
 
     const stuck = await wait('--stuck-after', '0s');
     expect(stuck.code).toBe(ExitCode.ROLLOUT_STUCK);

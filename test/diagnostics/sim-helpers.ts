@@ -92,3 +92,23 @@ export function waitingReason(pod: Pod | undefined): string | undefined {
 export function readyCount(set: StatefulSet | undefined): number {
   return set?.status?.readyReplicas ?? 0;
 }
+
+/**
+ * Rolls out a template whose image the simulated kubelet cannot pull (a user's broken release),
+ * with real kubectl, and waits until `pod` is in ImagePullBackOff.
+ */
+export async function rollOutUnpullableImage(runState: ScenarioRun, set: string, pod: string): Promise<void> {
+  await runState.kubectl(
+    'patch',
+    'statefulset',
+    set,
+    '--type',
+    'merge',
+    '-p',
+    '{"spec":{"template":{"metadata":{"annotations":{"sim.kubectl-sts.dev/image-pull":"fail"}}}}}',
+  );
+  await until(
+    `${pod} failing to pull its image`,
+    () => waitingReason(podNamed(runState, pod)) === 'ImagePullBackOff',
+  );
+}

@@ -11,7 +11,7 @@ import {
   readyCount,
   startScenario,
   until,
-  waitingReason,
+  rollOutUnpullableImage,
   type ScenarioRun,
 } from './sim-helpers.ts';
 
@@ -52,19 +52,7 @@ describe('forced-rollback trap (diag-forced-rollback)', () => {
 
   it('after a broken revision is reverted, names the pod left failing and the exact delete command', async () => {
     const good = run.set('web').status?.updateRevision;
-    await run.kubectl(
-      'patch',
-      'statefulset',
-      'web',
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"template":{"metadata":{"annotations":{"sim.kubectl-sts.dev/image-pull":"fail"}}}}}',
-    );
-    await until(
-      'web-2 failing to pull its image',
-      () => waitingReason(podNamed(run, 'web-2')) === 'ImagePullBackOff',
-    );
+    await rollOutUnpullableImage(run, 'web', 'web-2');
     await run.kubectl(
       'patch',
       'statefulset',
