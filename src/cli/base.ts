@@ -4,6 +4,24 @@ import { Command } from '@oclif/core';
 import { ExitCode, StsError, formatError } from './errors.ts';
 import { redactText } from './redact.ts';
 
+let brokenPipeHandled = false;
+
+/**
+ * `kubectl sts status web | head`: once the reader has gone, writing to stdout fails with EPIPE.
+ * The output nobody reads is not an error, so end at once with exit 0 and no message (kubectl
+ * behaves the same); otherwise Node would report an unhandled 'error' or an unsettled await.
+ */
+export function exitQuietlyOnBrokenPipe(): void {
+  if (brokenPipeHandled) return;
+  brokenPipeHandled = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+}
+
 /** Turns anything thrown into a StsError the user can act on. */
 export function toStsError(error: unknown): StsError {
   if (error instanceof StsError) return error;
@@ -29,6 +47,12 @@ export function toStsError(error: unknown): StsError {
 }
 
 export abstract class StsCommand extends Command {
+  // main() already did this on the npm path; the single-file bundle starts commands directly.
+  public override async init(): Promise<void> {
+    exitQuietlyOnBrokenPipe();
+    await super.init();
+  }
+
   protected get debugEnabled(): boolean {
     return this.argv.includes('--debug') || process.env.KUBECTL_STS_DEBUG === '1';
   }
