@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/report/snapshot.ts';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../src/kube/types.ts';
 import { controllersFor } from '../sim/controllers/index.ts';
+import { installStorageFailures, type StorageFailures } from '../sim/controllers/storage-failures.ts';
 import {
   podNamed,
   readyCount,
@@ -147,5 +149,114 @@ describe('workload (diag-workload)', () => {
     expect(finding.message).toContain(
       `generation ${set.metadata?.generation}, observedGeneration ${set.status?.observedGeneration}`,
     );
+  });
+});
+
+describe('storage after the fact (diag-storage-2)', () => {
+  let run: ScenarioRun;
+  let failures: StorageFailures;
+  beforeAll(async () => {
+    run = await startScenario('diag-storage-2');
+    failures = installStorageFailures(run.sim.store, run.sim.clock);
+  });
+  afterAll(async () => {
+    failures.stop();
+    await run.stop();
+  });
+
+  const claim = (name: string) =>
+    run.sim.store.get<PersistentVolumeClaim>('persistentvolumeclaims', 'diag', name);
+  const volumeClaimedBy = (name: string) =>
+    run.sim.store
+      .list<PersistentVolume>('persistentvolumes')
+      .find((v) => v.spec?.claimRef?.name === name && v.spec.claimRef.namespace === 'diag');
+
+  it('healthy sets with claims report nothing', async () => {
+    for (const name of ['lost', 'cache', 'vault']) {
+      await until(`${name} ready`, () => readyCount(run.set(name)) === run.set(name).spec?.replicas);
+      expect(await statusDiagnostics(run, name)).toEqual([]);
+    }
+  });
+
+  it('a provisioner that refuses to create the volume: ClaimProvisioningFailed quoting its error', async () => {
+    const findings = await until('quota diagnosed', async () => {
+      const found = await statusDiagnostics(run, 'quota');
+      return found.some((d) => d.code === 'ClaimProvisioningFailed') && found;
+    });
+    const failed = find(findings, 'ClaimProvisioningFailed');
+    expect(failed.ordinals).toEqual([0]);
+    expect(failed.message).toBe(
+      'claim data-quota-0 is Pending: the provisioner failing.csi.sim.kubectl-sts.dev failed to create a volume: failed to provision volume with StorageClass "quota": rpc error: code = ResourceExhausted desc = disk quota exceeded: 0 of 100Gi left in project shop',
+    );
+    expect(failed.evidence.join('\n')).toMatch(
+      /event Warning ProvisioningFailed on persistentvolumeclaim\/data-quota-0/i,
+    );
+    expect(failed.advice).toContain('`kubectl describe pvc data-quota-0 -n diag`');
+    expect(failed.blocking).toBe(true);
+    expect(findings.map((d) => d.code)).not.toContain('ClaimProvisionerNotResponding');
+    expect(find(findings, 'OrderedReadyBlocked').ordinals).toEqual([0, 1]);
+  });
+
+  it('storageClassName "" with no pre-created volume: ClaimPending, asking for a volume without class', async () => {
+    const findings = await until('bare diagnosed', async () => {
+      const found = await statusDiagnostics(run, 'bare');
+      return found.some((d) => d.code === 'ClaimPending') && found;
+    });
+    const pending = find(findings, 'ClaimPending');
+    expect(pending.ordinals).toEqual([0]);
+    expect(pending.severity).toBe('error');
+    expect(pending.message).toContain('storageClassName "" asks for a pre-created volume without class');
+    expect(pending.evidence).toContain('storageClassName: "" (no class)');
+    expect(pending.advice).toContain('create a PersistentVolume without storageClassName');
+    expect(findings.map((d) => d.code)).not.toContain('ClaimNoStorageClass');
+  });
+
+  it('a bound volume deleted from under its claim: ClaimLost with the recovery commands', async () => {
+    const volume = claim('data-lost-0')!.spec!.volumeName!;
+    await run.kubectl('delete', 'pv', volume, '--wait=false');
+    // pv-protection holds a volume in use; an administrator forcing it removes the finalizer
+    // (`kubectl patch pv … remove /metadata/finalizers`). The simulated API server re-adds
+    // protection finalizers on every update (real admission adds them on create only), so the
+    // test removes the object as the API server then would.
+    run.sim.store.purge('persistentvolumes', undefined, volume);
+    await until('data-lost-0 Lost', () => claim('data-lost-0')?.status?.phase === 'Lost');
+    const lost = find(await statusDiagnostics(run, 'lost'), 'ClaimLost');
+    expect(lost.ordinals).toEqual([0]);
+    expect(lost.message).toBe(
+      `claim data-lost-0 is Lost: its volume ${volume} no longer exists; the data is gone`,
+    );
+    expect(lost.evidence.join('\n')).toContain('ClaimLost');
+    expect(lost.advice).toContain(
+      '`kubectl delete pvc data-lost-0 -n diag` then `kubectl delete pod lost-0 -n diag`',
+    );
+  });
+
+  it('a scale-down with whenScaled: Delete on a Retain class leaves the volume Released, shown live', async () => {
+    const volume = volumeClaimedBy('data-cache-1')!.metadata!.name!;
+    await run.kubectl('scale', 'statefulset/cache', '--replicas=1');
+    await until('data-cache-1 deleted', () => !claim('data-cache-1'));
+    await until('its volume Released', () => volumeClaimedBy('data-cache-1')?.status?.phase === 'Released');
+    const findings = await statusDiagnostics(run, 'cache');
+    const released = find(findings, 'VolumeReleased');
+    expect(released.ordinals).toEqual([1]);
+    expect(released.message).toContain(`volume ${volume} is Released: claim data-cache-1 was deleted`);
+    expect(released.evidence).toContain('reclaimPolicy: Retain');
+    expect(released.advice).toContain(
+      `\`kubectl patch pv ${volume} --type json -p '[{"op":"remove","path":"/spec/claimRef/uid"}]'\``,
+    );
+    expect(findings.map((d) => d.code)).not.toContain('LeftoverClaims');
+  });
+
+  it('a Recycle local volume whose claim is deleted fails to reclaim: VolumeFailed with the reason', async () => {
+    expect(claim('data-vault-0')?.spec?.volumeName).toBe('vault-disk');
+    await run.kubectl('scale', 'statefulset/vault', '--replicas=0');
+    await until('vault-disk Failed', () => volumeClaimedBy('data-vault-0')?.status?.phase === 'Failed');
+    const failed = find(await statusDiagnostics(run, 'vault'), 'VolumeFailed');
+    expect(failed.ordinals).toEqual([0]);
+    expect(failed.message).toBe(
+      'volume vault-disk (formerly claim data-vault-0) is Failed: automatic reclamation did not work',
+    );
+    expect(failed.evidence[0]).toBe('volume vault-disk: Failed (No recycler plugin found for the volume!)');
+    expect(failed.advice).toContain('`kubectl delete pv vault-disk`');
   });
 });
