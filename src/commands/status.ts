@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import ora from 'ora';
 import { StsCommand } from '../cli/base.ts';
 import { parseDuration } from '../cli/flags.ts';
 import { usageError } from '../cli/errors.ts';
@@ -20,8 +19,6 @@ import { describeGateProgress, gateError, systemClock, waitForRollout } from '..
 import { connect } from '../kube/connect.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { renderJson } from '../render/json.ts';
-import { describeChanges, renderOverview, renderStatus } from '../render/status.ts';
-import { renderYaml } from '../render/yaml.ts';
 import { hasProblems } from '../report/diagnostics/index.ts';
 import { buildOverview, healthOf } from '../report/overview.ts';
 import type { OverviewReport } from '../report/overview.ts';
@@ -139,7 +136,7 @@ export default class Status extends StsCommand {
   ): Promise<StatusReport> {
     const { snapshot } = await collectStatusSnapshot(gateway, namespace, name, { now: () => new Date() });
     const report = buildStatusReport(snapshot, { clusterDomain: request.clusterDomain });
-    process.stdout.write(formatReport(report, request.output));
+    process.stdout.write(await formatReport(report, request.output));
     return report;
   }
 
@@ -154,23 +151,24 @@ export default class Status extends StsCommand {
     return this.printOverview(overview, scope, request);
   }
 
-  protected printOverview(
+  protected async printOverview(
     overview: OverviewReport,
     scope: string | undefined,
     request: StatusRequest,
-  ): OverviewReport {
+  ): Promise<OverviewReport> {
     if (request.problems)
       overview = { ...overview, items: overview.items.filter((item) => hasProblems(item.diagnostics)) };
     const { output } = request;
     if (output.format === 'json') process.stdout.write(renderJson(overview));
-    else if (output.format === 'yaml') process.stdout.write(renderYaml(overview));
+    else if (output.format === 'yaml')
+      process.stdout.write((await import('../render/yaml.ts')).renderYaml(overview));
     else if (overview.items.length === 0)
       process.stderr.write(
         `No StatefulSets ${request.problems ? 'with problems ' : ''}found${scope ? ` in ${scope} namespace` : ''}.\n`,
       );
     else
       process.stdout.write(
-        renderOverview(overview, {
+        (await import('../render/status.ts')).renderOverview(overview, {
           wide: output.format === 'wide',
           noHeaders: output.noHeaders,
           color: output.color,
@@ -189,7 +187,7 @@ export default class Status extends StsCommand {
         snapshotFromDump(dump, request.name, { namespace: request.namespace }),
         options,
       );
-      process.stdout.write(formatReport(report, request.output));
+      process.stdout.write(await formatReport(report, request.output));
       return report;
     }
     const scope = request.allNamespaces ? undefined : request.namespace;
@@ -216,9 +214,10 @@ export default class Status extends StsCommand {
     let lastLine: string | undefined;
     // On a terminal the current wait is a spinner line; elsewhere (CI logs) one line per change.
     // A pseudo-terminal reporting 0 columns makes ora clear lines forever: no spinner there.
+    // ora (and its dependencies) load only when a spinner will actually spin.
     const spinner =
       !quiet && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0
-        ? ora({ stream: process.stderr, discardStdin: false })
+        ? (await import('ora')).default({ stream: process.stderr, discardStdin: false })
         : undefined;
     try {
       const result = await waitForRollout({
@@ -246,7 +245,7 @@ export default class Status extends StsCommand {
         result.evaluation?.snapshot ??
         (await collectStatusSnapshot(gateway, namespace, name, { now: () => new Date() })).snapshot;
       const report = buildStatusReport(snapshot, { clusterDomain: request.clusterDomain });
-      process.stdout.write(formatReport(report, request.output));
+      process.stdout.write(await formatReport(report, request.output));
       const failure = gateError(result, `statefulset/${name} in ${namespace}`);
       if (failure) throw failure;
       if (!quiet) process.stderr.write(`rollout of statefulset/${name} complete\n`);
@@ -269,6 +268,13 @@ export default class Status extends StsCommand {
     process.once('SIGTERM', onInterrupt);
     const tty = Boolean(process.stdout.isTTY);
     let last: StatusReport | undefined;
+    // Snapshots arrive in a synchronous callback: load the renderers this format needs first.
+    const { format } = request.output;
+    const render = await reportFormatter(request.output);
+    const { describeChanges } =
+      format === 'json' || format === 'yaml' || tty
+        ? { describeChanges: undefined }
+        : await import('../render/status.ts');
     try {
       await watchStatus(gateway, {
         namespace,
@@ -277,12 +283,11 @@ export default class Status extends StsCommand {
         signal: controller.signal,
         onSnapshot: (snapshot) => {
           const report = buildStatusReport(snapshot, { clusterDomain: request.clusterDomain });
-          const { format } = request.output;
           if (format === 'json' || format === 'yaml') {
-            process.stdout.write(format === 'json' ? renderJson(report) : `---\n${renderYaml(report)}`);
-          } else if (tty) {
+            process.stdout.write(format === 'json' ? render(report) : `---\n${render(report)}`);
+          } else if (tty || !describeChanges) {
             // Redraw in place: clear the screen and draw the whole view again.
-            process.stdout.write(`\x1b[H\x1b[2J${formatReport(report, request.output)}`);
+            process.stdout.write(`\x1b[H\x1b[2J${render(report)}`);
           } else {
             const lines = describeChanges(last, report, new Date());
             if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
@@ -304,14 +309,24 @@ export default class Status extends StsCommand {
 }
 
 /** Renders one report in the requested format. */
-export function formatReport(report: StatusReport, output: OutputOptions): string {
-  if (output.format === 'json') return renderJson(report);
-  if (output.format === 'yaml') return renderYaml(report);
-  return renderStatus(report, {
-    wide: output.format === 'wide',
-    noHeaders: output.noHeaders,
-    color: output.color,
-  });
+export async function formatReport(report: StatusReport, output: OutputOptions): Promise<string> {
+  return (await reportFormatter(output))(report);
+}
+
+/**
+ * The renderer for one output format, loaded on demand: `-o json` never loads yaml or
+ * cli-table3, the table view never loads yaml (start-up time is most of a short command's run).
+ */
+export async function reportFormatter(output: OutputOptions): Promise<(report: StatusReport) => string> {
+  if (output.format === 'json') return renderJson;
+  if (output.format === 'yaml') return (await import('../render/yaml.ts')).renderYaml;
+  const { renderStatus } = await import('../render/status.ts');
+  return (report) =>
+    renderStatus(report, {
+      wide: output.format === 'wide',
+      noHeaders: output.noHeaders,
+      color: output.color,
+    });
 }
 
 export function statusRequestFrom(
