@@ -126,6 +126,47 @@ function clusterCases(): Case[] {
       code: ExitCode.USAGE,
     },
     {
+      input: '--ordinal not a number',
+      args: ['verify-pvc', 'todo-db', '--ordinal', 'abc', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '--ordinal with --all',
+      args: ['verify-pvc', 'todo-db', '--all', '--ordinal', '1', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '--timeout 0',
+      args: ['verify-pvc', 'todo-db', '--timeout', '0', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '--container the pod does not have',
+      args: ['verify-pvc', 'todo-db', '--container', 'nope', '--dry-run'],
+      code: ExitCode.USAGE,
+      kubeconfig: 'admin',
+    },
+    {
+      input: '--path not absolute',
+      args: ['verify-pvc', 'todo-db', '--path', '../etc', '--dry-run'],
+      code: ExitCode.USAGE,
+      kubeconfig: 'admin',
+    },
+    {
+      input: '--from pod not found',
+      args: ['dns', 'todo-db', '--from', 'no-such-pod'],
+      code: ExitCode.NOT_FOUND,
+      kubeconfig: 'admin',
+    },
+    { input: '--from not a pod name', args: ['dns', 'todo-db', '--from', 'Bad_Name'], code: ExitCode.USAGE },
+    { input: '--user not found', args: ['status', 'todo-db', '--user', 'nope'], code: ExitCode.CONFIG },
+    { input: '--cluster not found', args: ['dns', 'todo-db', '--cluster', 'nope'], code: ExitCode.CONFIG },
+    {
+      input: 'negative --request-timeout',
+      args: ['status', 'todo-db', '--request-timeout', '-5s'],
+      code: ExitCode.USAGE,
+    },
+    {
       input: '-f file missing',
       args: ['status', 'todo-db', '-f', '/no/such/dump.yaml'],
       code: ExitCode.USAGE,
