@@ -260,3 +260,48 @@ describe('storage after the fact (diag-storage-2)', () => {
     expect(failed.advice).toContain('`kubectl delete pv vault-disk`');
   });
 });
+
+describe('governing Service in status diagnostics (diag-identity), through the real command', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await startScenario('diag-identity');
+  });
+  afterAll(() => run.stop());
+
+  it('not headless: the cluster IP real kubectl shows, and the replace command', async () => {
+    const clusterIP = await run.kubectl('get', 'service', 'api', '-o', 'jsonpath={.spec.clusterIP}');
+    const finding = find(await statusDiagnostics(run, 'api'), 'ServiceNotHeadless');
+    expect(finding.ordinals).toEqual([]);
+    expect(finding.message).toContain(`the governing Service api is not headless (clusterIP ${clusterIP})`);
+    expect(finding.advice).toContain('`kubectl get service api -n diag -o yaml > svc.yaml`');
+  });
+
+  it('a selector that misses the pods: names the label, advises editing the Service', async () => {
+    const finding = find(await statusDiagnostics(run, 'queue'), 'ServiceSelectorMismatch');
+    expect(finding.ordinals).toEqual([]);
+    expect(finding.message).toContain('app=rabbit not on the pod template');
+    expect(finding.advice).toBe(
+      'make the Service selector a subset of the pod labels: `kubectl edit service queue -n diag`',
+    );
+  });
+
+  it('a missing Service: the create command; once created headless with the right selector, nothing', async () => {
+    const finding = find(await statusDiagnostics(run, 'ghost'), 'ServiceMissing');
+    expect(finding.ordinals).toEqual([]);
+    expect(finding.advice).toContain('`kubectl create service clusterip ghost --clusterip=None -n diag`');
+    // What that command and a selector edit give (`kubectl create service` sends protobuf, which
+    // the simulated API server does not take).
+    run.sim.applyManifests(`
+apiVersion: v1
+kind: Service
+metadata: {name: ghost, namespace: diag}
+spec:
+  clusterIP: None
+  selector: {app: ghost}
+  ports: [{name: http, port: 80}]
+`);
+    await until('ghost ready', () => readyCount(run.set('ghost')) === run.set('ghost').spec?.replicas);
+    const codes = (await statusDiagnostics(run, 'ghost')).map((d) => d.code);
+    expect(codes.filter((c) => c.startsWith('Service'))).toEqual([]);
+  });
+});
