@@ -80,6 +80,21 @@ describe('workload (diag-workload)', () => {
     expect(failing.message).toContain('CrashLoopBackOff');
     expect(failing.blocking).toBe(true);
     expect(failing.advice).toContain('`kubectl logs worker-1 -n diag --previous`');
+    // Between back-offs the container runs for a moment (Ready: no readiness probe) or has just
+    // exited; it is crash looping all the same. Read it again and again across several back-offs.
+    await until(
+      'two restarts',
+      () => (podNamed(run, 'worker-1')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2,
+    );
+    const states = new Set<string>();
+    const readFrom = run.sim.clock.now().getTime();
+    while (run.sim.clock.now().getTime() - readFrom < 60_000) {
+      const state = podNamed(run, 'worker-1')?.status?.containerStatuses?.[0]?.state ?? {};
+      states.add(Object.keys(state).join());
+      const codes = (await run.diagnose('worker')).map((d) => d.code);
+      expect(codes).toContain('PodFailing');
+    }
+    expect([...states]).toContain('running');
     await run.kubectl('annotate', 'pod', 'worker-1', 'sim.kubectl-sts.dev/crash-');
   });
 

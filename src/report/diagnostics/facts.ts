@@ -126,6 +126,32 @@ const FAILING_WAIT_REASONS = new Set([
 /** Not-ready pods older than this, running but never becoming Ready, count as failing. */
 export const NOT_READY_FAILING_MS = 5 * 60_000;
 
+/** Restarts after which a container that keeps exiting with an error is crash looping. */
+const CRASH_LOOP_RESTARTS = 2;
+/** The kubelet caps its restart back-off at 5 minutes: a container running longer is out of the loop. */
+const CRASH_LOOP_WINDOW_MS = 5 * 60_000;
+
+type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
+
+/**
+ * Between back-offs a crash-looping container runs for a moment (Ready, without a readiness
+ * probe) or has just exited; its waiting reason is then not CrashLoopBackOff, yet it is failing.
+ */
+function crashLoopOf(status: ContainerStatus, now: Date): string | undefined {
+  const restarts = status.restartCount ?? 0;
+  if (restarts < CRASH_LOOP_RESTARTS) return undefined;
+  const exited = status.state?.terminated;
+  const last = status.lastState?.terminated;
+  let exitCode: number | undefined;
+  if (exited && exited.exitCode !== 0) exitCode = exited.exitCode;
+  else if (status.state?.running && last && last.exitCode !== 0) {
+    const started = parseTime(status.state.running.startedAt);
+    if (started && now.getTime() - started.getTime() < CRASH_LOOP_WINDOW_MS) exitCode = last.exitCode;
+  }
+  if (exitCode === undefined) return undefined;
+  return `container ${status.name} is crash looping (${restarts} restarts, last exit code ${exitCode}); between back-offs it runs only briefly`;
+}
+
 /**
  * Why a pod is failing (a container crash-looping, an image that cannot be pulled, or
  * running but not Ready for a long time), or undefined when it is not failing.
@@ -144,6 +170,10 @@ export function failureOf(pod: Pod, now: Date): string | undefined {
           : '';
       return `container ${status.name} is ${reason}${detail}`;
     }
+  }
+  for (const status of statuses) {
+    const looping = crashLoopOf(status, now);
+    if (looping) return looping;
   }
   if (pod.status?.phase === 'Failed')
     return `pod phase is Failed${pod.status.reason ? ` (${pod.status.reason})` : ''}`;
