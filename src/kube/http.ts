@@ -586,6 +586,16 @@ export class HttpClient {
             : `set certificate-authority(-data) of ${clusterName} in the kubeconfig to the CA that signed the server certificate (or insecure-skip-tls-verify: true for a throwaway test cluster)`,
       });
     }
+    if (!isNetworkError(error)) {
+      // Not the network: a local failure (a file or module that cannot be read, a bug). Calling
+      // it "unreachable" would send the user to check a cluster that is fine.
+      const message = error instanceof Error ? error.message : String(error);
+      return new StsError(`unexpected error while sending ${method} ${displayUrl(url)}: ${message}`, {
+        exitCode: ExitCode.INTERNAL,
+        cause: error,
+        hint: 're-run with --debug and report the output',
+      });
+    }
     const reason = (code && CONNECT_CODES[code]) ?? (error instanceof Error ? error.message : String(error));
     const host = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ` (${this.base.hostname})` : '';
     return new StsError(
@@ -690,6 +700,27 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** System calls whose failure means the network or the server, not this machine's files. */
+const NETWORK_SYSCALLS = new Set([
+  'connect',
+  'getaddrinfo',
+  'getnameinfo',
+  'read',
+  'write',
+  'writev',
+  'shutdown',
+]);
+
+/** Whether a failure to get an answer came from the connection (so: unreachable) rather than from here. */
+function isNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code && (CONNECT_CODES[code] || TLS_CODES[code] || RESET_CODES.has(code))) return true;
+  if (code && /^(ERR_SSL_|ERR_TLS_|ERR_HTTP_|HPE_|UND_ERR_)/.test(code)) return true;
+  const syscall = (error as { syscall?: unknown } | undefined)?.syscall;
+  if (typeof syscall === 'string' && NETWORK_SYSCALLS.has(syscall)) return true;
+  return isConnectionReset(error);
 }
 
 function isConnectionReset(error: unknown): boolean {

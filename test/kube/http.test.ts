@@ -325,6 +325,29 @@ describe('transport failures are UNREACHABLE and name the server', () => {
     expect(error.message).toBe(`cannot reach the Kubernetes API server at ${server.url}: connection refused`);
   });
 
+  it.each([
+    {
+      failure: 'a local file that cannot be opened',
+      error: Object.assign(new Error("ENOENT: no such file or directory, open '/x/bundle.cjs'"), {
+        code: 'ENOENT',
+        syscall: 'open',
+      }),
+    },
+    { failure: 'a plain bug', error: new TypeError("Cannot read properties of undefined (reading 'x')") },
+  ])('$failure while preparing a request is INTERNAL, not unreachable', async ({ error: thrown }) => {
+    const { client } = testClient('http://127.0.0.1:9', {
+      auth: async () => {
+        throw thrown;
+      },
+    });
+    const error = await rejection(client.json('GET', '/version'));
+    expect(error.exitCode).toBe(ExitCode.INTERNAL);
+    expect(error.message).toBe(
+      `unexpected error while sending GET http://127.0.0.1:9/version: ${thrown.message}`,
+    );
+    expect(error.hint).toBe('re-run with --debug and report the output');
+  });
+
   it('formats durations the way kubectl flags are written', () => {
     expect([500, 1000, 90_000, 120_000].map(formatDuration)).toEqual(['500ms', '1s', '1m30s', '2m']);
   });
