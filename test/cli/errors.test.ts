@@ -13,11 +13,13 @@ const ADMIN_TOKEN = 'admin-token-never-printed-5c1e';
 const DENIED_TOKEN = 'denied-token-never-printed-93ab';
 const FLAKY_TOKEN = 'flaky-token-never-printed-d07f';
 const UNKNOWN_TOKEN = 'unknown-token-never-printed-2b44';
+const NO_EXEC_TOKEN = 'no-exec-token-never-printed-61c0';
 
 type Kubeconfig =
   | 'admin'
   | 'unauthorized'
   | 'forbidden'
+  | 'exec-forbidden'
   | 'server-error'
   | 'unreachable'
   | 'missing'
@@ -167,6 +169,18 @@ function clusterCases(): Case[] {
       code: ExitCode.USAGE,
     },
     {
+      input: 'pre-flight: exec into the pod forbidden',
+      args: ['verify-pvc', 'todo-db', '--yes'],
+      code: ExitCode.ABORTED,
+      kubeconfig: 'exec-forbidden',
+    },
+    {
+      input: 'pre-flight: exec into the pod forbidden (-o json)',
+      args: ['verify-pvc', 'todo-db', '--yes', '-o', 'json'],
+      code: ExitCode.ABORTED,
+      kubeconfig: 'exec-forbidden',
+    },
+    {
       input: '-f file missing',
       args: ['status', 'todo-db', '-f', '/no/such/dump.yaml'],
       code: ExitCode.USAGE,
@@ -223,6 +237,9 @@ beforeAll(async () => {
   sim.rbac.deny({ user: 'denied' });
   sim.auth.addToken(FLAKY_TOKEN, 'flaky');
   sim.faults.add({ match: { user: 'flaky' }, status: 503, message: 'etcd leader changed' });
+  sim.auth.addToken(NO_EXEC_TOKEN, 'no-exec');
+  sim.rbac.deny({ user: 'no-exec', verb: 'create', resource: 'pods', subresource: 'exec' });
+  kubeconfigs['exec-forbidden'] = sim.kubeconfigFor(NO_EXEC_TOKEN);
   kubeconfigs.admin = sim.kubeconfigPath;
   kubeconfigs.unauthorized = sim.kubeconfigFor(UNKNOWN_TOKEN);
   kubeconfigs.forbidden = sim.kubeconfigFor(DENIED_TOKEN);
@@ -248,7 +265,7 @@ function run(testCase: Case, extraArgs: string[] = [], viaKubectl = false): Prom
   return runPlugin(args, { env: { KUBECONFIG: kubeconfig }, viaKubectl });
 }
 
-const SECRETS = [ADMIN_TOKEN, DENIED_TOKEN, FLAKY_TOKEN, UNKNOWN_TOKEN];
+const SECRETS = [ADMIN_TOKEN, DENIED_TOKEN, FLAKY_TOKEN, UNKNOWN_TOKEN, NO_EXEC_TOKEN];
 
 /** The properties every bad input must have, whatever the command. */
 function expectOneLineError(testCase: Case, result: CliRun): void {
