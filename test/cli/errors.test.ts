@@ -1,8 +1,8 @@
 // The bad-input matrix: every command, run as a user runs it (bin/kubectl-sts, and through real
 // kubectl for a sample), against the simulated cluster with the todo-db scenario. Every bad
 // input must give exactly one stderr line `error: <what>; <what to do>`, the documented exit code
-// (ExitCode, docs/readme/*.md), no stack trace, and nothing on stdout except where a command
-// documents a partial report; with -o json, stdout is empty or one valid JSON document.
+// (ExitCode, docs/readme/*.md), no stack trace, nothing on stdout, and with -o json at most one
+// valid JSON document; never a token, even with --debug.
 // Needs `npm run build` (bin/kubectl-sts runs dist/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
@@ -34,8 +34,6 @@ interface Case {
   kubeconfig?: Kubeconfig;
   /** Passed with --kubeconfig instead of KUBECONFIG. */
   flag?: boolean;
-  /** The command documents a partial report on stdout for this failure (verify-pvc). */
-  partialReport?: boolean;
   /**
    * Fails today in a file this suite's owner may not change (see the robustness report); the
    * case is expected to fail until that is fixed, and then must lose this mark.
@@ -279,11 +277,10 @@ function expectOneLineError(testCase: Case, result: CliRun): void {
   for (const secret of SECRETS) expect(result.stderr + result.stdout, where).not.toContain(secret);
   const json = testCase.args.includes('json');
   if (json && result.stdout !== '') expect(() => JSON.parse(result.stdout), where).not.toThrow();
-  if (!testCase.partialReport && !json) expect(result.stdout, where).toBe('');
-  if (!testCase.partialReport && json && result.stdout !== '') {
-    // A machine report is allowed only where the command documents it (verify-pvc's result).
-    expect(testCase.args[0], where).toBe('verify-pvc');
-  }
+  // Every input here fails before a report exists; only verify-pvc documents a report on
+  // stdout for a run that fails later, and then only as a complete document.
+  if (!json) expect(result.stdout, where).toBe('');
+  if (json && result.stdout !== '') expect(testCase.args[0], where).toBe('verify-pvc');
 }
 
 describe('every bad input gives one line, a hint and the documented exit code', () => {
