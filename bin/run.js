@@ -37,15 +37,16 @@ for (const stream of [process.stdout, process.stderr]) {
 
 // `npm run build` compiles dist/, writes oclif.manifest.json, then bundles everything into
 // dist/bundle/kubectl-sts.cjs. Running a command is fastest from the bundle (one file instead
-// of ~300 modules); --version and --help are fastest from dist/ with the manifest, which
-// answers them without loading any command. Anything older than dist/ (dist rebuilt by a bare
-// `tsc`) may describe code that changed, so it is not used.
+// of ~300 modules); --version and --help (of any command) are fastest from dist/ with the
+// manifest, which answers them without loading any command. Both give the same output. A
+// bundle or manifest older than dist/ (rebuilt by a bare `tsc`) may describe code that
+// changed, so it is not used.
 const root = path.dirname(import.meta.dirname);
 const mtime = (file) => statSync(path.join(root, file), { throwIfNoEntry: false })?.mtimeMs;
 const distAt = mtime('dist/main.js') ?? Number.POSITIVE_INFINITY;
 const fresh = (file) => (mtime(file) ?? Number.NEGATIVE_INFINITY) >= distAt;
 const args = process.argv.slice(2);
-const asksOclifOnly = args.length === 0 || args[0] === '--version' || args[0] === '--help';
+const asksOclifOnly = args.length === 0 || args[0] === '--version' || args.includes('--help');
 
 if (fresh('dist/bundle/kubectl-sts.cjs') && !(asksOclifOnly && fresh('oclif.manifest.json'))) {
   const { createRequire } = await import('node:module');
