@@ -116,7 +116,8 @@ export function parseDuration(value: string, flag = '--request-timeout'): number
       'use a number of seconds or a duration such as 30s, 2m, 1m30s',
     );
   }
-  return Math.round(total);
+  // A positive duration below 1 ms must not round to 0, which means "no limit".
+  return total > 0 ? Math.max(1, Math.round(total)) : 0;
 }
 
 export function toConnectionOptions(flags: {
