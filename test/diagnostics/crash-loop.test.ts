@@ -59,6 +59,25 @@ describe('failureOf: crash loops between back-offs', () => {
       failing: undefined,
     },
     {
+      behaviour: 'running for less than the back-off it last waited: still in the loop',
+      status: {
+        restartCount: 6,
+        state: { running: { startedAt: secondsAgo(100) } },
+        lastState: { terminated: { exitCode: 1, finishedAt: secondsAgo(260) } },
+      },
+      failing:
+        'container app is crash looping (6 restarts, last exit code 1); between back-offs it runs only briefly',
+    },
+    {
+      behaviour: 'running longer than the back-off it last waited (recovered by itself): out of the loop',
+      status: {
+        restartCount: 3,
+        state: { running: { startedAt: secondsAgo(30) } },
+        lastState: { terminated: { exitCode: 1, finishedAt: secondsAgo(50) } },
+      },
+      failing: undefined,
+    },
+    {
       behaviour: 'running longer than the longest back-off since the last crash: out of the loop',
       status: {
         restartCount: 9,

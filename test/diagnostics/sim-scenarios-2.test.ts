@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForRollout } from '../../src/flows/rollout-gate.ts';
 import type { Diagnostic } from '../../src/report/snapshot.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../src/kube/types.ts';
 import { controllersFor } from '../sim/controllers/index.ts';
@@ -77,7 +78,9 @@ describe('workload (diag-workload)', () => {
     expect(findings.map((d) => d.code)).not.toContain('ForcedRollbackTrap');
     const failing = find(findings, 'PodFailing');
     expect(failing.ordinals).toEqual([1]);
-    expect(failing.message).toContain('CrashLoopBackOff');
+    expect(failing.message).toMatch(
+      /container app is (CrashLoopBackOff|crash looping \(\d+ restarts, last exit code 1\))/,
+    );
     expect(failing.blocking).toBe(true);
     expect(failing.advice).toContain('`kubectl logs worker-1 -n diag --previous`');
     // Between back-offs the container runs for a moment (Ready: no readiness probe) or has just
@@ -96,6 +99,35 @@ describe('workload (diag-workload)', () => {
     }
     expect([...states]).toContain('running');
     await run.kubectl('annotate', 'pod', 'worker-1', 'sim.kubectl-sts.dev/crash-');
+  });
+
+  // Skipped until the gate lets a blocking finding veto completeness: src/flows/rollout-gate.ts
+  // checks `progress.complete` before the blocking findings, so an evaluation that lands while the
+  // crash-looping container runs between back-offs (Ready, no readiness probe) ends in 'complete'
+  // (exit 0) although the same evaluation holds a blocking PodFailing.
+  it.skip('the --wait gate does not pass a set whose pod is crash looping between back-offs', async () => {
+    // worker-1 recovers at its next restart after the previous case; start from a healthy set.
+    await until('worker healthy', async () => (await run.diagnose('worker')).length === 0);
+    await run.kubectl('annotate', 'pod', 'worker-0', 'sim.kubectl-sts.dev/crash=true');
+    await until(
+      'two restarts',
+      () => (podNamed(run, 'worker-0')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2,
+    );
+    const gated = await waitForRollout({
+      gateway: run.connection.gateway,
+      namespace: run.namespace,
+      name: 'worker',
+      collect: () => run.snapshot('worker'),
+      clock: { now: () => run.sim.clock.now(), setTimeout: (fn, ms) => run.sim.clock.setTimeout(fn, ms) },
+      timeoutMs: 5 * 60_000,
+      stuckAfterMs: 30_000,
+      resyncMs: 5_000,
+    });
+    await run.kubectl('annotate', 'pod', 'worker-0', 'sim.kubectl-sts.dev/crash-');
+    expect(gated.outcome).toBe('stuck');
+    expect(gated.evaluation!.blocking.map((b) => [b.diagnostic.code, b.diagnostic.ordinals])).toEqual([
+      ['PodFailing', [0]],
+    ]);
   });
 
   // Skipped until the simulated kubelet honours pod finalizers: after stopping the containers it

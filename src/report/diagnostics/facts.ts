@@ -128,8 +128,9 @@ export const NOT_READY_FAILING_MS = 5 * 60_000;
 
 /** Restarts after which a container that keeps exiting with an error is crash looping. */
 const CRASH_LOOP_RESTARTS = 2;
-/** The kubelet caps its restart back-off at 5 minutes: a container running longer is out of the loop. */
-const CRASH_LOOP_WINDOW_MS = 5 * 60_000;
+/** The kubelet's restart back-off starts at 10 s and is capped at 5 minutes. */
+const BACK_OFF_MIN_MS = 10_000;
+const BACK_OFF_MAX_MS = 5 * 60_000;
 
 type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
 
@@ -145,8 +146,13 @@ function crashLoopOf(status: ContainerStatus, now: Date): string | undefined {
   let exitCode: number | undefined;
   if (exited && exited.exitCode !== 0) exitCode = exited.exitCode;
   else if (status.state?.running && last && last.exitCode !== 0) {
+    // Still in the loop while it has run for less than the back-off it last waited: a container
+    // that recovered by itself (its dependency came back) is cleared as soon as that has passed.
     const started = parseTime(status.state.running.startedAt);
-    if (started && now.getTime() - started.getTime() < CRASH_LOOP_WINDOW_MS) exitCode = last.exitCode;
+    const finished = parseTime(last.finishedAt);
+    const waited = started && finished ? started.getTime() - finished.getTime() : BACK_OFF_MIN_MS;
+    const window = Math.min(Math.max(waited, BACK_OFF_MIN_MS), BACK_OFF_MAX_MS);
+    if (started && now.getTime() - started.getTime() < window) exitCode = last.exitCode;
   }
   if (exitCode === undefined) return undefined;
   return `container ${status.name} is crash looping (${restarts} restarts, last exit code ${exitCode}); between back-offs it runs only briefly`;
