@@ -12,7 +12,6 @@ import {
   toOutputOptions,
 } from '../cli/flags.ts';
 import type { OutputOptions } from '../cli/flags.ts';
-import { readDump, snapshotFromDump, snapshotsFromDump } from '../collect/offline.ts';
 import { collectOverview, collectStatusSnapshot } from '../collect/snapshot.ts';
 import { watchStatus } from '../collect/watch.ts';
 import { describeGateProgress, gateError, systemClock, waitForRollout } from '../flows/rollout-gate.ts';
@@ -180,6 +179,8 @@ export default class Status extends StsCommand {
 
   /** `-f dump.yaml`: the same report and diagnostics from a saved dump, with no API access. */
   protected async showOffline(path: string, request: StatusRequest): Promise<StatusReport | OverviewReport> {
+    // Only -f reads dumps: the YAML/JSON dump reader loads here, not on every run.
+    const { readDump, snapshotFromDump, snapshotsFromDump } = await import('../collect/offline.ts');
     const dump = await readDump(path);
     const options = { clusterDomain: request.clusterDomain };
     if (request.name !== undefined) {
