@@ -185,6 +185,56 @@ describe('workload (diag-workload)', () => {
     await until('web ready again', async () => (await run.diagnose('web')).length === 0);
   });
 
+  it('OrderedReady: a crash-looping revision reverted is a forced-rollback trap at every read, and stuck for the gate', async () => {
+    const good = run.set('web').status?.updateRevision;
+    await run.kubectl(
+      'patch',
+      'statefulset',
+      'web',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"template":{"metadata":{"annotations":{"sim.kubectl-sts.dev/crash":"true"}}}}}',
+    );
+    await until(
+      'web-2 crash looping',
+      () => (podNamed(run, 'web-2')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2,
+    );
+    await run.kubectl(
+      'patch',
+      'statefulset',
+      'web',
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"remove","path":"/spec/template/metadata/annotations"}]',
+    );
+    await until('the revert observed', () => run.set('web').status?.updateRevision === good);
+    // Across back-offs (the container runs, exits, waits) the trap on web-2 never drops out.
+    const readFrom = run.sim.clock.now().getTime();
+    while (run.sim.clock.now().getTime() - readFrom < 60_000) {
+      const trap = (await run.diagnose('web')).find(
+        (d) => d.code === 'ForcedRollbackTrap' && d.ordinals[0] === 2,
+      );
+      const state = Object.keys(podNamed(run, 'web-2')?.status?.containerStatuses?.[0]?.state ?? {});
+      expect(trap, `ForcedRollbackTrap on web-2 while its container is ${state.join()}`).toBeDefined();
+      expect(trap?.message).toContain(`not the update revision ${good}`);
+      expect(trap?.advice).toContain('`kubectl delete pod web-2 -n diag`');
+    }
+    const gated = await waitForRollout({
+      gateway: run.connection.gateway,
+      namespace: run.namespace,
+      name: 'web',
+      collect: () => run.snapshot('web'),
+      clock: { now: () => run.sim.clock.now(), setTimeout: (fn, ms) => run.sim.clock.setTimeout(fn, ms) },
+      timeoutMs: 5 * 60_000,
+      stuckAfterMs: 30_000,
+      resyncMs: 5_000,
+    });
+    expect(gated.outcome).toBe('stuck');
+    expect(gated.evaluation!.blocking.map((b) => b.diagnostic.code)).toContain('ForcedRollbackTrap');
+  });
+
   it('a controller that is not running while the spec changes: GenerationNotObserved', async () => {
     controllersFor(run.sim.store)!.stop();
     await run.kubectl('scale', 'statefulset/worker', '--replicas=3');
