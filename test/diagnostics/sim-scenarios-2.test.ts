@@ -9,7 +9,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForRollout } from '../../src/flows/rollout-gate.ts';
 import type { Diagnostic } from '../../src/report/snapshot.ts';
+import { groupObjects, parseDump, snapshotFromDump } from '../../src/collect/offline.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../src/kube/types.ts';
+import { diagnose } from '../../src/report/diagnostics/index.ts';
 import { controllersFor } from '../sim/controllers/index.ts';
 import { installStorageFailures, type StorageFailures } from '../sim/controllers/storage-failures.ts';
 import {
@@ -355,6 +357,21 @@ describe('storage after the fact (diag-storage-2)', () => {
     );
     expect(failed.evidence[0]).toBe('volume vault-disk: Failed (No recycler plugin found for the volume!)');
     expect(failed.advice).toContain('`kubectl delete pv vault-disk`');
+    // The same findings from the dump a support engineer receives (`status -f`).
+    const dump = await run.kubectl(
+      'get',
+      'sts,pods,pvc,pv,svc,endpointslices,events,storageclasses',
+      '-o',
+      'yaml',
+    );
+    const grouped = groupObjects(parseDump(dump, 'dump'), ['dump']);
+    const offline = (name: string) =>
+      diagnose(snapshotFromDump(grouped, name)).map((d) => [d.code, d.ordinals]);
+    expect(offline('vault')).toContainEqual(['VolumeFailed', [0]]);
+    expect(offline('quota')).toContainEqual(['ClaimProvisioningFailed', [0]]);
+    expect(offline('bare')).toContainEqual(['ClaimPending', [0]]);
+    expect(offline('lost')).toContainEqual(['ClaimLost', [0]]);
+    expect(offline('cache')).toContainEqual(['VolumeReleased', [1]]);
   });
 });
 
