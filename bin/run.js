@@ -5,7 +5,7 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 19)) {
   process.stderr.write(
     `error: kubectl-sts needs Node.js >= 22.19 but was started with ${process.version} (${process.execPath}); ` +
-      'run "npm ci" in the plugin directory to install its pinned runtime, or install a release binary\n',
+      'put Node.js >= 22.19 on PATH (or set KUBECTL_STS_NODE to one), or install a release archive, which carries its own runtime\n',
   );
   process.exit(3);
 }

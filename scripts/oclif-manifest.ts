@@ -1,10 +1,10 @@
 // Writes oclif.manifest.json (command ids, flags, args, descriptions) so an installed package
 // can answer --help, --version and completion without importing any command module.
-//   node scripts/oclif-manifest.ts           write it (npm "prepack")
-//   node scripts/oclif-manifest.ts --remove  delete it again (npm "postpack")
+//   node scripts/oclif-manifest.ts           write it (npm run build, and npm "prepack")
+//   node scripts/oclif-manifest.ts --remove  delete it
 //   node scripts/oclif-manifest.ts --out F   write it to F instead (tests staging a package)
-// It is generated only for packing: a stale manifest in the work tree would hide commands
-// added to src/commands/index.ts since it was written.
+// It is git-ignored and rewritten by every build; bin/run.js ignores a manifest older than
+// dist/, so a stale one can never hide commands added since it was written.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Interfaces } from '@oclif/core';

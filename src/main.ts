@@ -1,7 +1,11 @@
-// Entry point shared by bin/run.js (npm install) and bin/dev.js (sources).
+// Entry point shared by bin/run.js (npm install), bin/dev.js (sources) and the single-file
+// bundle (scripts/lib/sea-entry.ts): every path reports errors the same way.
 import { fileURLToPath } from 'node:url';
-import { execute, settings } from '@oclif/core';
-import { exitQuietlyOnBrokenPipe } from './cli/base.ts';
+import { flush, run, settings } from '@oclif/core';
+import type { Interfaces } from '@oclif/core';
+import { exitQuietlyOnBrokenPipe, toStsError } from './cli/base.ts';
+import { ExitCode, formatError } from './cli/errors.ts';
+import { redactText } from './cli/redact.ts';
 
 export interface MainOptions {
   /** Read the commands themselves instead of oclif.manifest.json (bin/run.js: manifest older than dist/). */
@@ -11,9 +15,24 @@ export interface MainOptions {
 // From src/ (bin/dev.js) a manifest written by the last build may describe older flags.
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
 
-export async function main(argv: string[], dir: string, options: MainOptions = {}): Promise<void> {
+/** Runs one invocation of the CLI with oclif, given where and how to load the commands. */
+export async function runCli(argv: string[], loadOptions: Interfaces.LoadOptions): Promise<void> {
   exitQuietlyOnBrokenPipe();
   if (argv.includes('--debug')) settings.debug = false; // our --debug shows our traces, not oclif's internals
+  try {
+    await run(argv, loadOptions);
+    await flush();
+  } catch (error) {
+    // What escapes a command (an unknown command, words after a command that takes none) gets
+    // the same single line as every other error, not oclif's own banner.
+    const stsError = toStsError(error);
+    if (stsError.exitCode === ExitCode.OK) return;
+    process.stderr.write(`${redactText(formatError(stsError))}\n`);
+    process.exitCode = stsError.exitCode;
+  }
+}
+
+export async function main(argv: string[], dir: string, options: MainOptions = {}): Promise<void> {
   const ignoreManifest = FROM_SOURCES || options.ignoreManifest === true;
-  await execute({ args: argv, loadOptions: { root: fileURLToPath(dir), ignoreManifest } });
+  await runCli(argv, { root: fileURLToPath(dir), ignoreManifest });
 }

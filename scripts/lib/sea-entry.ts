@@ -2,19 +2,17 @@
 // normally reads package.json and imports the command map from disk; inside a single
 // executable there is no package tree, so both are handed over from the bundle instead.
 import path from 'node:path';
-import { execute, settings } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
 import { COMMANDS } from '../../src/commands/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
+import { runCli } from '../../src/main.ts';
 import { pluginFromCommandMap } from './oclif-plugin.ts';
 
 export async function runBundled(argv: string[]): Promise<void> {
-  // Same rule as src/main.ts: our --debug shows our traces, not oclif's internals.
-  if (argv.includes('--debug')) settings.debug = false;
   const root = path.dirname(process.execPath);
   const pjson = packageJson as unknown as Interfaces.PJSON;
   const plugin = await pluginFromCommandMap(root, pjson, COMMANDS);
-  await execute({ args: argv, loadOptions: { root, pjson, plugins: new Map([[plugin.name, plugin]]) } });
+  await runCli(argv, { root, pjson, plugins: new Map([[plugin.name, plugin]]) });
 }
 
 // No top-level await: the bundle is CommonJS, which is what a SEA main script runs as.

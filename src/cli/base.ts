@@ -23,26 +23,47 @@ export function exitQuietlyOnBrokenPipe(): void {
 }
 
 /** Turns anything thrown into a StsError the user can act on. */
-export function toStsError(error: unknown): StsError {
+export function toStsError(error: unknown, commandId?: string): StsError {
   if (error instanceof StsError) return error;
   const oclif = (error as { oclif?: { exit?: number } } | undefined)?.oclif;
   const message = error instanceof Error ? error.message : String(error);
   if (oclif && oclif.exit !== undefined) {
     if (oclif.exit === 0) return new StsError('', { exitCode: ExitCode.OK });
-    // oclif parse errors are multi-line ("Nonexistent flag: --x\nSee more help with --help").
-    const first = message
-      .split('\n')
-      .map((line) => line.trim())
-      .find((line) => line.length > 0);
-    return new StsError(first ?? 'invalid arguments', {
-      exitCode: ExitCode.USAGE,
-      hint: 'see --help for the accepted flags and arguments',
-    });
+    return usageFromOclif(message, commandId);
   }
   return new StsError(`unexpected error: ${message}`, {
     exitCode: ExitCode.INTERNAL,
     hint: 're-run with --debug and report the output',
     cause: error,
+  });
+}
+
+/**
+ * oclif's parse errors span lines ("Parsing --ordinal\n\tExpected an integer…\nSee more help
+ * with --help"); keep every line that carries information, on one line, and point at the
+ * command's own help.
+ */
+function usageFromOclif(message: string, commandId: string | undefined): StsError {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !/^See more help/i.test(line));
+  const notFound = /^command (\S+) not found$/.exec(lines[0] ?? '');
+  if (notFound) {
+    return new StsError(`unknown command "${notFound[1]!.replaceAll(':', ' ')}" for "kubectl sts"`, {
+      exitCode: ExitCode.USAGE,
+      hint: "run 'kubectl sts --help' to list the commands",
+    });
+  }
+  const [first = 'invalid arguments', ...rest] = lines;
+  const text =
+    first.startsWith('Parsing ') && rest.length
+      ? `invalid value for ${first.slice(8)}: ${rest.join(' ')}`
+      : [first, ...rest].join(': ');
+  const help = commandId ? `kubectl sts ${commandId.replaceAll(':', ' ')} --help` : 'kubectl sts --help';
+  return new StsError(text, {
+    exitCode: ExitCode.USAGE,
+    hint: `see '${help}' for the accepted flags and arguments`,
   });
 }
 
@@ -58,7 +79,7 @@ export abstract class StsCommand extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<void> {
-    const stsError = toStsError(error);
+    const stsError = toStsError(error, this.id);
     if (stsError.exitCode === ExitCode.OK) return;
     if (this.debugEnabled) {
       const cause = stsError.cause instanceof Error ? stsError.cause : error;

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Args, Flags } from '@oclif/core';
-import ora from 'ora';
-import type { Ora } from 'ora';
+import type { Ora, default as OraFactory } from 'ora';
 import { StsCommand } from '../cli/base.ts';
 import { ExitCode, StsError, usageError } from '../cli/errors.ts';
 import {
@@ -28,7 +27,7 @@ interface Progress {
 }
 
 /** An ora spinner on a TTY: the current phase and the time elapsed; notable events stay on screen. */
-function spinnerProgress(stream: NodeJS.WriteStream, startedAt: number): Progress {
+function spinnerProgress(ora: typeof OraFactory, stream: NodeJS.WriteStream, startedAt: number): Progress {
   let phase = 'starting';
   let phaseStartedAt = startedAt;
   const spinner: Ora = ora({ stream, discardStdin: false, text: phase });
@@ -212,8 +211,9 @@ export default class VerifyPvc extends StsCommand {
     const { connect } = await import('../kube/connect.ts');
     const connection = await connect(connectionOptions);
     const startedAt = Date.now();
+    // ora (and string-width's tables) load only when a spinner will actually spin.
     const progress = spinnerFits(process.stderr)
-      ? spinnerProgress(process.stderr, startedAt)
+      ? spinnerProgress((await import('ora')).default, process.stderr, startedAt)
       : lineProgress(process.stderr, startedAt);
 
     const flow = new AbortController();

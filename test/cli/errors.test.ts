@@ -202,8 +202,6 @@ function localCases(): Case[] {
       input: 'too many args',
       args: ['version', 'extra'],
       code: ExitCode.USAGE,
-      knownIssue:
-        'oclif routes `version extra` as command "version:extra" and prints its own error (src/main.ts)',
     },
     { input: 'unknown flag', args: ['completion', 'bash', '--bogus'], code: ExitCode.USAGE },
     { input: 'bad -o value', args: ['completion', 'bash', '-o', 'xml'], code: ExitCode.USAGE },
@@ -220,7 +218,6 @@ function localCases(): Case[] {
       input: 'unknown command',
       args: ['statuss', 'todo-db'],
       code: ExitCode.USAGE,
-      knownIssue: 'oclif prints " ›   Error: command statuss:todo-db not found" (src/main.ts)',
     },
   ];
 }
@@ -295,12 +292,12 @@ describe('every bad input gives one line, a hint and the documented exit code', 
   it.each(named.filter(([, index]) => !cases[index]!.knownIssue))('%s', (_name, index) => {
     expectOneLineError(cases[index]!, results[index]!);
   });
-  it.fails.each(named.filter(([, index]) => cases[index]!.knownIssue))(
-    '%s (known issue, not yet one line)',
-    (_name, index) => {
+  const known = named.filter(([, index]) => cases[index]!.knownIssue);
+  if (known.length > 0) {
+    it.fails.each(known)('%s (known issue, not yet one line)', (_name, index) => {
       expectOneLineError(cases[index]!, results[index]!);
-    },
-  );
+    });
+  }
 });
 
 describe('through real kubectl (the plugin found on PATH)', () => {
