@@ -1,7 +1,7 @@
 // The bad-input matrix: every command, run as a user runs it (bin/kubectl-sts, and through real
 // kubectl for a sample), against the simulated cluster with the todo-db scenario. Every bad
 // input must give exactly one stderr line `error: <what>; <what to do>`, the documented exit code
-// (ExitCode, docs/readme/*.md), no stack trace, nothing on stdout, and with -o json at most one
+// (ExitCode, README "Errors and exit codes"), no stack trace, nothing on stdout, and with -o json at most one
 // valid JSON document; never a token, even with --debug.
 // Needs `npm run build` (bin/kubectl-sts runs dist/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

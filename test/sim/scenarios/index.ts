@@ -121,7 +121,7 @@ function parseSettings(raw: unknown, path: string): ScenarioSettings {
   const settings: ScenarioSettings = { timing: {} };
   if (raw === undefined || raw === null) return settings;
   if (typeof raw !== 'object')
-    throw new ScenarioError(`${path}: settings must be a mapping; see docs/readme/simulator.md`);
+    throw new ScenarioError(`${path}: settings must be a mapping; see docs/simulator.md`);
   const input = raw as Record<string, unknown>;
   for (const key of Object.keys(input)) {
     if (!['nodes', 'clusterDomain', 'speed', 'timing'].includes(key)) {
