@@ -2,7 +2,8 @@
 // its pods change (watch events) and at a steady resync interval (minReadySeconds elapses without
 // any event), and ends as soon as one of these holds:
 //   complete – every expected ordinal exists, is Ready and available, and runs the revision it
-//              should end on (src/report/rollout.ts), with the latest spec observed;
+//              should end on (src/report/rollout.ts), with the latest spec observed, and no
+//              blocking finding holds in the same evaluation;
 //   stuck    – a blocking finding (one that needs someone to act: a crash-looping pod, a claim
 //              nothing provisions, OnDelete pods waiting for deletion…) has persisted for
 //              `stuckAfterMs`;
@@ -140,7 +141,9 @@ export function waitForRollout(options: RolloutGateOptions): Promise<RolloutGate
         })),
       };
       options.onEvent?.({ type: 'evaluated', evaluation: last, elapsedMs: elapsed() });
-      if (progress.complete) return finish('complete');
+      // A blocking finding vetoes completeness: a crash-looping pod without a readiness probe is
+      // Ready for a moment between back-offs, and a read landing then must not pass the gate.
+      if (progress.complete && blockingNow.length === 0) return finish('complete');
       if (last.blocking.some((b) => b.persistedMs >= stuckAfterMs)) return finish('stuck');
       if (elapsed() >= options.timeoutMs) return finish('timeout');
       if (podSelector === undefined) startWatches(snapshot);
@@ -235,16 +238,28 @@ export function gateError(result: RolloutGateResult, target: string): StsError |
       },
     );
   }
-  const waiting = result.evaluation?.progress.waitingFor[0];
+  const waiting = result.evaluation && waitingFor(result.evaluation)[0];
   return new StsError(
     `timed out after ${formatMs(result.elapsedMs)} waiting for the rollout of ${target}${waiting ? `: still waiting for ${waiting}` : ''}`,
     { exitCode: ExitCode.TIMEOUT, hint: 'see the diagnostics above, or raise --timeout' },
   );
 }
 
+/** What the gate still waits for: the rollout's own steps, or, once those are done, blocking findings. */
+function waitingFor(evaluation: GateEvaluation): string[] {
+  const { progress, blocking } = evaluation;
+  if (!progress.complete) return progress.waitingFor;
+  if (blocking.length === 0) return [];
+  const findings = blocking.map(({ diagnostic }) =>
+    diagnostic.ordinals.length > 0
+      ? `${diagnostic.code} (ordinals ${diagnostic.ordinals.join(', ')})`
+      : diagnostic.code,
+  );
+  return [`blocking findings to clear: ${findings.join(', ')}`];
+}
+
 /** One progress line for stderr, or undefined when nothing is left to wait for. */
 export function describeGateProgress(evaluation: GateEvaluation): string | undefined {
-  const { progress } = evaluation;
-  if (progress.complete) return undefined;
-  return `waiting for ${progress.waitingFor.join('; ')}`;
+  const waiting = waitingFor(evaluation);
+  return waiting.length > 0 ? `waiting for ${waiting.join('; ')}` : undefined;
 }

@@ -11,7 +11,7 @@ import {
   type RolloutGateOptions,
 } from '../../src/flows/rollout-gate.ts';
 import type { StatefulSetSnapshot } from '../../src/report/snapshot.ts';
-import { healthyPods, NOW, pod, snapshot, statefulSet } from './builders.ts';
+import { ago, healthyPods, NOW, pod, snapshot, statefulSet } from './builders.ts';
 
 /** Simulated time: timers run only when the test advances the clock. */
 class FakeClock implements GateClock {
@@ -94,6 +94,32 @@ function gate(cluster: FakeCluster, clock: FakeClock, extra: Partial<RolloutGate
   });
 }
 
+/**
+ * A Ready pod whose container crash loops: it exited with code 1 after its previous start, waited
+ * `backOffSeconds`, and has been running again for `startedAgo` seconds (times relative to NOW).
+ */
+function crashLoopingButReady(
+  set: StatefulSet,
+  ordinal: number,
+  { startedAgo, backOffSeconds }: { startedAgo: number; backOffSeconds: number },
+): Pod {
+  const crashing = pod(set, ordinal, { restarts: 3 });
+  crashing.status!.containerStatuses = [
+    {
+      ...crashing.status!.containerStatuses![0]!,
+      state: { running: { startedAt: ago(startedAgo) } },
+      lastState: {
+        terminated: {
+          exitCode: 1,
+          reason: 'Error',
+          finishedAt: ago(startedAgo + backOffSeconds),
+        },
+      },
+    },
+  ];
+  return crashing;
+}
+
 /** A set mid-update: web-2 already on r2, web-0 and web-1 still on r1. */
 function midUpdate(clock: FakeClock) {
   const set = statefulSet({ currentRevision: 'r1', updateRevision: 'r2' });
@@ -167,6 +193,45 @@ describe('rollout gate (--wait)', () => {
     );
     const outcome = await result;
     expect(outcome.outcome).toBe('complete');
+  });
+
+  it('does not pass a complete rollout while a blocking finding holds in the same read', async () => {
+    // Parallel: web-0 is crash looping but, without a readiness probe, Ready for a moment between
+    // back-offs (it started 1 s ago after waiting 40 s), so the rollout itself looks complete.
+    const clock = new FakeClock();
+    const set = statefulSet({ policy: 'Parallel' });
+    const cluster = new FakeCluster(set, clock);
+    cluster.pods[0] = crashLoopingButReady(set, 0, { startedAgo: 1, backOffSeconds: 40 });
+    const outcome = await gate(cluster, clock, { stuckAfterMs: 0 });
+    expect(outcome.evaluation!.progress.complete).toBe(true);
+    expect(outcome.outcome).toBe('stuck');
+    expect(outcome.evaluation!.blocking.map((b) => [b.diagnostic.code, b.diagnostic.ordinals])).toEqual([
+      ['PodFailing', [0]],
+    ]);
+    expect(exitCodeFor(outcome.outcome)).toBe(ExitCode.ROLLOUT_STUCK);
+    expect(describeGateProgress(outcome.evaluation!)).toBe(
+      'waiting for blocking findings to clear: PodFailing (ordinals 0)',
+    );
+  });
+
+  it('a complete rollout held by a blocking finding passes once the finding clears', async () => {
+    // The container keeps running past the back-off it last waited: no longer crash looping.
+    const clock = new FakeClock();
+    const set = statefulSet({ policy: 'Parallel' });
+    const cluster = new FakeCluster(set, clock);
+    cluster.pods[0] = crashLoopingButReady(set, 0, { startedAgo: 1, backOffSeconds: 20 });
+    const result = gate(cluster, clock, { stuckAfterMs: 60_000 });
+    let ended = false;
+    void result.then(() => (ended = true));
+    await flush();
+    await clock.advance(15_000);
+    expect(ended).toBe(false);
+    await clock.advance(15_000);
+    const outcome = await result;
+    expect(outcome.outcome).toBe('complete');
+    expect(outcome.evaluation!.blocking).toEqual([]);
+    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(19_000);
+    expect(outcome.elapsedMs).toBeLessThanOrEqual(25_000);
   });
 
   it('times out cleanly when the rollout neither completes nor blocks', async () => {

@@ -103,11 +103,10 @@ describe('workload (diag-workload)', () => {
     await run.kubectl('annotate', 'pod', 'worker-1', 'sim.kubectl-sts.dev/crash-');
   });
 
-  // Skipped until the gate lets a blocking finding veto completeness: src/flows/rollout-gate.ts
-  // checks `progress.complete` before the blocking findings, so an evaluation that lands while the
-  // crash-looping container runs between back-offs (Ready, no readiness probe) ends in 'complete'
-  // (exit 0) although the same evaluation holds a blocking PodFailing.
-  it.skip('the --wait gate does not pass a set whose pod is crash looping between back-offs', async () => {
+  // An evaluation that lands while the crash-looping container runs between back-offs (Ready, no
+  // readiness probe) looks complete, but the same evaluation holds a blocking PodFailing: it vetoes
+  // 'complete' (exit 0) and the gate ends stuck.
+  it('the --wait gate does not pass a set whose pod is crash looping between back-offs', async () => {
     // worker-1 recovers at its next restart after the previous case; start from a healthy set.
     await until('worker healthy', async () => (await run.diagnose('worker')).length === 0);
     await run.kubectl('annotate', 'pod', 'worker-0', 'sim.kubectl-sts.dev/crash=true');
