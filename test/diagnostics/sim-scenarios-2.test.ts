@@ -131,10 +131,9 @@ describe('workload (diag-workload)', () => {
     ]);
   });
 
-  // Skipped until the simulated kubelet honours pod finalizers: after stopping the containers it
-  // purges the pod object (test/sim/controllers/kubelet.ts, `store.purge('pods', …)` after the
-  // grace-0 delete), where the API server keeps it with deletionTimestamp until they are removed.
-  it.skip('a deleted pod held by a finalizer on a Ready node: PodStuckTerminating once well past its grace period', async () => {
+  // The simulated kubelet stops the containers and makes its grace-0 delete; the finalizer keeps
+  // the pod object Terminating until it is removed, then the store deletes it, as the API server does.
+  it('a deleted pod held by a finalizer on a Ready node: PodStuckTerminating once well past its grace period', async () => {
     await run.kubectl('patch', 'pod', 'web-2', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
     await run.kubectl('delete', 'pod', 'web-2', '--wait=false');
     const deleted = run.sim.clock.now().getTime();

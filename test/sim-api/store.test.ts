@@ -339,6 +339,36 @@ describe('deletion', () => {
     expect(store.get('configmaps', 'default', 'c')).toBeUndefined();
   });
 
+  const heldPod = (): Json => ({
+    ...pod('p', { nodeName: 'n1' }),
+    metadata: { name: 'p', namespace: 'default', finalizers: ['example.com/hold'] },
+  });
+
+  it('keeps a pod held by a finalizer after the kubelet deletes it with grace 0; removing the last finalizer removes it', () => {
+    const { store } = newStore();
+    store.create('pods', heldPod());
+    store.delete('pods', 'default', 'p');
+    const held = store.delete<Json>('pods', 'default', 'p', { gracePeriodSeconds: 0 });
+    expect(held.metadata.deletionGracePeriodSeconds).toBe(0);
+    expect(store.get('pods', 'default', 'p')).toBeDefined();
+    store.mutate<Json>('pods', 'default', 'p', (draft) => {
+      delete draft.metadata.finalizers;
+    });
+    expect(store.get('pods', 'default', 'p')).toBeUndefined();
+  });
+
+  it('keeps a pod whose last finalizer goes during its grace period until the kubelet deletes it with grace 0', () => {
+    const { store } = newStore();
+    store.create('pods', heldPod());
+    store.delete('pods', 'default', 'p');
+    store.mutate<Json>('pods', 'default', 'p', (draft) => {
+      draft.metadata.finalizers = [];
+    });
+    expect(store.get<Json>('pods', 'default', 'p')?.metadata.deletionTimestamp).toBeDefined();
+    store.delete('pods', 'default', 'p', { gracePeriodSeconds: 0 });
+    expect(store.get('pods', 'default', 'p')).toBeUndefined();
+  });
+
   it('checks a uid precondition', () => {
     const { store } = newStore();
     store.create('configmaps', { metadata: { name: 'c', namespace: 'default' } });

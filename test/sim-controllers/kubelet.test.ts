@@ -228,6 +228,27 @@ describe('kubelet', () => {
     },
   );
 
+  it('a pod held by a finalizer stays Terminating after its containers stop, until the finalizer goes', async () => {
+    sim = await startHarness({ manifests: podManifest(), timing: { stopAfterMs: 5000 } });
+    const h = sim;
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+    h.store.mutate<Pod>('pods', 'default', 'app', (draft) => {
+      draft.metadata!.finalizers = ['example.com/hold'];
+    });
+    h.store.delete('pods', 'default', 'app');
+    await h.advance(60_000, 1000);
+    const held = h.pod('app');
+    expect(held?.metadata?.deletionTimestamp).toBeDefined();
+    // The kubelet's grace-0 delete went through: only the finalizer keeps the object.
+    expect(held?.metadata?.deletionGracePeriodSeconds).toBe(0);
+    expect(held?.status?.containerStatuses?.[0]?.state?.terminated).toBeDefined();
+    expect(condition(held, 'Ready')).toBe('False');
+    h.store.mutate<Pod>('pods', 'default', 'app', (draft) => {
+      draft.metadata!.finalizers = [];
+    });
+    expect(h.pod('app')).toBeUndefined();
+  });
+
   it('a NotReady node marks its pods not Ready and cannot finish terminating them', async () => {
     sim = await startHarness({ manifests: podManifest() });
     const h = sim;

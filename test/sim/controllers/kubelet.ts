@@ -1097,7 +1097,8 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) {
       if (pod.metadata?.deletionTimestamp) {
-        store.purge('pods', namespace, name);
+        // Never scheduled: nothing to stop. A pod held by finalizers stays until they are removed.
+        if ((pod.metadata.finalizers ?? []).length === 0) store.purge('pods', namespace, name);
         return;
       }
       const attempt = (): void =>
@@ -1150,6 +1151,9 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
           writeStatus(pod, run, now, behaviour);
         }
         forget(key, run);
+        // The kubelet finalises only its part: the grace-0 delete removes a pod without
+        // finalizers; one held by finalizers stays Terminating (deletionGracePeriodSeconds 0), and
+        // the store removes it when its last finalizer goes, as the API server does.
         try {
           store.delete('pods', namespace, name, {
             gracePeriodSeconds: 0,
@@ -1158,8 +1162,6 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         } catch {
           // Already gone.
         }
-        if (store.get<Pod>('pods', namespace, name)?.metadata?.uid === pod.metadata.uid)
-          store.purge('pods', namespace, name);
         return;
       }
       wakeAt(namespace, name, run, run.stopAt);
