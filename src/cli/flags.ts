@@ -120,6 +120,18 @@ export function parseDuration(value: string, flag = '--request-timeout'): number
   return total > 0 ? Math.max(1, Math.round(total)) : 0;
 }
 
+const DNS_DOMAIN =
+  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** --cluster-domain as DNS treats it: case-insensitive, an optional trailing dot. */
+export function parseClusterDomain(value: string): string {
+  const domain = value.replace(/\.$/, '').toLowerCase();
+  if (!DNS_DOMAIN.test(domain)) {
+    throw usageError(`invalid --cluster-domain "${value}"`, 'use a DNS domain such as cluster.local');
+  }
+  return domain;
+}
+
 export function toConnectionOptions(flags: {
   kubeconfig?: string;
   context?: string;

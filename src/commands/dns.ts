@@ -7,6 +7,7 @@ import {
   connectionFlags,
   debugFlag,
   outputFlags,
+  parseClusterDomain,
   toConnectionOptions,
   toOutputOptions,
 } from '../cli/flags.ts';
@@ -20,8 +21,6 @@ import { renderYaml } from '../render/yaml.ts';
 import { buildDnsReport } from '../report/dns.ts';
 import type { DnsReport } from '../report/dns.ts';
 
-const DNS_DOMAIN =
-  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const POD_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export interface DnsRequest {
@@ -143,13 +142,7 @@ export function dnsRequestFrom(
   }
   let clusterDomain: string | undefined;
   if (flags['cluster-domain'] !== undefined) {
-    clusterDomain = flags['cluster-domain'].replace(/\.$/, '').toLowerCase();
-    if (!DNS_DOMAIN.test(clusterDomain)) {
-      throw usageError(
-        `invalid --cluster-domain "${flags['cluster-domain']}"`,
-        'use a DNS domain such as cluster.local',
-      );
-    }
+    clusterDomain = parseClusterDomain(flags['cluster-domain']);
   }
   if (flags.from !== undefined && !POD_NAME.test(flags.from)) {
     throw usageError(`invalid --from "${flags.from}"`, 'give the name of a pod in the StatefulSet namespace');

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { StsCommand } from '../cli/base.ts';
-import { parseDuration } from '../cli/flags.ts';
+import { parseClusterDomain, parseDuration } from '../cli/flags.ts';
 import { usageError } from '../cli/errors.ts';
 import {
   allNamespacesFlag,
@@ -23,9 +23,6 @@ import { buildOverview, healthOf } from '../report/overview.ts';
 import type { OverviewReport } from '../report/overview.ts';
 import { buildStatusReport } from '../report/status.ts';
 import type { StatusReport } from '../report/status.ts';
-
-const DNS_DOMAIN =
-  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
 /** Everything the command needs, parsed and checked, independent of oclif. */
 export interface StatusRequest {
@@ -355,12 +352,7 @@ export function statusRequestFrom(
     );
   if (flags.watch && args.name === undefined)
     throw usageError('--watch needs a StatefulSet NAME', 'run `kubectl sts status NAME --watch`');
-  const clusterDomain = (flags['cluster-domain'] ?? 'cluster.local').replace(/\.$/, '');
-  if (!DNS_DOMAIN.test(clusterDomain))
-    throw usageError(
-      `invalid --cluster-domain "${flags['cluster-domain']}"`,
-      'use a DNS domain such as cluster.local',
-    );
+  const clusterDomain = parseClusterDomain(flags['cluster-domain'] ?? 'cluster.local');
   const wait = flags.wait ?? false;
   const problems = flags.problems ?? false;
   if (wait && args.name === undefined)

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { StsError } from '../../src/cli/errors.ts';
-import { parseDuration, toConnectionOptions, toOutputOptions } from '../../src/cli/flags.ts';
+import {
+  parseClusterDomain,
+  parseDuration,
+  toConnectionOptions,
+  toOutputOptions,
+} from '../../src/cli/flags.ts';
 
 describe('--request-timeout is read as kubectl reads it', () => {
   it.each([
@@ -53,5 +58,20 @@ describe('colour is on only when asked for or on a terminal that wants it', () =
     ['never on a terminal', 'never', true, {}, false],
   ])('%s', (_case, color, isTTY, env, expected) => {
     expect(toOutputOptions({ color }, { isTTY }, env).color).toBe(expected);
+  });
+});
+
+describe('--cluster-domain is read as DNS reads it, the same for every command', () => {
+  it.each([
+    ['a plain domain', 'cluster.local', 'cluster.local'],
+    ['a trailing dot', 'cluster.local.', 'cluster.local'],
+    ['upper case', 'Corp.Example', 'corp.example'],
+    ['one label', 'local', 'local'],
+  ])('%s: %s → %s', (_case, input, expected) => {
+    expect(parseClusterDomain(input)).toBe(expected);
+  });
+
+  it.each([['bad_domain'], ['-leading.dash'], ['a..b'], ['']])('rejects %j with a usage error', (input) => {
+    expect(() => parseClusterDomain(input)).toThrow(/invalid --cluster-domain/);
   });
 });
