@@ -261,6 +261,14 @@ async function main(): Promise<void> {
     mkdirSync(dirname(values.out!), { recursive: true });
     writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
     log(`results written to ${values.out}`);
+    // The budgets are enforced: a target not met fails the run (exit 1) after the full report.
+    const missed = Object.entries(targets).filter(([, met]) => !met);
+    if (missed.length > 0) {
+      process.stderr.write(
+        `error: ${missed.length} benchmark budget(s) not met: ${missed.map(([t]) => t).join('; ')}; see the table above\n`,
+      );
+      process.exitCode = 1;
+    }
   } finally {
     await sim.stop();
   }
