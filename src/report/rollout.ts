@@ -16,11 +16,10 @@ import {
   isRunningAndReady,
   isTerminating,
   podName,
-  podOrdinal,
   podRevision,
   podsByOrdinal,
-  startOrdinal,
 } from './diagnostics/facts.ts';
+import { ordinalStart } from './ordinals.ts';
 
 export type RevisionRole = 'update' | 'current' | 'other' | 'unknown' | 'missing';
 
@@ -107,7 +106,7 @@ function roleOf(revision: string | undefined, set: StatefulSet): RevisionRole {
 
 export function buildRolloutProgress(set: StatefulSet, pods: Pod[], now: Date): RolloutProgress {
   const strategy = set.spec?.updateStrategy?.type === 'OnDelete' ? 'OnDelete' : 'RollingUpdate';
-  const start = startOrdinal(set);
+  const start = ordinalStart(set);
   const replicas = desiredReplicas(set);
   const partition =
     strategy === 'RollingUpdate' ? Math.max(0, set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
@@ -152,9 +151,8 @@ export function buildRolloutProgress(set: StatefulSet, pods: Pod[], now: Date): 
   const notReadyOrdinals = ordinals.filter((o) => o.exists && !o.ready).map((o) => o.ordinal);
   const notAvailableOrdinals = ordinals.filter((o) => o.ready && !o.available).map((o) => o.ordinal);
   const expected = new Set(ordinals.map((o) => o.ordinal));
-  const condemnedOrdinals = pods
-    .map((pod) => podOrdinal(pod, set))
-    .filter((ordinal): ordinal is number => ordinal !== undefined && !expected.has(ordinal))
+  const condemnedOrdinals = [...byOrdinal.keys()]
+    .filter((ordinal) => !expected.has(ordinal))
     .sort((a, b) => a - b);
 
   const maxUnavailable = maxUnavailableOf(set, replicas);

@@ -697,6 +697,16 @@ describe('diagnostics rules', () => {
     expect(diagnose(snapshot(set))).toEqual([]);
   });
 
+  it('ignores a crash-looping pod that fits the name but is owned by another controller, as status does', () => {
+    const set = statefulSet({ replicas: 2, policy: 'Parallel' });
+    const impostor = pod(set, 1, { ready: false, waiting: 'CrashLoopBackOff' });
+    impostor.metadata!.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f', uid: 'rs-uid', controller: true },
+    ];
+    const found = diagnose(snapshot(set, { pods: replacePod(healthyPods(set), impostor) }));
+    expect(found.filter((d) => d.code === 'PodFailing')).toEqual([]);
+  });
+
   it('reports nothing for a scale-up just under way (next pod starting, higher ones not yet created)', () => {
     const set = statefulSet({ replicas: 3 });
     const pods = withoutPod(withoutPod(healthyPods(set), 'web-2'), 'web-1');

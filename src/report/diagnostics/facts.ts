@@ -9,13 +9,17 @@ import type {
   StatefulSet,
   StorageClass,
 } from '../../kube/types.ts';
+import { claimNameFor, podBelongsToSet, podNameFor, podOrdinal } from '../ordinals.ts';
 
-export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 export const REVISION_LABEL = 'controller-revision-hash';
 const DEFAULT_CLASS_ANNOTATIONS = [
   'storageclass.kubernetes.io/is-default-class',
   'storageclass.beta.kubernetes.io/is-default-class',
 ];
+
+// Which pod or claim is which ordinal is decided in one place (src/report/ordinals.ts), so
+// diagnostics and the status table can never disagree about it.
+export { desiredReplicas, expectedOrdinals, ordinalFromClaimName } from '../ordinals.ts';
 
 export function setName(set: StatefulSet): string {
   return set.metadata?.name ?? '';
@@ -25,56 +29,29 @@ export function setNamespace(set: StatefulSet): string {
   return set.metadata?.namespace ?? 'default';
 }
 
-export function startOrdinal(set: StatefulSet): number {
-  return set.spec?.ordinals?.start ?? 0;
-}
-
-export function desiredReplicas(set: StatefulSet): number {
-  return set.spec?.replicas ?? 1;
-}
-
-/** The ordinals the set should have right now: `start` … `start + replicas - 1`. */
-export function expectedOrdinals(set: StatefulSet): number[] {
-  const start = startOrdinal(set);
-  return Array.from({ length: Math.max(0, desiredReplicas(set)) }, (_, i) => start + i);
-}
-
 export function isOrderedReady(set: StatefulSet): boolean {
   return (set.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
 }
 
-/**
- * A pod's ordinal: the pod-index label when present, else the number after `<set>-` in its
- * name. Undefined when the name does not belong to the set (`web-api-0` is not `web`'s).
- */
-export function podOrdinal(pod: Pod, set: StatefulSet): number | undefined {
-  const label = pod.metadata?.labels?.[POD_INDEX_LABEL];
-  if (label !== undefined && /^\d+$/.test(label)) return Number(label);
-  return ordinalFromName(pod.metadata?.name ?? '', setName(set));
-}
-
-/** `<prefix>-<N>` → N, only when the name is exactly that. */
-export function ordinalFromName(name: string, prefix: string): number | undefined {
-  if (!name.startsWith(`${prefix}-`)) return undefined;
-  const rest = name.slice(prefix.length + 1);
-  return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
-}
-
 export function podName(set: StatefulSet, ordinal: number): string {
-  return `${setName(set)}-${ordinal}`;
+  return podNameFor(setName(set), ordinal);
 }
 
 export function claimName(template: string, set: StatefulSet, ordinal: number): string {
-  return `${template}-${setName(set)}-${ordinal}`;
+  return claimNameFor(template, setName(set), ordinal);
 }
 
-/** Pods of the set keyed by ordinal (pods whose name is not `<set>-N` are left out). */
+/**
+ * The set's pods keyed by ordinal: only pods the set owns (or, in dumps without owner
+ * references, named as it names them), and only under the name the ordinal implies.
+ */
 export function podsByOrdinal(pods: Pod[], set: StatefulSet): Map<number, Pod> {
+  const name = setName(set);
   const byOrdinal = new Map<number, Pod>();
   for (const pod of pods) {
-    const ordinal = podOrdinal(pod, set);
-    if (ordinal === undefined) continue;
-    if (pod.metadata?.name !== podName(set, ordinal)) continue;
+    if (!podBelongsToSet(pod, set)) continue;
+    const ordinal = podOrdinal(pod, name);
+    if (ordinal === undefined || pod.metadata?.name !== podNameFor(name, ordinal)) continue;
     byOrdinal.set(ordinal, pod);
   }
   return byOrdinal;

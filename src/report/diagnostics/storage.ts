@@ -16,7 +16,7 @@ import {
   claimName,
   defaultStorageClass,
   formatDuration,
-  ordinalFromName,
+  ordinalFromClaimName,
   parseQuantity,
   parseTime,
   podName,
@@ -36,7 +36,7 @@ export const leftoverClaims = (context: RuleContext): Diagnostic[] => {
   const leftovers: { ordinal: number; claim: PersistentVolumeClaim }[] = [];
   for (const template of context.templates) {
     for (const claim of context.snapshot.claims) {
-      const ordinal = ordinalFromName(claim.metadata?.name ?? '', `${template}-${context.name}`);
+      const ordinal = ordinalFromClaimName(claim.metadata?.name ?? '', template, context.name);
       if (ordinal === undefined || expected.has(ordinal)) continue;
       leftovers.push({ ordinal, claim });
     }
@@ -302,7 +302,7 @@ export const releasedVolumes = (context: RuleContext): Diagnostic[] => {
   const findings: Diagnostic[] = [];
   const ours = (claim: string | undefined) =>
     claim !== undefined &&
-    context.templates.some((t) => ordinalFromName(claim, `${t}-${context.name}`) !== undefined);
+    context.templates.some((t) => ordinalFromClaimName(claim, t, context.name) !== undefined);
   for (const volume of context.snapshot.volumes.values()) {
     const ref = volume.spec?.claimRef;
     if (!ref || (ref.namespace && ref.namespace !== context.namespace) || !ours(ref.name)) continue;
@@ -310,7 +310,7 @@ export const releasedVolumes = (context: RuleContext): Diagnostic[] => {
     if (phase !== 'Released' && phase !== 'Failed') continue;
     const pvName = volume.metadata?.name ?? '';
     const ordinal = context.templates
-      .map((t) => ordinalFromName(ref.name ?? '', `${t}-${context.name}`))
+      .map((t) => ordinalFromClaimName(ref.name ?? '', t, context.name))
       .find((o) => o !== undefined);
     const evidence = [
       `volume ${pvName}: ${phase}${volume.status?.message ? ` (${volume.status.message})` : ''}`,
