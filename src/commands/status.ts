@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { StsCommand } from '../cli/base.ts';
+import { spinnerFits } from '../cli/terminal.ts';
 import { parseClusterDomain, parseDuration } from '../cli/flags.ts';
 import { usageError } from '../cli/errors.ts';
 import {
@@ -211,10 +212,9 @@ export default class Status extends StsCommand {
     const quiet = request.output.format === 'json' || request.output.format === 'yaml';
     let lastLine: string | undefined;
     // On a terminal the current wait is a spinner line; elsewhere (CI logs) one line per change.
-    // A pseudo-terminal reporting 0 columns makes ora clear lines forever: no spinner there.
     // ora (and its dependencies) load only when a spinner will actually spin.
     const spinner =
-      !quiet && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0
+      !quiet && spinnerFits(process.stderr)
         ? (await import('ora')).default({ stream: process.stderr, discardStdin: false })
         : undefined;
     try {

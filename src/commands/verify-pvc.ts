@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { Args, Flags } from '@oclif/core';
 import type { Ora, default as OraFactory } from 'ora';
 import { StsCommand } from '../cli/base.ts';
+import { spinnerFits } from '../cli/terminal.ts';
 import { ExitCode, StsError, usageError } from '../cli/errors.ts';
 import {
   connectionFlags,
@@ -70,14 +71,6 @@ function spinnerProgress(ora: typeof OraFactory, stream: NodeJS.WriteStream, sta
       spinner.stop();
     },
   };
-}
-
-/**
- * A spinner only on a terminal with a known width: a pseudo-terminal reporting 0 columns makes
- * ora clear lines forever, so such a stream gets plain lines instead.
- */
-export function spinnerFits(stream: { isTTY?: boolean; columns?: number }): boolean {
-  return Boolean(stream.isTTY) && (stream.columns ?? 0) > 0;
 }
 
 /**

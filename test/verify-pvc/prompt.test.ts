@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { askConfirmation, spinnerFits } from '../../src/commands/verify-pvc.ts';
+import { spinnerFits } from '../../src/cli/terminal.ts';
+import { askConfirmation } from '../../src/commands/verify-pvc.ts';
 
 function streams(): { input: PassThrough; output: PassThrough; shown: () => string } {
   const input = new PassThrough();
