@@ -78,6 +78,8 @@ export async function watchStatus(gateway: ClusterGateway, options: WatchStatusO
       continue;
     }
 
+    // Interrupted while listing: opening watches now would outlive the abort.
+    if (signal.aborted) return;
     const base = collected.snapshot;
     // Any event during the round shows the watches work: failures are counted from there anew.
     const resetFailures = () => {

@@ -289,10 +289,13 @@ describe.skipIf(!existsSync(SCRIPT))('status --watch on a terminal', () => {
   it('redraws the whole view in place as pods become Ready, and Ctrl-C ends it with 0', async () => {
     const sim = await startSimCluster({ manifests: todoDbManifest(0), speed: 10 });
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
+      // script(1) runs the command through $SHELL -c; dash (CI has no SHELL) forks instead of
+      // exec-ing, and a shell left in the foreground group dies of the Ctrl-C itself. `exec`
+      // leaves only the plugin in the terminal's foreground group, as a user's shell does.
+      const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', SHELL: '/bin/sh' };
       delete env.NODE_ENV;
       delete env.NO_COLOR;
-      const command = `'${process.execPath}' '${RUN_JS}' status todo-db --watch --kubeconfig '${sim.kubeconfigPath}'`;
+      const command = `exec '${process.execPath}' '${RUN_JS}' status todo-db --watch --kubeconfig '${sim.kubeconfigPath}'`;
       const child = spawn(SCRIPT, ['-qfec', command, '/dev/null'], { env });
       let screen = '';
       const waiting: { pattern: RegExp; resolve: () => void }[] = [];
