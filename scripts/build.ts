@@ -8,9 +8,11 @@
 // of @kubernetes/client-node, which an npm install does not need, since the package is
 // installed beside it. The chunk is replaced by a one-line file that requires the installed
 // package, so Node's compile cache covers it and module hooks see it load.
-import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, bundleCli } from './lib/bundle.ts';
+import { REPO_ROOT, SNAPSHOT_LAZY_BUILTINS, bundleCli, bundleSnapshotEntry } from './lib/bundle.ts';
 
 const started = performance.now();
 const outDir = path.join(REPO_ROOT, 'dist', 'bundle');
@@ -21,3 +23,45 @@ const kib = Math.round(statSync(result.file).size / 1024);
 process.stderr.write(
   `wrote ${path.relative(REPO_ROOT, result.file)} (${kib} KiB) in ${Math.round(performance.now() - started)} ms\n`,
 );
+
+// The start-up snapshot (see scripts/lib/snapshot-entry.ts). A blob only loads into the Node
+// binary that wrote it, so it is built only when this build runs on the pinned runtime, the one
+// bin/kubectl-sts starts; the launcher also ignores a blob older than that binary or than dist/.
+const pinnedNode = path.join(REPO_ROOT, 'node_modules', 'node', 'bin', 'node');
+const realOrNone = (file: string) => {
+  try {
+    return realpathSync(file);
+  } catch {
+    return undefined;
+  }
+};
+if (realOrNone(process.execPath) !== realOrNone(pinnedNode)) {
+  process.stderr.write(
+    `no start-up snapshot: this build runs on ${process.execPath}, not the pinned ${path.relative(REPO_ROOT, pinnedNode)}\n`,
+  );
+} else {
+  const snapshotStarted = performance.now();
+  const require = createRequire(import.meta.url);
+  const builtinKeys = Object.fromEntries(
+    SNAPSHOT_LAZY_BUILTINS.map((id) => [id, Object.getOwnPropertyNames(require(id) as object)]),
+  );
+  const entry = path.join(outDir, 'kubectl-sts-snapshot.cjs');
+  const blob = path.join(outDir, 'kubectl-sts.blob');
+  await bundleSnapshotEntry(entry, builtinKeys);
+  // A bare environment: nothing of this shell (colours, DEBUG, terminal) may end up in the heap.
+  const built = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+    cwd: outDir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NO_WARNINGS: '1' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (built.status !== 0) {
+    rmSync(blob, { force: true });
+    process.stderr.write(`${built.stdout}${built.stderr}`);
+    throw new Error(`building the start-up snapshot failed (exit ${built.status ?? built.signal})`);
+  }
+  const mib = (statSync(blob).size / 2 ** 20).toFixed(1);
+  process.stderr.write(
+    `wrote ${path.relative(REPO_ROOT, blob)} (${mib} MiB) in ${Math.round(performance.now() - snapshotStarted)} ms\n`,
+  );
+}

@@ -43,13 +43,51 @@ require = function (id) {
   return __stsClientNode.exports;
 };`;
 
+/**
+ * Banner of the snapshot bundle. While the snapshot is built, Node's `require` loads builtins
+ * only, and a few builtins may not be loaded at all: node:http's parser is a native handle V8
+ * cannot serialise, and tty / child_process / readline / net hold process state of the build.
+ * They are handed out as stand-ins that load the real module on first use, after start-up.
+ * The Kubernetes client library is loaded with the real require the main function installs.
+ */
+function snapshotBanner(builtinKeys: Record<string, string[]>): string {
+  return `var __stsBuildRequire = require, __stsLazyKeys = ${JSON.stringify(builtinKeys)}, __stsClientNode;
+require = function (id) {
+  if (id === ${JSON.stringify(CLIENT_NODE)}) return (__stsClientNode ??= globalThis.__stsRequire(id));
+  var keys = __stsLazyKeys[id];
+  if (!keys) return __stsBuildRequire(id);
+  var real, load = function () { return (real ??= (globalThis.__stsRequire || __stsBuildRequire)(id)); };
+  return new Proxy({}, {
+    get: function (_, key) { return load()[key]; },
+    has: function (_, key) { return keys.includes(key); },
+    ownKeys: function () { return keys; },
+    getOwnPropertyDescriptor: function (_, key) {
+      return keys.includes(key) ? { configurable: true, enumerable: true, get: function () { return load()[key]; } } : undefined;
+    },
+  });
+};`;
+}
+
+/** Builtins the snapshot must not load while it is built (see snapshotBanner). */
+export const SNAPSHOT_LAZY_BUILTINS = [
+  'http',
+  'https',
+  'net',
+  'tls',
+  'tty',
+  'child_process',
+  'readline',
+  'dns',
+  'worker_threads',
+].flatMap((name) => [name, `node:${name}`]);
+
 const COMMON: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   // The oldest runtime allowed by package.json "engines".
   target: 'node22.19',
-  minify: true,
+  minify: process.env.KUBECTL_STS_BUNDLE_DEBUG !== '1',
   // oclif prints class names in some messages; keep them readable.
   keepNames: true,
   legalComments: 'none',
@@ -90,4 +128,33 @@ export async function bundleCli(outfile: string): Promise<BundleResult> {
     bytes: outputs.reduce((total, output) => total + output.bytes, 0),
     metafile: main.metafile,
   };
+}
+
+/**
+ * The CLI as the entry of a V8 start-up snapshot (scripts/lib/snapshot-entry.ts). `builtinKeys`
+ * are the export names of SNAPSHOT_LAZY_BUILTINS, read by the (normally started) build.
+ */
+export async function bundleSnapshotEntry(
+  outfile: string,
+  builtinKeys: Record<string, string[]>,
+): Promise<void> {
+  const ansisLazy = path.join(REPO_ROOT, 'scripts/lib/ansis-lazy.cjs');
+  await build({
+    ...COMMON,
+    entryPoints: [path.join(REPO_ROOT, 'scripts/lib/snapshot-entry.ts')],
+    outfile,
+    banner: { js: `${snapshotBanner(builtinKeys)}\n${IMPORT_META_URL}` },
+    external: ['typescript', CLIENT_NODE],
+    supported: { 'dynamic-import': false },
+    plugins: [
+      {
+        name: 'ansis-lazy',
+        setup(on) {
+          on.onResolve({ filter: /^ansis$/ }, (args) =>
+            args.importer === ansisLazy ? undefined : { path: ansisLazy },
+          );
+        },
+      },
+    ],
+  });
 }

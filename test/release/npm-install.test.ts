@@ -30,13 +30,16 @@ const SYSTEM_NODE = await run('/usr/bin/node', ['-p', 'process.versions.node']).
 let work: string;
 let prefixBin: string;
 let probe: ImportProbe;
+let packedFiles: string[];
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-npm-'));
   probe = createImportProbe();
   const stage = path.join(work, 'package');
   mkdirSync(stage);
-  for (const entry of ['package.json', ...PJSON.files.filter((file) => file !== 'oclif.manifest.json')]) {
+  // Negated entries ("!dist/…") exclude files: npm pack applies them to what is copied here.
+  const copied = PJSON.files.filter((file) => file !== 'oclif.manifest.json' && !file.startsWith('!'));
+  for (const entry of ['package.json', ...copied]) {
     cpSync(path.join(ROOT, entry), path.join(stage, entry), { recursive: true });
   }
   await run(process.execPath, [
@@ -47,7 +50,8 @@ beforeAll(async () => {
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
     cwd: stage,
   });
-  const { filename } = (JSON.parse(packed.stdout) as [{ filename: string }])[0];
+  const { filename, files } = (JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }])[0];
+  packedFiles = files.map((file) => file.path);
   const prefix = path.join(work, 'prefix');
   await run(
     'npm',
@@ -81,6 +85,11 @@ function runWith(extraPath: string, command: string, args: string[], env: NodeJS
 
 describe('npm i -g of the package', () => {
   const withPinnedNode = `${PINNED_NODE_DIR}:${KUBECTL_DIR}:/usr/bin:/bin`;
+
+  it('leaves the start-up snapshot out of the package (it only loads into the Node that built it)', () => {
+    expect(packedFiles).toContain('dist/bundle/kubectl-sts.cjs');
+    expect(packedFiles.filter((file) => /kubectl-sts-snapshot|\.blob$/.test(file))).toEqual([]);
+  });
 
   it('links kubectl-sts and kubectl_complete-sts into the prefix bin, which kubectl plugin list finds', async () => {
     const { stdout } = await runWith(withPinnedNode, 'kubectl', ['plugin', 'list']);
