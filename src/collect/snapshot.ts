@@ -1,7 +1,8 @@
 // The only place a StatefulSetSnapshot is read from a live cluster. The number of requests is
-// fixed — it does not grow with replicas: get the StatefulSet, then everything else in one
-// parallel round of lists (pods and claims by selector, PVs, Warning events…) and a get of the
-// Service; plus one list of claim events when a claim is not Bound.
+// fixed — it does not grow with replicas: the StatefulSet's GET together with the reads that do
+// not depend on it (PVs, Warning events, storage classes, nodes), then, in one parallel round,
+// what its spec selects (pods and claims by selector, the Service and its EndpointSlices); plus
+// one list of claim events when a claim is not Bound.
 // Reads that are optional for the report (PVs, events, nodes…) degrade into `unreadable`
 // entries instead of failing the command.
 import { ExitCode, StsError } from '../cli/errors.ts';
@@ -11,11 +12,13 @@ import type {
   EndpointSlice,
   KubeEvent,
   LabelSelector,
+  Node,
   PersistentVolume,
   PersistentVolumeClaim,
   Pod,
   Service,
   StatefulSet,
+  StorageClass,
 } from '../kube/types.ts';
 import { ordinalFromClaimName } from '../report/ordinals.ts';
 import type { StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
@@ -94,35 +97,16 @@ export async function collectStatusSnapshot(
   name: string,
   options: CollectOptions,
 ): Promise<CollectedSnapshot> {
-  const statefulSet = await gateway.getStatefulSet(namespace, name);
-  const podSelector = podSelectorFor(statefulSet);
-  const claimSelector = claimSelectorFor(statefulSet.spec?.selector);
-  const serviceName = statefulSet.spec?.serviceName;
   const unreadable: Unreadable[] = [];
-
-  const [pods, claims, service, endpointSlices, events, volumes, storageClasses, nodes] = await Promise.all([
-    gateway.listPods(namespace, { labelSelector: podSelector }),
-    gateway.listPersistentVolumeClaims(namespace, claimSelector ? { labelSelector: claimSelector } : {}),
-    serviceName
-      ? optional('services', () => gateway.getService(namespace, serviceName), undefined, unreadable)
-      : Promise.resolve(undefined),
-    serviceName
-      ? optional(
-          'endpointslices',
-          () =>
-            gateway.listEndpointSlices(namespace, {
-              labelSelector: `kubernetes.io/service-name=${serviceName}`,
-            }),
-          EMPTY<EndpointSlice>(),
-          unreadable,
-        )
-      : Promise.resolve(EMPTY<EndpointSlice>()),
+  // Reads that do not depend on the StatefulSet start with its GET instead of after it: on a
+  // cluster with thousands of PVs the PV list is the longest read, and it overlaps the rest.
+  const independent = Promise.all([
     // Warnings only: Normal events (Scheduled, Pulled, SuccessfulCreate…) are ~10 per replica
     // and explain nothing; at 1,000 replicas they would dominate the time and memory.
     optional(
       'events',
       () => gateway.listEvents(namespace, { fieldSelector: 'type=Warning' }),
-      EMPTY(),
+      EMPTY<KubeEvent>(),
       unreadable,
     ),
     optional(
@@ -131,9 +115,39 @@ export async function collectStatusSnapshot(
       EMPTY<PersistentVolume>(),
       unreadable,
     ),
-    optional('storageclasses', () => gateway.listStorageClasses(), EMPTY(), unreadable),
-    optional('nodes', () => gateway.listNodes(), EMPTY(), unreadable),
+    optional('storageclasses', () => gateway.listStorageClasses(), EMPTY<StorageClass>(), unreadable),
+    optional('nodes', () => gateway.listNodes(), EMPTY<Node>(), unreadable),
   ]);
+  // Handled here as well as awaited below: should they fail (401) before the StatefulSet's GET
+  // settles, or while it fails, the StatefulSet's error is the one to report.
+  independent.catch(() => undefined);
+  const statefulSet = await gateway.getStatefulSet(namespace, name);
+  const podSelector = podSelectorFor(statefulSet);
+  const claimSelector = claimSelectorFor(statefulSet.spec?.selector);
+  const serviceName = statefulSet.spec?.serviceName;
+
+  const [[pods, claims, service, endpointSlices], [events, volumes, storageClasses, nodes]] =
+    await Promise.all([
+      Promise.all([
+        gateway.listPods(namespace, { labelSelector: podSelector }),
+        gateway.listPersistentVolumeClaims(namespace, claimSelector ? { labelSelector: claimSelector } : {}),
+        serviceName
+          ? optional('services', () => gateway.getService(namespace, serviceName), undefined, unreadable)
+          : Promise.resolve(undefined),
+        serviceName
+          ? optional(
+              'endpointslices',
+              () =>
+                gateway.listEndpointSlices(namespace, {
+                  labelSelector: `kubernetes.io/service-name=${serviceName}`,
+                }),
+              EMPTY<EndpointSlice>(),
+              unreadable,
+            )
+          : Promise.resolve(EMPTY<EndpointSlice>()),
+      ]),
+      independent,
+    ]);
 
   // A claim that is not Bound is explained by Normal events too (WaitForFirstConsumer,
   // ExternalProvisioning): read the claims' events then — one more request, at most.

@@ -91,10 +91,19 @@ describe('collectStatusSnapshot', () => {
     expect(fake.calls.filter((call) => call.startsWith('listEvents'))).toEqual(want);
   });
 
-  it('fails when the StatefulSet does not exist', async () => {
+  it('fails when the StatefulSet does not exist, reading nothing its spec would select', async () => {
     const fake = fakeGateway({});
     await expect(collectStatusSnapshot(fake.gateway, 'default', 'web', { now })).rejects.toThrow(/not found/);
-    expect(fake.calls).toEqual(['getStatefulSet']);
+    // The reads that do not depend on the set start beside its GET; none by its selector follows.
+    expect([...fake.calls].sort()).toEqual(
+      [
+        'getStatefulSet',
+        'listEvents type=Warning',
+        'listNodes',
+        'listPersistentVolumes',
+        'listStorageClasses',
+      ].sort(),
+    );
   });
 });
 
