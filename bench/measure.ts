@@ -69,6 +69,34 @@ export async function measure(
   for (let i = 0; i < options.warmup; i++) await runOnce(argv, env);
   const samples: Sample[] = [];
   for (let i = 0; i < options.runs; i++) samples.push(await runOnce(argv, env));
+  return summarize(samples);
+}
+
+/**
+ * Measures a plugin command and its kubectl baseline in alternation (A B A B …) after a warm-up
+ * of each, so that a load change on a shared machine hits both sides alike and the ratio of the
+ * medians compares like with like.
+ */
+export async function measurePair(
+  plugin: string[],
+  baseline: string[],
+  env: NodeJS.ProcessEnv,
+  options: { runs: number; warmup: number },
+): Promise<[Summary, Summary]> {
+  for (let i = 0; i < options.warmup; i++) {
+    await runOnce(plugin, env);
+    await runOnce(baseline, env);
+  }
+  const pluginSamples: Sample[] = [];
+  const baselineSamples: Sample[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    pluginSamples.push(await runOnce(plugin, env));
+    baselineSamples.push(await runOnce(baseline, env));
+  }
+  return [summarize(pluginSamples), summarize(baselineSamples)];
+}
+
+function summarize(samples: Sample[]): Summary {
   const times = samples.map((s) => s.ms);
   const rss = samples.map((s) => s.maxRssKiB).filter((v): v is number => v !== undefined);
   return {

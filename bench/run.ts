@@ -1,19 +1,19 @@
 // `npm run bench`: the plugin against real kubectl on the simulated cluster, side by side in one
 // run. Prints a table, writes bench/results/latest.json, and states each target as met or not.
-// Usage: npm run bench [-- --runs 5 --quick]
+// Usage: npm run bench [-- --runs 9 --quick]
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { startSimCluster, type SimCluster } from '../test/sim/index.ts';
-import { formatTable, measure, median, round, runOnce, type Summary } from './measure.ts';
+import { formatTable, measure, measurePair, median, round, runOnce, type Summary } from './measure.ts';
 import type { Pod } from '../src/kube/types.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '9' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: join(root, 'bench', 'results', 'latest.json') },
   },
@@ -136,22 +136,19 @@ async function main(): Promise<void> {
     // Start-up.
     row(
       'start-up: kubectl sts --version vs kubectl version --client',
-      await measure(['kubectl', 'sts', '--version'], env, opts),
-      await measure(['kubectl', 'version', '--client'], env, opts),
+      ...(await measurePair(['kubectl', 'sts', '--version'], ['kubectl', 'version', '--client'], env, opts)),
     );
     const sea = findSingleExecutable();
     if (sea) {
       row(
         'start-up (single executable): kubectl-sts --version',
-        await measure([sea, '--version'], env, opts),
-        await measure(['kubectl', 'version', '--client'], env, opts),
+        ...(await measurePair([sea, '--version'], ['kubectl', 'version', '--client'], env, opts)),
       );
     } else log('no single executable for this platform in release/ (run npm run release to include it)');
     // Loading a command without calling the API: oclif, the command and its flags.
     row(
       'start-up: kubectl sts status --help vs kubectl get --help',
-      await measure(['kubectl', 'sts', 'status', '--help'], env, opts),
-      await measure(['kubectl', 'get', '--help'], env, opts),
+      ...(await measurePair(['kubectl', 'sts', 'status', '--help'], ['kubectl', 'get', '--help'], env, opts)),
     );
 
     // status at each size, and the request count per command.
@@ -163,8 +160,12 @@ async function main(): Promise<void> {
       requests[name] = sim.requestLog.entries.length;
       row(
         `status ${name} vs kubectl get sts,pods,pvc -l app=${name}`,
-        await measure(['kubectl', 'sts', 'status', name], env, opts),
-        await measure(['kubectl', 'get', 'sts,pods,pvc', '-l', `app=${name}`], env, opts),
+        ...(await measurePair(
+          ['kubectl', 'sts', 'status', name],
+          ['kubectl', 'get', 'sts,pods,pvc', '-l', `app=${name}`],
+          env,
+          opts,
+        )),
         requests[name],
       );
     }
@@ -174,8 +175,12 @@ async function main(): Promise<void> {
     const largest = `bench-${SIZES.at(-1)}`;
     row(
       `status ${largest} -o json vs kubectl get pods -l app=${largest} -o json`,
-      await measure(['kubectl', 'sts', 'status', largest, '-o', 'json'], env, opts),
-      await measure(['kubectl', 'get', 'pods', '-l', `app=${largest}`, '-o', 'json'], env, opts),
+      ...(await measurePair(
+        ['kubectl', 'sts', 'status', largest, '-o', 'json'],
+        ['kubectl', 'get', 'pods', '-l', `app=${largest}`, '-o', 'json'],
+        env,
+        opts,
+      )),
     );
 
     // Independent requests in parallel: with 50 ms added to every request, a serial client

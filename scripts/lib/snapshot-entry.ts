@@ -5,8 +5,12 @@
 // initialising ~300 modules, which was most of a short command's run time.
 //
 // What may not be frozen into the heap: anything read from the environment, the terminal or
-// the clock at module load. Those modules are kept out of the build-time evaluation (see
-// SNAPSHOT_BANNER in bundle.ts and ansis-lazy.cjs) and load on first use after start-up.
+// the clock at module load. Such modules are kept out of the build-time evaluation (the
+// builtins in snapshotBanner, bundle.ts; ansis-lazy.cjs) and load on first use after start-up;
+// oclif's help (terminal width, colour support) and its DEBUG log are decided when oclif
+// loads, so bin/kubectl-sts runs those from run.js instead; oclif's cwd check is repeated here.
+// test/perf/snapshot-parity.test.ts compares both ways of starting over a matrix of commands,
+// environments and terminals.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -23,6 +27,16 @@ import '../../src/collect/offline.ts';
 
 declare const __filename: string;
 
+/** oclif's start-up check, with its words: a command run from a deleted directory still works. */
+function warnIfCwdIsGone(): void {
+  try {
+    process.cwd();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT')
+      process.stderr.write('WARNING: current directory does not exist\n');
+  }
+}
+
 async function prepare(): Promise<void> {
   // The snapshot is built in place (dist/bundle/), so the bundle's directory is also where it
   // runs from.
@@ -34,6 +48,8 @@ async function prepare(): Promise<void> {
     // A real require for what the bundle leaves outside (the Kubernetes client library): the
     // one Node hands a snapshot being built only loads builtins.
     (globalThis as { __stsRequire?: NodeJS.Require }).__stsRequire = createRequire(__filename);
+    // oclif checks this when its index module loads, which for the snapshot was at build time.
+    warnIfCwdIsGone();
     // bin/kubectl-sts starts `node --snapshot-blob <blob> bin/run.js <args>`: argv[1] is run.js.
     runCli(process.argv.slice(2), { root, pjson, plugins: new Map([[plugin.name, plugin]]) }).catch(
       (error: unknown) => {

@@ -53,11 +53,12 @@ function layout(blobVsNode: Age, blobVsDist: 'newer' | 'older' = 'newer'): void 
   utimesSync(blob, blobTime, blobTime);
 }
 
-async function launch(env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+async function launch(env: NodeJS.ProcessEnv = {}, args = ['status', 'web']): Promise<string[]> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (!('KUBECTL_STS_NODE' in env)) delete childEnv.KUBECTL_STS_NODE;
   if (!('KUBECTL_STS_NO_SNAPSHOT' in env)) delete childEnv.KUBECTL_STS_NO_SNAPSHOT;
-  const { stdout } = await run(path.join(pkg, 'bin', 'kubectl-sts'), ['status', 'web'], { env: childEnv });
+  if (!('DEBUG' in env)) delete childEnv.DEBUG;
+  const { stdout } = await run(path.join(pkg, 'bin', 'kubectl-sts'), args, { env: childEnv });
   return stdout.trimEnd().split('\n');
 }
 
@@ -104,5 +105,33 @@ describe('bin/kubectl-sts and the start-up snapshot', () => {
     copyFileSync(other, otherLink);
     chmodSync(otherLink, 0o755);
     expect(await launch({ KUBECTL_STS_NODE: otherLink })).toEqual(fromRunJs());
+  });
+
+  // oclif decides help's width and colours, and its DEBUG log, when its modules load: for the
+  // snapshot that was at build time (test/perf/snapshot-parity.test.ts shows the differences).
+  it.each([
+    { case: 'root help (no arguments)', args: [] },
+    { case: 'root help', args: ['--help'] },
+    { case: 'help command', args: ['help', 'status'] },
+    { case: 'command help', args: ['status', '--help'] },
+    { case: 'command help (-h)', args: ['dns', 'web', '-h'] },
+  ])('runs help from run.js: $case', async ({ args }) => {
+    layout('newer');
+    expect(await launch({}, args)).toEqual([
+      '--min-semi-space-size=16',
+      path.join(pkg, 'bin', 'run.js'),
+      ...args,
+    ]);
+  });
+
+  it("runs from run.js when DEBUG asks for oclif's debug log", async () => {
+    layout('newer');
+    expect(await launch({ DEBUG: '*' })).toEqual(fromRunJs());
+  });
+
+  it('reads words after -- as arguments, not as a request for help', async () => {
+    layout('newer');
+    const args = ['status', 'help', '--', '--help'];
+    expect(await launch({}, args)).toEqual([...fromSnapshot().slice(0, 4), ...args]);
   });
 });
