@@ -20,8 +20,8 @@ import type {
   StatefulSet,
   StorageClass,
 } from '../kube/types.ts';
-import { ordinalFromClaimName } from '../report/ordinals.ts';
 import type { StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
+import { volumesOfSet } from '../report/volumes.ts';
 
 export interface CollectedSnapshot {
   snapshot: StatefulSetSnapshot;
@@ -91,6 +91,27 @@ export interface CollectOptions {
   now: () => Date;
 }
 
+/**
+ * A claim that is not Bound is explained by Normal events too (WaitForFirstConsumer,
+ * ExternalProvisioning): read the claims' events then — one more request, at most.
+ */
+async function claimEventsWhenPending(
+  gateway: ClusterGateway,
+  scope: string | undefined,
+  claims: PersistentVolumeClaim[],
+  unreadable: Unreadable[],
+): Promise<KubeEvent[]> {
+  if (claims.every((claim) => claim.status?.phase === 'Bound')) return [];
+  const claimEvents = await optional(
+    'events',
+    () =>
+      gateway.listEvents(scope, { fieldSelector: 'involvedObject.kind=PersistentVolumeClaim,type=Normal' }),
+    EMPTY<KubeEvent>(),
+    unreadable,
+  );
+  return claimEvents.items;
+}
+
 export async function collectStatusSnapshot(
   gateway: ClusterGateway,
   namespace: string,
@@ -149,38 +170,17 @@ export async function collectStatusSnapshot(
       independent,
     ]);
 
-  // A claim that is not Bound is explained by Normal events too (WaitForFirstConsumer,
-  // ExternalProvisioning): read the claims' events then — one more request, at most.
-  let eventItems = events.items;
-  if (claims.items.some((claim) => claim.status?.phase !== 'Bound')) {
-    const claimEvents = await optional(
-      'events',
-      () =>
-        gateway.listEvents(namespace, {
-          fieldSelector: 'involvedObject.kind=PersistentVolumeClaim,type=Normal',
-        }),
-      EMPTY<KubeEvent>(),
-      unreadable,
-    );
-    eventItems = [...eventItems, ...claimEvents.items];
-  }
+  const eventItems = [
+    ...events.items,
+    ...(await claimEventsWhenPending(gateway, namespace, claims.items, unreadable)),
+  ];
 
-  // Keep only this set's volumes (a cluster can hold thousands of PVs): those bound to its
-  // claims, and those whose claimRef still names one of its claims after the claim was deleted
-  // (Released/Failed volumes hold the old data a scale-up would not get back by itself).
-  const boundNames = new Set(claims.items.map((claim) => claim.spec?.volumeName).filter(Boolean));
-  const templates = (statefulSet.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '');
-  const namesOneOfOurClaims = (volume: PersistentVolume): boolean => {
-    const ref = volume.spec?.claimRef;
-    if (!ref?.name || (ref.namespace ?? namespace) !== namespace) return false;
-    return templates.some((template) => ordinalFromClaimName(ref.name!, template, name) !== undefined);
-  };
-  const volumeMap = new Map<string, PersistentVolume>();
-  for (const volume of volumes.items) {
-    const volumeName = volume.metadata?.name;
-    if (volumeName && (boundNames.has(volumeName) || namesOneOfOurClaims(volume)))
-      volumeMap.set(volumeName, volume);
-  }
+  // The namespace of the GET, for a server that leaves metadata.namespace out.
+  const volumeMap = volumesOfSet(
+    { ...statefulSet, metadata: { ...statefulSet.metadata, namespace, name } },
+    claims.items,
+    volumes.items,
+  );
 
   return {
     snapshot: {
@@ -208,13 +208,20 @@ export interface CollectedOverview {
   pods: Pod[];
   claims: PersistentVolumeClaim[];
   services: Service[];
+  endpointSlices: EndpointSlice[];
+  events: KubeEvent[];
+  volumes: PersistentVolume[];
+  storageClasses: StorageClass[];
+  nodes: Node[];
   unreadable: Unreadable[];
   now: Date;
 }
 
 /**
- * For `status` without NAME: four lists for the whole namespace (or cluster), in parallel,
- * however many sets and pods there are.
+ * For `status` without NAME: everything `status NAME` reads, as lists for the whole namespace
+ * (or cluster), so that each set's health and findings are the ones `status NAME` shows. Nine
+ * requests in one parallel round (a tenth when a claim is not Bound), however many sets and
+ * pods there are.
  */
 export async function collectOverview(
   gateway: ClusterGateway,
@@ -222,17 +229,46 @@ export async function collectOverview(
   options: CollectOptions,
 ): Promise<CollectedOverview> {
   const unreadable: Unreadable[] = [];
-  const [statefulSets, pods, claims, services] = await Promise.all([
-    gateway.listStatefulSets(namespace),
-    gateway.listPods(namespace),
-    gateway.listPersistentVolumeClaims(namespace),
-    optional('services', () => gateway.listServices(namespace), EMPTY(), unreadable),
-  ]);
+  const [statefulSets, pods, claims, services, endpointSlices, events, volumes, storageClasses, nodes] =
+    await Promise.all([
+      gateway.listStatefulSets(namespace),
+      gateway.listPods(namespace),
+      gateway.listPersistentVolumeClaims(namespace),
+      optional('services', () => gateway.listServices(namespace), EMPTY<Service>(), unreadable),
+      optional(
+        'endpointslices',
+        () => gateway.listEndpointSlices(namespace),
+        EMPTY<EndpointSlice>(),
+        unreadable,
+      ),
+      optional(
+        'events',
+        () => gateway.listEvents(namespace, { fieldSelector: 'type=Warning' }),
+        EMPTY<KubeEvent>(),
+        unreadable,
+      ),
+      optional(
+        'persistentvolumes',
+        () => gateway.listPersistentVolumes(),
+        EMPTY<PersistentVolume>(),
+        unreadable,
+      ),
+      optional('storageclasses', () => gateway.listStorageClasses(), EMPTY<StorageClass>(), unreadable),
+      optional('nodes', () => gateway.listNodes(), EMPTY<Node>(), unreadable),
+    ]);
   return {
     statefulSets: statefulSets.items,
     pods: pods.items,
     claims: claims.items,
     services: services.items,
+    endpointSlices: endpointSlices.items,
+    events: [
+      ...events.items,
+      ...(await claimEventsWhenPending(gateway, namespace, claims.items, unreadable)),
+    ],
+    volumes: volumes.items,
+    storageClasses: storageClasses.items,
+    nodes: nodes.items,
     unreadable,
     now: options.now(),
   };

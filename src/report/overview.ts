@@ -1,10 +1,21 @@
 // `kubectl sts status` without NAME: one line of health per StatefulSet, built from lists read
 // once for the whole namespace (or cluster) and split per set in memory.
-import type { PersistentVolumeClaim, Pod, Service, StatefulSet } from '../kube/types.ts';
+import type {
+  EndpointSlice,
+  KubeEvent,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  Service,
+  StatefulSet,
+  StorageClass,
+} from '../kube/types.ts';
 import { selectorMatches } from './selector.ts';
 import type { Diagnostic, Severity, StatefulSetSnapshot, Unreadable } from './snapshot.ts';
 import { buildStatusReport } from './status.ts';
 import type { StatusOptions, StatusReport } from './status.ts';
+import { volumesOfSet } from './volumes.ts';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded';
 
@@ -33,6 +44,12 @@ export interface OverviewInput {
   claims: PersistentVolumeClaim[];
   /** Services of the namespace(s), to hand each set its governing Service. */
   services?: Service[];
+  /** The rest of what `status NAME` reads, for the namespace(s) or the cluster; absent = not read. */
+  endpointSlices?: EndpointSlice[];
+  events?: KubeEvent[];
+  volumes?: PersistentVolume[];
+  storageClasses?: StorageClass[];
+  nodes?: Node[];
   unreadable: Unreadable[];
   now: Date;
 }
@@ -128,18 +145,28 @@ export function buildOverview(input: OverviewInput, options: Omit<StatusOptions,
     )
     .map((set) => {
       const namespace = set.metadata?.namespace ?? 'default';
+      const claims = claimsByNamespace.get(namespace) ?? [];
+      const serviceName = set.spec?.serviceName;
       const snapshot: StatefulSetSnapshot = {
         statefulSet: set,
         pods: (podsByNamespace.get(namespace) ?? []).filter((pod) =>
           selectorMatches(set.spec?.selector, pod.metadata?.labels),
         ),
-        claims: claimsByNamespace.get(namespace) ?? [],
-        volumes: new Map(),
-        service: services.get(key(namespace, set.spec?.serviceName)),
-        endpointSlices: [],
-        events: [],
-        storageClasses: [],
-        nodes: [],
+        claims,
+        volumes: volumesOfSet(set, claims, input.volumes ?? []),
+        service: services.get(key(namespace, serviceName)),
+        endpointSlices: (input.endpointSlices ?? []).filter(
+          (slice) =>
+            (slice.metadata?.namespace ?? 'default') === namespace &&
+            serviceName !== undefined &&
+            slice.metadata?.labels?.['kubernetes.io/service-name'] === serviceName,
+        ),
+        events: (input.events ?? []).filter(
+          (event) =>
+            (event.metadata?.namespace ?? event.involvedObject?.namespace ?? 'default') === namespace,
+        ),
+        storageClasses: input.storageClasses ?? [],
+        nodes: input.nodes ?? [],
         revisions: [],
         unreadable: input.unreadable,
         now: input.now,

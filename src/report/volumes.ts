@@ -1,6 +1,7 @@
 // Per-ordinal storage: for each volumeClaimTemplate, the claim the controller creates for that
 // ordinal (matched by exact name), what it is bound to, and the PV's details when readable.
-import type { PersistentVolume, PersistentVolumeClaim } from '../kube/types.ts';
+import type { PersistentVolume, PersistentVolumeClaim, StatefulSet } from '../kube/types.ts';
+import { ordinalFromClaimName } from './ordinals.ts';
 import type { Unreadable } from './snapshot.ts';
 
 export interface VolumeStatus {
@@ -39,6 +40,34 @@ const ACCESS_MODE_SHORT: Record<string, string> = {
 
 export function shortAccessModes(modes: string[] | undefined): string[] {
   return (modes ?? []).map((mode) => ACCESS_MODE_SHORT[mode] ?? mode);
+}
+
+/**
+ * A set's volumes out of a cluster-wide list (a cluster can hold thousands of PVs): those bound
+ * to its claims, and those whose claimRef still names one of its claims after the claim was
+ * deleted (Released/Failed volumes hold the old data a scale-up would not get back by itself).
+ */
+export function volumesOfSet(
+  statefulSet: StatefulSet,
+  claims: PersistentVolumeClaim[],
+  volumes: PersistentVolume[],
+): Map<string, PersistentVolume> {
+  const namespace = statefulSet.metadata?.namespace ?? 'default';
+  const name = statefulSet.metadata?.name ?? '';
+  const boundNames = new Set(claims.map((claim) => claim.spec?.volumeName).filter(Boolean));
+  const templates = (statefulSet.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '');
+  const namesOneOfItsClaims = (volume: PersistentVolume): boolean => {
+    const ref = volume.spec?.claimRef;
+    if (!ref?.name || (ref.namespace ?? namespace) !== namespace) return false;
+    return templates.some((template) => ordinalFromClaimName(ref.name!, template, name) !== undefined);
+  };
+  const found = new Map<string, PersistentVolume>();
+  for (const volume of volumes) {
+    const volumeName = volume.metadata?.name;
+    if (volumeName && (boundNames.has(volumeName) || namesOneOfItsClaims(volume)))
+      found.set(volumeName, volume);
+  }
+  return found;
 }
 
 export function volumesUnreadable(unreadable: Unreadable[]): boolean {

@@ -2,6 +2,8 @@
 // test/sim/scenarios/diag-*.yaml, read through the real gateway; real kubectl makes the changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupObjects, parseDump, snapshotFromDump } from '../../src/collect/offline.ts';
+import { collectOverview } from '../../src/collect/snapshot.ts';
+import { buildOverview } from '../../src/report/overview.ts';
 import { waitForRollout, type GateClock } from '../../src/flows/rollout-gate.ts';
 import { diagnose } from '../../src/report/diagnostics/index.ts';
 import type { Node, PersistentVolume } from '../../src/kube/types.ts';
@@ -267,6 +269,18 @@ describe('rollout progress (diag-rollout)', () => {
       /^to reattach the data to a new data-cache-2, .*kubectl patch pv \S+ --type json/,
     );
     expect(find(findings, 'LeftoverClaims').ordinals).toEqual([1]);
+  });
+
+  it('the live overview (status -A --problems) finds the same Released volume and leftover claim', async () => {
+    const collected = await collectOverview(run.connection.gateway, run.namespace, {
+      now: () => run.sim.clock.now(),
+    });
+    const cache = buildOverview(collected, { clusterDomain: 'cluster.local' }).items.find(
+      (item) => item.name === 'cache',
+    );
+    const codes = cache?.diagnostics.map((finding) => finding.code) ?? [];
+    expect(codes).toContain('VolumeReleased');
+    expect(codes).toContain('LeftoverClaims');
   });
 
   it('a set recreated with a larger claim template: the existing claim is smaller and is not resized', async () => {
