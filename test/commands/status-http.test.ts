@@ -60,14 +60,19 @@ describe('status NAME over HTTP (fixed objects)', () => {
     expect(result.stdout).toContain('dns: todo-db-0.todo-db.default.svc.corp.example');
   });
 
-  it('without NAME prints one health line per StatefulSet, from four namespace-wide lists', async () => {
+  it('without NAME prints one health line per StatefulSet, from the lists status NAME reads', async () => {
     api.requests.length = 0;
     const result = await runCli(['status', '--kubeconfig', api.kubeconfig]);
     expect([...api.requests].sort()).toEqual([
+      'GET /api/v1/namespaces/default/events',
       'GET /api/v1/namespaces/default/persistentvolumeclaims',
       'GET /api/v1/namespaces/default/pods',
       'GET /api/v1/namespaces/default/services',
+      'GET /api/v1/nodes',
+      'GET /api/v1/persistentvolumes',
       'GET /apis/apps/v1/namespaces/default/statefulsets',
+      'GET /apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+      'GET /apis/storage.k8s.io/v1/storageclasses',
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.split('\n')[0]).toMatch(
