@@ -257,4 +257,20 @@ spec: { storageClassName: '', volumeName: chosen, accessModes: [ReadWriteOnce], 
     h.store.delete('pods', 'default', 'user');
     await h.until(() => getClaim(h, 'data') === undefined, 30_000, 'claim gone');
   });
+
+  it('a Terminating claim whose finalizers an admin removes goes at once, pod or not (no re-added protection)', async () => {
+    sim = await startHarness({ manifests: claim('data') + podUsing('data') });
+    const h = sim;
+    await h.until(() => h.pod('user')?.status?.phase === 'Running', 30_000, 'Running');
+    h.store.delete('persistentvolumeclaims', 'default', 'data');
+    await h.advance(2000);
+    const terminating = getClaim(h, 'data')!;
+    expect(terminating.metadata?.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+    // kubectl patch pvc data -p '{"metadata":{"finalizers":null}}'
+    h.store.update('persistentvolumeclaims', {
+      ...terminating,
+      metadata: { ...terminating.metadata, finalizers: [] },
+    });
+    expect(getClaim(h, 'data')).toBeUndefined();
+  });
 });

@@ -112,7 +112,13 @@ function defaultClaimSpec(spec: Json, context: DefaultingContext | undefined): v
   setDefault(spec, 'resources', {});
 }
 
+/**
+ * The protection finalizers: set on create by the StorageObjectInUseProtection admission plugin,
+ * and put back by the pvc/pv-protection controllers on an object that is not being deleted. Never
+ * on a Terminating one: removing the finalizers of a stuck claim is how an admin lets it go.
+ */
 function addFinalizer(object: Json, finalizer: string): void {
+  if (object.metadata.deletionTimestamp) return;
   object.metadata.finalizers ??= [];
   if (!object.metadata.finalizers.includes(finalizer)) object.metadata.finalizers.push(finalizer);
 }
