@@ -158,7 +158,9 @@ export default class VerifyPvc extends StsCommand {
       description: 'Container to exec into and read mounts from (default: the first that mounts each claim).',
     }),
     path: Flags.string({
-      description: 'Directory inside a claim mount to write the marker in (default: the mount path itself).',
+      description:
+        "Directory inside a claim mount to write that claim's marker in (default: the mount path itself); repeat it for other claims.",
+      multiple: true,
     }),
     yes: Flags.boolean({
       char: 'y',
@@ -245,7 +247,7 @@ export default class VerifyPvc extends StsCommand {
           ordinal: flags.ordinal,
           all: flags.all,
           container: flags.container,
-          path: flags.path,
+          paths: flags.path,
           forceDelete: flags['force-delete'],
           keepMarker: flags['keep-marker'],
           dryRun: flags['dry-run'],

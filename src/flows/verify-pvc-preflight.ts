@@ -231,13 +231,11 @@ async function planClaims(
     });
   }
 
-  if (options.path !== undefined) {
-    if (!options.path.startsWith('/'))
-      throw usageError(
-        `--path "${options.path}" is not absolute`,
-        'give a directory path inside the container',
-      );
-    const wanted = posix.normalize(options.path);
+  const chosen = new Map<PlannedClaim, string>();
+  for (const path of options.paths ?? []) {
+    if (!path.startsWith('/'))
+      throw usageError(`--path "${path}" is not absolute`, 'give a directory path inside the container');
+    const wanted = posix.normalize(path);
     const target = claims
       .filter((claim) => isInside(wanted, claim.mountPath))
       .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
@@ -246,6 +244,13 @@ async function planClaims(
         `--path ${wanted} is not inside a claim volume mount`,
         `choose a directory under ${claims.map((c) => `${c.mountPath} (${c.claim})`).join(', ')}`,
       );
+    const earlier = chosen.get(target);
+    if (earlier !== undefined)
+      throw usageError(
+        `--path ${earlier} and --path ${wanted} are both in the mount of claim ${target.claim} (${target.mountPath})`,
+        'give at most one --path per claim',
+      );
+    chosen.set(target, wanted);
     target.markerDir = wanted;
   }
   for (const claim of claims) {

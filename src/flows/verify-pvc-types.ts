@@ -26,8 +26,11 @@ export interface VerifyPvcOptions {
   all?: boolean;
   /** Only use this container for exec and mount lookup. */
   container?: string;
-  /** Write the marker in this directory (inside a claim volume's mount) instead of the mount root. */
-  path?: string;
+  /**
+   * Write the marker of the claim whose mount holds each directory there instead of at the mount
+   * root; one directory per claim at most.
+   */
+  paths?: string[];
   /** Delete the pod (uid precondition) instead of evicting it; bypasses PodDisruptionBudgets. */
   forceDelete?: boolean;
   keepMarker?: boolean;

@@ -204,7 +204,7 @@ describe('verify-pvc detects lost persistence', () => {
 
   it('fails when --path lands on an emptyDir mounted inside the claim, warning in the plan', async () => {
     const fake = cluster({ scratchMounts: [{ name: 'cache', mountPath: '/data/cache' }] });
-    const { report } = await runAgainst(fake, { path: '/data/cache' });
+    const { report } = await runAgainst(fake, { paths: ['/data/cache'] });
     expect(report?.plan.pods[0]?.claims[0]?.problems).toEqual([
       '/data/cache is on volume "cache" (emptyDir) mounted at /data/cache over the claim\'s mount /data',
     ]);
@@ -567,9 +567,16 @@ describe('verify-pvc refuses to start', () => {
     {
       name: '--path is outside every claim mount',
       setup: () => {},
-      options: { path: '/etc' },
+      options: { paths: ['/etc'] },
       exitCode: ExitCode.USAGE,
       message: /--path \/etc is not inside a claim volume mount/,
+    },
+    {
+      name: 'two --path are in the mount of one claim',
+      setup: () => {},
+      options: { paths: ['/data/a', '/data/b/'] },
+      exitCode: ExitCode.USAGE,
+      message: /--path \/data\/a and --path \/data\/b\/ are both in the mount of claim data-web-1 \(\/data\)/,
     },
   ];
   it.each(refusals)('when $name', async ({ setup, options, fake: fakeOptions, exitCode, message }) => {

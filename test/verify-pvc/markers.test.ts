@@ -104,7 +104,7 @@ describe('marker commands never carry cluster or user text in the script', () =>
     const fake = new FakeCluster();
     try {
       const path = `/data/it's "$HOME" \`x\``;
-      const { report } = await runAgainst(fake, { path });
+      const { report } = await runAgainst(fake, { paths: [path] });
       expect(report?.result).toBe('PASS');
       const scripts = new Set(fake.execLog.map((e) => e.command[2]));
       expect([...scripts].sort()).toEqual(['cat "$1"', 'exit 0', 'printf \'%s\' "$2" > "$1"', 'rm "$1"']);

@@ -283,8 +283,30 @@ describe('verify-pvc against the simulator', () => {
     expect(read.stdout).toContain('claim=data-multi-0');
   });
 
+  it("writes each claim's marker in its own --path, one per claim", async () => {
+    for (const directory of ['/logs/app', "/var/lib/it's here/db"])
+      await gateway.exec({
+        namespace: 'default',
+        pod: 'multi-1',
+        container: 'shell',
+        command: ['sh', '-c', 'mkdir -p "$1"', 'mkdir', directory],
+      });
+    const { report } = await verify('multi', {
+      container: 'shell',
+      paths: ['/logs/app', "/var/lib/it's here/db"],
+    });
+    expect(report?.result).toBe('PASS');
+    const markerDirs = Object.fromEntries(
+      report!.claims.map((claim) => [
+        claim.claim,
+        claim.markerPath.slice(0, claim.markerPath.lastIndexOf('/')),
+      ]),
+    );
+    expect(markerDirs).toEqual({ 'data-multi-1': "/var/lib/it's here/db", 'logs-multi-1': '/logs/app' });
+  });
+
   it('fails when the marker directory is an emptyDir mounted inside the claim', async () => {
-    const { report } = await verify('multi', { container: 'shell', path: '/logs/tmp' });
+    const { report } = await verify('multi', { container: 'shell', paths: ['/logs/tmp'] });
     expect(report?.result).toBe('FAIL');
     const logs = report!.claims.find((c) => c.claim === 'logs-multi-1')!;
     expect(logs).toMatchObject({ result: 'FAIL', markerSurvived: false });
