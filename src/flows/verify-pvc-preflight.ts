@@ -6,6 +6,7 @@ import type { AccessCheck, ClusterGateway } from '../kube/gateway.ts';
 import type { Container, PersistentVolumeClaim, Pod, StatefulSet, VolumeMount } from '../kube/types.ts';
 import { apiFailureOf, errorMessage, refusal, throwIfAborted } from './verify-pvc-errors.ts';
 import type { PlannedClaim, PodPlan, VerifyPlan, VerifyPvcOptions } from './verify-pvc-types.ts';
+import { expandSubPathExpr } from '../report/subpath.ts';
 
 /** The PVC the StatefulSet controller creates for a template and ordinal. */
 export function claimNameFor(template: string, statefulSet: string, ordinal: number): string {
@@ -225,7 +226,9 @@ async function planClaims(
       container: container.name,
       image: container.image ?? null,
       mountPath: mount.mountPath,
-      subPath: mount.subPath ?? mount.subPathExpr ?? null,
+      subPath:
+        mount.subPath ??
+        (mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, pod, container).path : null),
       markerDir: mount.mountPath,
       problems,
     });

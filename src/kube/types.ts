@@ -95,8 +95,19 @@ export interface Container {
   livenessProbe?: Probe;
   startupProbe?: Probe;
   restartPolicy?: string;
-  env?: { name: string; value?: string }[];
+  env?: EnvVar[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string; apiVersion?: string };
+    configMapKeyRef?: { name: string; key: string };
+    secretKeyRef?: { name: string; key: string };
+    resourceFieldRef?: { resource: string; containerName?: string };
+  };
 }
 
 export interface Volume {
