@@ -181,6 +181,7 @@ describe('npm run sim', () => {
       ['--scenario', 'todo-db', '--speed=-1'],
       /^error: --speed "-1" is not a positive number; pass e\.g\. --speed 10\n$/,
     ],
+    [['--scenario', 'todo-db', '--token', 's3cret'], /^error: --token needs --tls: .+; add --tls\n$/],
   ])('%j fails with one line and exit 2', async (args, message) => {
     const result = await run(args);
     expect(result.stderr).toMatch(message);

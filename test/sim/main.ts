@@ -17,7 +17,7 @@ Flags:
   --kubeconfig <file>      where to write the kubeconfig (default: a temporary file, printed)
   --speed <N>              simulated seconds per real second (default: the scenario's, else 1)
   --tls                    serve HTTPS with a generated CA
-  --token <T>              require this bearer token
+  --token <T>              require this bearer token (with --tls: clients send none over http)
   --cluster-domain <D>     cluster DNS domain (default: the scenario's, else cluster.local)
   --port <P>               port to listen on (default: any free port)
   --help                   show this help
@@ -90,6 +90,10 @@ function parseFlags(argv: string[]): Flags | 'help' {
       `--cluster-domain "${values['cluster-domain']}" is not a DNS domain; pass e.g. cluster.local`,
     );
   }
+  if (values.token !== undefined && !values.tls)
+    throw new UsageError(
+      '--token needs --tls: kubectl and kubectl-sts send no credentials to a plain http server, so every request would be refused; add --tls',
+    );
   return {
     scenario: values.scenario,
     kubeconfig: values.kubeconfig === undefined ? undefined : resolve(values.kubeconfig),
