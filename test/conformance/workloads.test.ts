@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../src/kube/types.ts';
+import type { Pod, Service } from '../../src/kube/types.ts';
 import { installControllers } from '../sim/controllers/index.ts';
 import type { RunningControllers } from '../sim/controllers/index.ts';
 import type { SimCluster } from '../sim/index.ts';
@@ -226,6 +226,18 @@ describe.skipIf(kubectls.length === 0).each(kubectls)(
       expect(events).toMatch(
         /Normal\s+ProvisioningSucceeded\s+persistentvolumeclaim\/data-todo-db-0\s+Successfully provisioned volume pvc-/,
       );
+    });
+
+    it('creates Services with kubectl create service (a protobuf body from kubectl >= 1.32)', async () => {
+      await ok('create', 'service', 'clusterip', `plain-${version.minor}`, '--tcp=80:8080');
+      await ok('create', 'service', 'clusterip', `headless-${version.minor}`, '--clusterip=None');
+      const plain = JSON.parse(await ok('get', 'service', `plain-${version.minor}`, '-o', 'json')) as Service;
+      expect(plain.spec?.ports).toEqual([{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]);
+      expect(plain.spec?.clusterIP).toMatch(/^10\./);
+      const headless = JSON.parse(
+        await ok('get', 'service', `headless-${version.minor}`, '-o', 'json'),
+      ) as Service;
+      expect(headless.spec?.clusterIP).toBe('None');
     });
   },
   60_000,

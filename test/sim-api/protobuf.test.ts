@@ -33,6 +33,37 @@ describe('Kubernetes protobuf bodies', () => {
     });
   });
 
+  it('decodes `kubectl create service nodeport`: ports with an int targetPort, zero fields left out', () => {
+    // The bytes kubectl 1.32 sends for `kubectl create service nodeport pbtest --tcp=80:8080
+    // --node-port=30080` (captured through a proxy in front of the simulator).
+    const body = Buffer.from(
+      '6b3873000a0d0a02763112075365727669636512730a250a0670627465737412001a0022002a003200380042005a0d0a' +
+        '03617070120670627465737412460a1d0a0738302d38303830120354435018502207080010903f1a002880eb0112' +
+        '0d0a0361707012067062746573741a0022084e6f6465506f72743a00420052005a00600068001a020a001a002200',
+      'hex',
+    );
+    expect(decodeKubernetesProtobuf(body)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'pbtest', labels: { app: 'pbtest' } },
+      spec: {
+        ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }],
+        selector: { app: 'pbtest' },
+        type: 'NodePort',
+      },
+    });
+  });
+
+  it('decodes a named targetPort as a string', () => {
+    const targetPort = Buffer.concat([varintField(1, 1), bytesField(3, 'http')]);
+    const port = Buffer.concat([varintField(3, 80), bytesField(4, targetPort)]);
+    const spec = Buffer.concat([bytesField(1, port), bytesField(3, 'None')]);
+    const raw = Buffer.concat([bytesField(1, bytesField(1, 'db')), bytesField(2, spec)]);
+    expect(decodeKubernetesProtobuf(envelope('v1', 'Service', raw))).toMatchObject({
+      spec: { clusterIP: 'None', ports: [{ port: 80, targetPort: 'http' }] },
+    });
+  });
+
   it('decodes a SelfSubjectAccessReview', () => {
     const attributes = Buffer.concat([
       bytesField(1, 'default'),

@@ -1,11 +1,26 @@
 // Request bodies in Kubernetes protobuf (`application/vnd.kubernetes.protobuf`), which kubectl
-// ≥ 1.32 sends for typed requests (`create namespace`, `auth can-i`, evictions). Only the kinds
+// ≥ 1.32 sends for typed requests (`create namespace`, `create service`, `auth can-i`,
+// evictions). Only the kinds
 // kubectl sends this way are described; anything else gets 415, as from a server without them.
 import { ApiError } from './errors.ts';
 import type { Json } from './json.ts';
 
+// `int0`/`bool0`: Go fields that are not pointers, so protobuf carries 0/false for "unset" and
+// the JSON the API server returns leaves them out. `intOrString`: intstr.IntOrString.
 type FieldType =
-  'string' | 'int' | 'bool' | 'bytes' | 'strings' | 'map' | 'mapBytes' | 'time' | 'message' | 'messages';
+  | 'string'
+  | 'int'
+  | 'int0'
+  | 'bool'
+  | 'bool0'
+  | 'bytes'
+  | 'strings'
+  | 'map'
+  | 'mapBytes'
+  | 'time'
+  | 'intOrString'
+  | 'message'
+  | 'messages';
 type Schema = Record<number, [string, FieldType, Schema?]>;
 
 const OWNER_REFERENCE: Schema = {
@@ -51,7 +66,40 @@ const RESOURCE_ATTRIBUTES: Schema = {
   7: ['name', 'string'],
 };
 
+const SERVICE_PORT: Schema = {
+  1: ['name', 'string'],
+  2: ['protocol', 'string'],
+  3: ['port', 'int'],
+  4: ['targetPort', 'intOrString'],
+  5: ['nodePort', 'int0'],
+  6: ['appProtocol', 'string'],
+};
+
+const SERVICE_SPEC: Schema = {
+  1: ['ports', 'messages', SERVICE_PORT],
+  2: ['selector', 'map'],
+  3: ['clusterIP', 'string'],
+  4: ['type', 'string'],
+  5: ['externalIPs', 'strings'],
+  7: ['sessionAffinity', 'string'],
+  8: ['loadBalancerIP', 'string'],
+  9: ['loadBalancerSourceRanges', 'strings'],
+  10: ['externalName', 'string'],
+  11: ['externalTrafficPolicy', 'string'],
+  12: ['healthCheckNodePort', 'int0'],
+  13: ['publishNotReadyAddresses', 'bool0'],
+  17: ['ipFamilyPolicy', 'string'],
+  18: ['clusterIPs', 'strings'],
+  19: ['ipFamilies', 'strings'],
+  20: ['allocateLoadBalancerNodePorts', 'bool'],
+  21: ['loadBalancerClass', 'string'],
+  22: ['internalTrafficPolicy', 'string'],
+  23: ['trafficDistribution', 'string'],
+};
+
 const KINDS: Record<string, Schema> = {
+  // Status (3) is the server's to write; a create carries it empty.
+  Service: { 1: ['metadata', 'message', OBJECT_META], 2: ['spec', 'message', SERVICE_SPEC] },
   Namespace: {
     1: ['metadata', 'message', OBJECT_META],
     2: ['spec', 'message', { 1: ['finalizers', 'strings'] }],
@@ -149,9 +197,26 @@ function decodeMessage(buffer: Buffer, schema: Schema): Json {
         object[name] = Number(BigInt.asIntN(64, value));
         break;
       }
+      case 'int0': {
+        const value = Number(BigInt.asIntN(64, field.varint ?? 0n));
+        if (value !== 0) object[name] = value;
+        break;
+      }
       case 'bool':
         object[name] = (field.varint ?? 0n) !== 0n;
         break;
+      case 'bool0':
+        if ((field.varint ?? 0n) !== 0n) object[name] = true;
+        break;
+      case 'intOrString': {
+        const value = decodeMessage(field.bytes ?? Buffer.alloc(0), {
+          1: ['type', 'int'],
+          2: ['intVal', 'int'],
+          3: ['strVal', 'string'],
+        });
+        object[name] = value.type === 1 ? (value.strVal ?? '') : (value.intVal ?? 0);
+        break;
+      }
       case 'strings':
         (object[name] ??= []).push(field.bytes?.toString('utf8') ?? '');
         break;
