@@ -239,6 +239,14 @@ describe.skipIf(kubectls.length === 0).each(kubectls)(
       ) as Service;
       expect(headless.spec?.clusterIP).toBe('None');
     });
+
+    it('creates a PodDisruptionBudget with kubectl create pdb (a protobuf body from kubectl >= 1.32)', async () => {
+      await ok('create', 'pdb', `db-${version.minor}`, '--selector=app=todo-db', '--max-unavailable=1');
+      const pdb = JSON.parse(await ok('get', 'pdb', `db-${version.minor}`, '-o', 'json')) as {
+        spec?: { maxUnavailable?: unknown; selector?: unknown };
+      };
+      expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: 'todo-db' } } });
+    });
   },
   60_000,
 );

@@ -54,6 +54,37 @@ describe('Kubernetes protobuf bodies', () => {
     });
   });
 
+  it.each([
+    {
+      command: 'create pdb pdbtest --selector=app=todo-db,tier=db --max-unavailable=50%',
+      hex:
+        '6b3873000a200a09706f6c6963792f76311213506f6444697372757074696f6e42756467657412500a170a0770646274' +
+        '65737412001a0022002a003200380042001229121c0a0e0a036170701207746f646f2d64620a0a0a0474696572120264' +
+        '621a09080110001a033530251a0a080018002000280030001a002200',
+      spec: { selector: { matchLabels: { app: 'todo-db', tier: 'db' } }, maxUnavailable: '50%' },
+    },
+    {
+      command: "create pdb pdb2 --selector='app=todo-db,env in (prod,staging)' --min-available=2",
+      hex:
+        '6b3873000a200a09706f6c6963792f76311213506f6444697372757074696f6e42756467657412580a140a0470646232' +
+        '12001a0022002a0032003800420012340a06080010021a00122a0a0e0a036170701207746f646f2d646212180a03656e' +
+        '761202496e1a0470726f641a0773746167696e671a0a080018002000280030001a002200',
+      spec: {
+        minAvailable: 2,
+        selector: {
+          matchLabels: { app: 'todo-db' },
+          matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'staging'] }],
+        },
+      },
+    },
+  ])('decodes `kubectl $command` (kubectl 1.32 bytes)', ({ hex, spec }) => {
+    expect(decodeKubernetesProtobuf(Buffer.from(hex, 'hex'))).toMatchObject({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      spec,
+    });
+  });
+
   it('decodes a named targetPort as a string', () => {
     const targetPort = Buffer.concat([varintField(1, 1), bytesField(3, 'http')]);
     const port = Buffer.concat([varintField(3, 80), bytesField(4, targetPort)]);

@@ -1,5 +1,5 @@
 // Request bodies in Kubernetes protobuf (`application/vnd.kubernetes.protobuf`), which kubectl
-// ≥ 1.32 sends for typed requests (`create namespace`, `create service`, `auth can-i`,
+// ≥ 1.32 sends for typed requests (`create namespace`, `create service`, `create pdb`, `auth can-i`,
 // evictions). Only the kinds
 // kubectl sends this way are described; anything else gets 415, as from a server without them.
 import { ApiError } from './errors.ts';
@@ -97,7 +97,30 @@ const SERVICE_SPEC: Schema = {
   23: ['trafficDistribution', 'string'],
 };
 
+const LABEL_SELECTOR: Schema = {
+  1: ['matchLabels', 'map'],
+  2: [
+    'matchExpressions',
+    'messages',
+    { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'strings'] },
+  ],
+};
+
 const KINDS: Record<string, Schema> = {
+  // `kubectl create pdb`; status (3) is the server's to write.
+  PodDisruptionBudget: {
+    1: ['metadata', 'message', OBJECT_META],
+    2: [
+      'spec',
+      'message',
+      {
+        1: ['minAvailable', 'intOrString'],
+        2: ['selector', 'message', LABEL_SELECTOR],
+        3: ['maxUnavailable', 'intOrString'],
+        4: ['unhealthyPodEvictionPolicy', 'string'],
+      },
+    ],
+  },
   // Status (3) is the server's to write; a create carries it empty.
   Service: { 1: ['metadata', 'message', OBJECT_META], 2: ['spec', 'message', SERVICE_SPEC] },
   Namespace: {
