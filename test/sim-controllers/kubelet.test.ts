@@ -389,6 +389,53 @@ spec:
     expect(h.pod('app')?.status?.phase).toBe('Pending');
   });
 
+  it.each([
+    ['an undeclared variable', '$(POD_NAME)', [], 'missing value for POD_NAME'],
+    [
+      'a variable with an empty value',
+      '$(SHARD)/$(POD_NAME)',
+      [
+        "{ name: SHARD, value: '' }",
+        '{ name: POD_NAME, valueFrom: { fieldRef: { fieldPath: metadata.name } } }',
+      ],
+      'missing value for SHARD',
+    ],
+    [
+      'downward-API and plain values',
+      '$(SHARD)/$(POD_NAME)',
+      [
+        '{ name: SHARD, value: s1 }',
+        '{ name: POD_NAME, valueFrom: { fieldRef: { fieldPath: metadata.name } } }',
+      ],
+      undefined,
+    ],
+  ])('subPathExpr with %s', async (_name, expression, env, message) => {
+    sim = await startHarness({
+      manifests: `
+apiVersion: v1
+kind: Pod
+metadata: { name: app }
+spec:
+  containers:
+    - name: main
+      image: busybox
+      env: [${env.join(', ')}]
+      volumeMounts: [{ name: scratch, mountPath: /data, subPathExpr: '${expression}' }]
+  volumes: [{ name: scratch, emptyDir: {} }]
+`,
+    });
+    const h = sim;
+    if (message === undefined) {
+      await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+      return;
+    }
+    await h.advance(5000);
+    expect(h.pod('app')?.status?.containerStatuses?.[0]?.state?.waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message,
+    });
+  });
+
   it('waits for its claims to bind before starting (ContainerCreating)', async () => {
     sim = await startHarness({
       manifests: `

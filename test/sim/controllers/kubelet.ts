@@ -14,6 +14,7 @@ import type {
   Pod,
   StorageClass,
 } from '../../../src/kube/types.ts';
+import { environmentFor } from '../exec/container.ts';
 import { behaviourOf } from './annotations.ts';
 import { findStaticVolume, quantityBytes } from './volumes.ts';
 import type { PodBehaviour } from './annotations.ts';
@@ -925,6 +926,19 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
           ? lookup('secrets', from.secretKeyRef, from.secretKeyRef.key)
           : undefined;
       if (problem) return problem;
+    }
+    // subPathExpr: the kubelet expands it from the container's environment and refuses to start
+    // the container when a referenced variable is missing or empty (ExpandContainerVolumeMounts).
+    const expressions = (spec.volumeMounts ?? []).flatMap((mount) =>
+      mount.subPathExpr ? [mount.subPathExpr] : [],
+    );
+    if (expressions.length > 0) {
+      const environment = environmentFor(store, pod, spec);
+      const missing = new Set<string>();
+      for (const expression of expressions)
+        for (const [, name] of expression.replace(/\$\$/g, '').matchAll(/\$\(([^)]*)\)/g))
+          if (!environment[name!]) missing.add(name!);
+      if (missing.size > 0) return `missing value for ${[...missing].sort().join(', ')}`;
     }
     return undefined;
   }
