@@ -193,10 +193,15 @@ describe.skipIf(!kubectl)('kubectl exec against the simulator', () => {
     });
   });
 
-  // kubectl falls back to SPDY when the WebSocket upgrade is refused, and the simulator's
-  // API server answers SPDY with "Upgrade request required"; the plugin's gateway speaks
-  // WebSocket only, so the exec handler's error is checked through it.
+  // kubectl >= 1.30 retries a refused WebSocket upgrade over SPDY and prints that answer: the
+  // simulator checks the request before saying that it does not speak SPDY, as a real API
+  // server's answer to a bad request does not depend on the protocol.
   it('an unknown container is a BadRequest naming it', async () => {
+    expect(await run(['exec', 'box-1', '-c', 'sidecar', '--', 'true'])).toEqual({
+      stdout: '',
+      stderr: 'Error from server (BadRequest): container sidecar is not valid for pod box-1\n',
+      code: 1,
+    });
     const connection = await connect({
       kubeconfig: sim.kubeconfigPath,
       requestTimeoutMs: 10_000,
@@ -215,4 +220,22 @@ describe.skipIf(!kubectl)('kubectl exec against the simulator', () => {
       connection.close();
     }
   });
+
+  const spdyOnly = kubectl
+    ? readdirSync(dirname(realpathSync(kubectl)))
+        .filter((file) => /^kubectl\.1\.(2\d)$/.test(file))
+        .map((file) => join(dirname(realpathSync(kubectl)), file))
+    : [];
+  it.skipIf(spdyOnly.length === 0)(
+    'kubectl <= 1.29 (SPDY only) is told exec needs kubectl >= 1.30 here, in one line',
+    async () => {
+      for (const binary of spdyOnly) {
+        const result = await run(['exec', 'box-1', '--', 'true'], undefined, binary);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(
+          /^Error from server \(BadRequest\): exec over SPDY\/3\.1 \(kubectl <= 1\.29\) is not simulated; use kubectl >= 1\.30/m,
+        );
+      }
+    },
+  );
 });

@@ -128,4 +128,6 @@ export interface ExecSession {
 export interface ExecHandler {
   /** Throws ApiError (404 pod not found, 400 container not found / not running) before starting. */
   start(request: ExecRequest): ExecSession;
+  /** The checks of `start` without starting anything: the API server's answer to a bad request. */
+  check?(request: ExecRequest): void;
 }

@@ -54,18 +54,26 @@ export function createExecHandler(store: Store, clock: SimClock, options: ExecOp
       for (const stop of unsubscribe) stop();
     },
     start(request: ExecRequest): ExecSession {
-      const pod = store.get<Pod>('pods', request.namespace, request.pod);
-      if (!pod) {
-        throw new ExecApiError(404, 'NotFound', `pods "${request.pod}" not found`, {
-          name: request.pod,
-          kind: 'pods',
-        });
-      }
-      const container = pickContainer(pod, request.container);
-      requireRunning(pod, container);
+      const { pod, container } = target(request);
       return startProcess(store, clock, registry, options, pod, container, request);
     },
+    check(request: ExecRequest): void {
+      target(request);
+    },
   };
+
+  function target(request: ExecRequest): { pod: Pod; container: Container } {
+    const pod = store.get<Pod>('pods', request.namespace, request.pod);
+    if (!pod) {
+      throw new ExecApiError(404, 'NotFound', `pods "${request.pod}" not found`, {
+        name: request.pod,
+        kind: 'pods',
+      });
+    }
+    const container = pickContainer(pod, request.container);
+    requireRunning(pod, container);
+    return { pod, container };
+  }
 }
 
 function pickContainer(pod: Pod, name: string | undefined): Container {

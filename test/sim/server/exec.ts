@@ -119,6 +119,31 @@ export class ExecServer {
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim());
+    if (/^spdy\//i.test(String(req.headers.upgrade ?? ''))) {
+      // A real API server speaks SPDY too; this one only the WebSocket protocols kubectl >= 1.30
+      // uses. A bad request gets the same answer either way (kubectl >= 1.30 retries a refused
+      // WebSocket upgrade over SPDY and shows that answer); a good one is told what is missing.
+      try {
+        handler.check?.({
+          namespace: params.namespace,
+          pod: params.pod,
+          container: params.container,
+          command: params.command,
+          stdin: params.stdin,
+          tty: params.tty,
+        });
+      } catch (error) {
+        rejectUpgrade(socket, error);
+        return;
+      }
+      rejectUpgrade(
+        socket,
+        badRequest(
+          'exec over SPDY/3.1 (kubectl <= 1.29) is not simulated; use kubectl >= 1.30, which speaks WebSocket (v5.channel.k8s.io)',
+        ),
+      );
+      return;
+    }
     if (!offered.some((p) => EXEC_PROTOCOLS.includes(p))) {
       rejectUpgrade(socket, badRequest('Upgrade request required'));
       return;
