@@ -9,10 +9,9 @@
 // installed beside it. The chunk is replaced by a one-line file that requires the installed
 // package, so Node's compile cache covers it and module hooks see it load.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, SNAPSHOT_LAZY_BUILTINS, bundleCli, bundleSnapshotEntry } from './lib/bundle.ts';
+import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinKeys } from './lib/bundle.ts';
 
 const started = performance.now();
 const outDir = path.join(REPO_ROOT, 'dist', 'bundle');
@@ -41,10 +40,7 @@ if (realOrNone(process.execPath) !== realOrNone(pinnedNode)) {
   );
 } else {
   const snapshotStarted = performance.now();
-  const require = createRequire(import.meta.url);
-  const builtinKeys = Object.fromEntries(
-    SNAPSHOT_LAZY_BUILTINS.map((id) => [id, Object.getOwnPropertyNames(require(id) as object)]),
-  );
+  const builtinKeys = snapshotBuiltinKeys();
   const entry = path.join(outDir, 'kubectl-sts-snapshot.cjs');
   const blob = path.join(outDir, 'kubectl-sts.blob');
   await bundleSnapshotEntry(entry, builtinKeys);

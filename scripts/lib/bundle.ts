@@ -5,15 +5,15 @@
 // main script loads the library on first use: from a SEA asset inside a single executable, else
 // from the file beside it (the macOS launcher layout).
 import { build } from 'esbuild';
-import type { BuildOptions, Metafile } from 'esbuild';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLIENT_NODE, CLIENT_NODE_CHUNK } from './client-node-chunk.ts';
+
+export { CLIENT_NODE_CHUNK };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** File name of the client library chunk, and its SEA asset key. */
-export const CLIENT_NODE_CHUNK = 'kubectl-sts-client-node.cjs';
-const CLIENT_NODE = '@kubernetes/client-node';
 
 export interface BundleResult {
   /** The main script. */
@@ -81,6 +81,14 @@ export const SNAPSHOT_LAZY_BUILTINS = [
   'worker_threads',
 ].flatMap((name) => [name, `node:${name}`]);
 
+/** The export names of SNAPSHOT_LAZY_BUILTINS, read by this (normally started) process. */
+export function snapshotBuiltinKeys(): Record<string, string[]> {
+  const require = createRequire(import.meta.url);
+  return Object.fromEntries(
+    SNAPSHOT_LAZY_BUILTINS.map((id) => [id, Object.getOwnPropertyNames(require(id) as object)]),
+  );
+}
+
 const COMMON: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -138,7 +146,6 @@ export async function bundleSnapshotEntry(
   outfile: string,
   builtinKeys: Record<string, string[]>,
 ): Promise<void> {
-  const ansisLazy = path.join(REPO_ROOT, 'scripts/lib/ansis-lazy.cjs');
   await build({
     ...COMMON,
     entryPoints: [path.join(REPO_ROOT, 'scripts/lib/snapshot-entry.ts')],
@@ -146,15 +153,73 @@ export async function bundleSnapshotEntry(
     banner: { js: `${snapshotBanner(builtinKeys)}\n${IMPORT_META_URL}` },
     external: ['typescript', CLIENT_NODE],
     supported: { 'dynamic-import': false },
-    plugins: [
-      {
-        name: 'ansis-lazy',
-        setup(on) {
-          on.onResolve({ filter: /^ansis$/ }, (args) =>
-            args.importer === ansisLazy ? undefined : { path: ansisLazy },
-          );
-        },
-      },
-    ],
+    plugins: [lazyModulesPlugin()],
   });
+}
+
+/**
+ * Modules that read the environment or the terminal when they load, which for the snapshot
+ * would be once, at build time, with the build's bare environment. Matched by the file a
+ * specifier resolves to (oclif reaches screen.js as "../screen" and "../../screen").
+ * - ansis: oclif's colours, decided at load from the terminal and NO_COLOR/FORCE_COLOR.
+ * - supports-color: the same decision for oclif's help headings (lib/ux/supports-color.js
+ *   reads its stdout/stderr when called, so the package is the one to defer) and debug's colours;
+ *   it also reads --color flags from process.argv.
+ * - @oclif/core/lib/screen.js: help's width from OCLIF_COLUMNS or the terminal.
+ * - debug: the namespaces DEBUG enables, and its colours and options from the environment.
+ * Not deferred: @oclif/core/lib/ux/index.js picks its `action` (spinner on a terminal, simple
+ * otherwise) at load. The plugin never starts oclif's action (progress is ora's), and the one
+ * oclif call, action.stop() in Command.catch, returns at once when no task was started, which
+ * both kinds do alike; so the build's choice is never observable.
+ */
+const LAZY_MODULES: { file: string; name: string; esModule: boolean; debug?: true }[] = [
+  { file: 'node_modules/ansis/index.js', name: 'ansis', esModule: false },
+  { file: 'node_modules/supports-color/index.js', name: 'supports-color', esModule: false },
+  { file: 'node_modules/@oclif/core/lib/screen.js', name: '@oclif/core/lib/screen.js', esModule: true },
+  { file: 'node_modules/debug/src/index.js', name: 'debug', esModule: false, debug: true },
+];
+
+/**
+ * Replaces LAZY_MODULES, in the snapshot bundle only, by stand-ins (scripts/lib/lazy-module.cjs)
+ * that load the real module, bundled beside them, on first use after start-up; a stand-in used
+ * while the snapshot is built throws, so the build fails instead of freezing a value.
+ */
+function lazyModulesPlugin(): Plugin {
+  const standIns = path.join(REPO_ROOT, 'scripts/lib/lazy-module.cjs');
+  const NAMESPACE = 'sts-lazy';
+  const SKIP = Symbol('resolving the real module');
+  const replaced = new Set<string>();
+  return {
+    name: 'lazy-modules',
+    setup(on) {
+      on.onStart(() => replaced.clear());
+      on.onResolve({ filter: /^(ansis|supports-color|debug)$|\/screen$/ }, async (args) => {
+        if (args.pluginData === SKIP || args.namespace === NAMESPACE) return undefined;
+        const real = await on.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: SKIP,
+        });
+        const lazy = LAZY_MODULES.find((module) => real.path === path.join(REPO_ROOT, module.file));
+        if (!lazy) return undefined;
+        replaced.add(lazy.name);
+        return { path: real.path, namespace: NAMESPACE, pluginData: lazy };
+      });
+      // A dependency update that moves one of these files must not quietly freeze it again.
+      on.onEnd(() => ({
+        errors: LAZY_MODULES.filter((lazy) => !replaced.has(lazy.name)).map((lazy) => ({
+          text: `${lazy.file} was not bundled: update LAZY_MODULES (scripts/lib/bundle.ts)`,
+        })),
+      }));
+      on.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
+        const lazy = args.pluginData as (typeof LAZY_MODULES)[number];
+        const loadReal = `() => require(${JSON.stringify(args.path)})`;
+        const contents = lazy.debug
+          ? `module.exports = require(${JSON.stringify(standIns)}).lazyDebug(${loadReal});`
+          : `module.exports = require(${JSON.stringify(standIns)}).lazyModule(${JSON.stringify(lazy.name)}, ${loadReal}, ${lazy.esModule});`;
+        return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
 }

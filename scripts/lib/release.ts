@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTarGz, createZip } from './archive.ts';
-import { REPO_ROOT, bundleCli } from './bundle.ts';
+import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinKeys } from './bundle.ts';
 import {
   installFromArchive,
   matchingPlatform,
@@ -15,7 +15,7 @@ import {
   validateKrewManifest,
 } from './krew.ts';
 import { defaultNodeCacheDir, nodeBinaryFor } from './node-dist.ts';
-import { payloadFor } from './sea.ts';
+import { canUseSnapshot, payloadFor } from './sea.ts';
 import { RELEASE_TARGETS, archiveName, targetId } from './targets.ts';
 import type { ReleaseTarget } from './targets.ts';
 
@@ -94,6 +94,16 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
 
   const bundle = await bundleCli(path.join(workDir, 'kubectl-sts.cjs'));
   log(`bundled the CLI: ${(bundle.bytes / 1024).toFixed(0)} KiB`);
+  // The build host's single executable starts from a V8 snapshot of the CLI (see sea.ts).
+  let snapshotBundleFile: string | undefined;
+  if (
+    options.targets.some(
+      (target) => target.packaging === 'sea' && canUseSnapshot(target, options.nodeVersion),
+    )
+  ) {
+    snapshotBundleFile = path.join(workDir, 'kubectl-sts-snapshot.cjs');
+    await bundleSnapshotEntry(snapshotBundleFile, snapshotBuiltinKeys());
+  }
 
   const archives: ReleasedArchive[] = [];
   const baseUri = options.baseUri.replaceAll('{version}', `v${options.version}`).replace(/\/+$/, '');
@@ -103,6 +113,7 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
       bundleFile: bundle.file,
       nodeBinary,
       workDir,
+      snapshotBundleFile: canUseSnapshot(target, options.nodeVersion) ? snapshotBundleFile : undefined,
       licenseFile: path.join(REPO_ROOT, 'LICENSE'),
       repoRoot: REPO_ROOT,
     });

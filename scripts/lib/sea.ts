@@ -17,6 +17,16 @@ export function canUseCodeCache(target: ReleaseTarget): boolean {
   return hostTarget() === target;
 }
 
+/**
+ * A start-up snapshot (see scripts/lib/snapshot-entry.ts) is written by the Node that runs
+ * `--build-sea` and only loads into the same Node version on the same platform, so the single
+ * executable starts from one only for the build host, and only when the release embeds the Node
+ * version it runs on (release.ts takes the binaries of `nodeVersion`, by default this Node's).
+ */
+export function canUseSnapshot(target: ReleaseTarget, nodeVersion: string): boolean {
+  return hostTarget() === target && nodeVersion === process.versions.node;
+}
+
 export interface SeaOptions {
   /** The main script; the client library chunk must sit beside it (see bundle.ts). */
   bundleFile: string;
@@ -24,6 +34,11 @@ export interface SeaOptions {
   nodeBinary: string;
   output: string;
   useCodeCache: boolean;
+  /**
+   * Start from a V8 snapshot: `bundleFile` is then the snapshot entry bundle
+   * (bundleSnapshotEntry), which `--build-sea` runs at build time.
+   */
+  useSnapshot?: boolean;
 }
 
 /** Builds with Node's own `--build-sea`, which injects the blob into ELF, Mach-O and PE files. */
@@ -42,8 +57,9 @@ export function buildSea(options: SeaOptions): void {
         executable: options.nodeBinary,
         output: options.output,
         disableExperimentalSEAWarning: true,
-        useCodeCache: options.useCodeCache,
-        useSnapshot: false,
+        // Node refuses a code cache beside a snapshot: the snapshot holds the compiled code.
+        useCodeCache: options.useSnapshot ? false : options.useCodeCache,
+        useSnapshot: options.useSnapshot === true,
         // The client library, compiled only by commands that call the API (see bundle.ts).
         assets: { [CLIENT_NODE_CHUNK]: CLIENT_NODE_CHUNK },
         // NODE_OPTIONS from the user's shell must not change how the plugin runs.
@@ -53,6 +69,11 @@ export function buildSea(options: SeaOptions): void {
     execFileSync(process.execPath, ['--build-sea', config], {
       cwd: path.dirname(options.bundleFile),
       stdio: ['ignore', 'ignore', 'inherit'],
+      // With a snapshot the main script runs now and its heap ships: a bare environment, as for
+      // the snapshot of npm run build, so nothing of the release shell (colours, DEBUG) can.
+      ...(options.useSnapshot
+        ? { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NO_WARNINGS: '1' } }
+        : {}),
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -89,7 +110,19 @@ rem Shell completion helper found by kubectl on PATH; asks kubectl-sts.exe besid
 /** Files that go into the archive for `target`, LICENSE included. */
 export function payloadFor(
   target: ReleaseTarget,
-  options: { bundleFile: string; nodeBinary: string; workDir: string; licenseFile: string; repoRoot: string },
+  options: {
+    bundleFile: string;
+    nodeBinary: string;
+    workDir: string;
+    licenseFile: string;
+    repoRoot: string;
+    /**
+     * The snapshot entry bundle (beside bundleFile and its client library chunk), given when the
+     * release embeds the running Node's version: the host target's executable then starts from
+     * a snapshot (canUseSnapshot).
+     */
+    snapshotBundleFile?: string;
+  },
 ): ArchiveEntry[] {
   const text = (value: string) => new TextEncoder().encode(value);
   // The same POSIX helper the npm package ships: it runs the kubectl-sts beside it.
@@ -110,11 +143,13 @@ export function payloadFor(
     ];
   }
   const output = path.join(options.workDir, `${target.os}_${target.arch}`, executableName(target));
+  const snapshotBundle = hostTarget() === target ? options.snapshotBundleFile : undefined;
   buildSea({
-    bundleFile: options.bundleFile,
+    bundleFile: snapshotBundle ?? options.bundleFile,
     nodeBinary: options.nodeBinary,
     output,
     useCodeCache: canUseCodeCache(target),
+    useSnapshot: snapshotBundle !== undefined,
   });
   const helper: ArchiveEntry =
     target.os === 'windows'

@@ -1,23 +1,26 @@
-// Entry point of the V8 startup snapshot (dist/bundle/kubectl-sts.blob) that bin/kubectl-sts
-// starts the pinned Node from. `npm run build` evaluates this file once, with every module the
-// commands use initialised, oclif's command manifest computed and the hot code paths compiled,
-// and saves the heap. A command then starts from that heap instead of compiling and
-// initialising ~300 modules, which was most of a short command's run time.
+// Entry point of the V8 startup snapshot that bin/kubectl-sts starts the pinned Node from
+// (dist/bundle/kubectl-sts.blob), and of the release's single executable for the build host
+// (a SEA built with useSnapshot: scripts/lib/sea.ts). The build evaluates this file once, with
+// every module the commands use initialised, oclif's command manifest computed and the hot code
+// paths compiled, and saves the heap. A command then starts from that heap instead of compiling
+// and initialising ~300 modules, which was most of a short command's run time.
 //
 // What may not be frozen into the heap: anything read from the environment, the terminal or
 // the clock at module load. Such modules are kept out of the build-time evaluation (the
-// builtins in snapshotBanner, bundle.ts; ansis-lazy.cjs) and load on first use after start-up;
-// oclif's help (terminal width, colour support) and its DEBUG log are decided when oclif
-// loads, so bin/kubectl-sts runs those from run.js instead; oclif's cwd check is repeated here.
-// test/perf/snapshot-parity.test.ts compares both ways of starting over a matrix of commands,
-// environments and terminals.
+// builtins in snapshotBanner and the modules of lazyModulesPlugin, bundle.ts: oclif's colours,
+// help width and debug log) and load on first use after start-up; oclif's cwd check is repeated
+// here. test/perf/snapshot-parity.test.ts compares both ways of starting over a matrix of
+// commands, environments and terminals.
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import sea from 'node:sea';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Interfaces } from '@oclif/core';
 import { COMMANDS } from '../../src/commands/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { runCli } from '../../src/main.ts';
+import { CLIENT_NODE, CLIENT_NODE_CHUNK } from './client-node-chunk.ts';
 import { pluginFromCommandMap } from './oclif-plugin.ts';
 import { warmUp } from './snapshot-warmup.ts';
 // Loaded by the commands on demand; initialised here so that no run pays for it.
@@ -37,20 +40,52 @@ function warnIfCwdIsGone(): void {
   }
 }
 
+/**
+ * The require the bundle's banner uses after start-up: for the builtins it deferred and for
+ * what it leaves outside, the Kubernetes client library (the require Node hands a snapshot
+ * being built only loads builtins). Inside a single executable there is no library on disk: the
+ * chunk is the SEA asset, compiled the way CLIENT_NODE_LOADER (bundle.ts) does it for the SEA
+ * that starts without a snapshot.
+ */
+function runtimeRequire(root: string): (id: string) => unknown {
+  const fromDisk = createRequire(path.join(root, path.basename(__filename)));
+  if (!sea.isSea()) return fromDisk;
+  let clientNode: { exports: unknown } | undefined;
+  return (id) => {
+    if (id !== CLIENT_NODE) return fromDisk(id);
+    if (clientNode) return clientNode.exports;
+    const file = path.join(root, CLIENT_NODE_CHUNK);
+    const code = sea.getAsset(CLIENT_NODE_CHUNK, 'utf8');
+    clientNode = { exports: {} };
+    vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file })(
+      clientNode.exports,
+      fromDisk,
+      clientNode,
+      file,
+      root,
+    );
+    return clientNode.exports;
+  };
+}
+
 async function prepare(): Promise<void> {
-  // The snapshot is built in place (dist/bundle/), so the bundle's directory is also where it
-  // runs from.
-  const root = path.dirname(__filename);
+  // dist/bundle/ for bin/kubectl-sts (the snapshot is built in place, where it runs from); the
+  // build directory for a single executable, which runs from wherever it was installed.
+  const buildRoot = path.dirname(__filename);
   const pjson = packageJson as unknown as Interfaces.PJSON;
-  const plugin = await pluginFromCommandMap(root, pjson, COMMANDS);
+  const plugin = await pluginFromCommandMap(buildRoot, pjson, COMMANDS);
   await warmUp();
   v8.startupSnapshot.setDeserializeMainFunction(() => {
-    // A real require for what the bundle leaves outside (the Kubernetes client library): the
-    // one Node hands a snapshot being built only loads builtins.
-    (globalThis as { __stsRequire?: NodeJS.Require }).__stsRequire = createRequire(__filename);
+    // The single executable's root is its directory, as for the one started without a snapshot
+    // (sea-entry.ts); oclif reports it (config.root comes from the root plugin).
+    const root = sea.isSea() ? path.dirname(process.execPath) : buildRoot;
+    (plugin as { root: string }).root = root;
+    (globalThis as { __stsRequire?: (id: string) => unknown }).__stsRequire = runtimeRequire(root);
     // oclif checks this when its index module loads, which for the snapshot was at build time.
     warnIfCwdIsGone();
     // bin/kubectl-sts starts `node --snapshot-blob <blob> bin/run.js <args>`: argv[1] is run.js.
+    // A single executable's argv is [binary, binary, ...args] from a snapshot too, the layout
+    // Node gives a SEA's main script.
     runCli(process.argv.slice(2), { root, pjson, plugins: new Map([[plugin.name, plugin]]) }).catch(
       (error: unknown) => {
         process.stderr.write(

@@ -346,8 +346,9 @@ describe.skipIf(!ON_PINNED_NODE)('the start-up snapshot behaves exactly like a n
 
   // oclif modules that read the environment or the terminal when loaded (supports-color,
   // @oclif/core/lib/screen.js, debug, the cwd check in @oclif/core/lib/index.js) were evaluated
-  // while the blob was built, and these cases differed. Help and DEBUG now start from run.js
-  // (bin/kubectl-sts) and the snapshot repeats the cwd check; these cases prove it.
+  // while the blob was built, and these cases differed. The snapshot bundle now defers those
+  // modules to their first use after start-up (lazyModulesPlugin, scripts/lib/bundle.ts) and
+  // repeats the cwd check; DEBUG runs start from run.js (bin/kubectl-sts). These cases prove it.
   const frozenAtLoad: Case[] = [
     {
       // supports-color frozen to "no colour" (the build had no terminal): help never bold.

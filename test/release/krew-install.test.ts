@@ -4,6 +4,7 @@
 // five is `npm run release`'s job. The macOS launcher layout is exercised with the host's Node.
 import { execFile } from 'node:child_process';
 import {
+  existsSync,
   lstatSync,
   mkdtempSync,
   readFileSync,
@@ -43,6 +44,8 @@ import type { SimCluster } from '../sim/index.ts';
 
 const run = promisify(execFile);
 const host = hostTarget();
+const SCRIPT = '/usr/bin/script';
+const RUN_JS = path.join(REPO_ROOT, 'bin', 'run.js');
 const VERSION = readPackageVersion();
 const KUBECTL_DIR = path.dirname(
   (await run('sh', ['-c', 'readlink -f "$(command -v kubectl)"'])).stdout.trim(),
@@ -183,6 +186,38 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
 
   it('calls a TLS API server (loading the client library chunk from the binary)', async () => {
     await expectApiCallWorks(kubectl);
+  });
+
+  // The build host's binary is a SEA with useSnapshot (scripts/lib/sea.ts): oclif's root plugin,
+  // the command map, was loaded when the snapshot was built. oclif's own debug log shows it: a
+  // normal start logs loading it, this binary logs only what runs after start-up (which also
+  // shows that DEBUG is read at run time, not frozen into the snapshot).
+  it('starts from a V8 start-up snapshot of the CLI', async () => {
+    const env = { PATH: '/usr/bin:/bin', HOME: work, DEBUG: 'oclif:config*' };
+    const binary = path.join(installed.installDir, 'kubectl-sts');
+    const fromSnapshot = await run(binary, ['--version'], { env });
+    expect(fromSnapshot.stderr).toMatch(/oclif:config config done/);
+    expect(fromSnapshot.stderr).not.toMatch(/loading core plugin/);
+    const normal = await run(process.execPath, [RUN_JS, '--version'], { env });
+    expect(normal.stderr).toMatch(/oclif:config loading core plugin from /);
+    expect(fromSnapshot.stdout).toBe(normal.stdout);
+  });
+
+  // Help decides its width and colours from the terminal after start-up, not at build time.
+  it.skipIf(!existsSync(SCRIPT)).each([
+    { args: ['--help'], columns: 60 },
+    { args: ['status', '--help'], columns: 60 },
+    { args: ['status', '--help'], columns: 132 },
+  ])('answers $args on a pty of $columns columns exactly as bin/run.js does', async ({ args, columns }) => {
+    const onPty = async (command: string[]) => {
+      const line = `stty cols ${columns} && exec ${command.map((word) => `'${word}'`).join(' ')}`;
+      const env = { PATH: '/usr/bin:/bin', HOME: work, TERM: 'xterm-256color', SHELL: '/bin/sh' };
+      return (await run(SCRIPT, ['-qfec', line, '/dev/null'], { env })).stdout;
+    };
+    const fromBinary = await onPty([path.join(installed.installDir, 'kubectl-sts'), ...args]);
+    const fromRunJs = await onPty([process.execPath, RUN_JS, ...args]);
+    expect(fromBinary).toContain('\x1b[1mUSAGE\x1b[22m');
+    expect(fromBinary).toBe(fromRunJs);
   });
 
   it('completes through kubectl once kubectl_complete-sts is linked next to kubectl-sts', async () => {
