@@ -92,6 +92,36 @@ export interface CollectOptions {
 }
 
 /**
+ * What explains a set beyond its own objects, none of it selectable by the set's labels: the
+ * scope's Warning events, every PV (to find those bound to, or still naming, its claims),
+ * StorageClasses and Nodes. Optional reads: a failure is recorded in `unreadable`.
+ */
+function readContext(
+  gateway: ClusterGateway,
+  scope: string | undefined,
+  unreadable: Unreadable[],
+): Promise<[Listed<KubeEvent>, Listed<PersistentVolume>, Listed<StorageClass>, Listed<Node>]> {
+  return Promise.all([
+    // Warnings only: Normal events (Scheduled, Pulled, SuccessfulCreate…) are ~10 per replica
+    // and explain nothing; at 1,000 replicas they would dominate the time and memory.
+    optional(
+      'events',
+      () => gateway.listEvents(scope, { fieldSelector: 'type=Warning' }),
+      EMPTY<KubeEvent>(),
+      unreadable,
+    ),
+    optional(
+      'persistentvolumes',
+      () => gateway.listPersistentVolumes(),
+      EMPTY<PersistentVolume>(),
+      unreadable,
+    ),
+    optional('storageclasses', () => gateway.listStorageClasses(), EMPTY<StorageClass>(), unreadable),
+    optional('nodes', () => gateway.listNodes(), EMPTY<Node>(), unreadable),
+  ]);
+}
+
+/**
  * A claim that is not Bound is explained by Normal events too (WaitForFirstConsumer,
  * ExternalProvisioning): read the claims' events then — one more request, at most.
  */
@@ -121,24 +151,7 @@ export async function collectStatusSnapshot(
   const unreadable: Unreadable[] = [];
   // Reads that do not depend on the StatefulSet start with its GET instead of after it: on a
   // cluster with thousands of PVs the PV list is the longest read, and it overlaps the rest.
-  const independent = Promise.all([
-    // Warnings only: Normal events (Scheduled, Pulled, SuccessfulCreate…) are ~10 per replica
-    // and explain nothing; at 1,000 replicas they would dominate the time and memory.
-    optional(
-      'events',
-      () => gateway.listEvents(namespace, { fieldSelector: 'type=Warning' }),
-      EMPTY<KubeEvent>(),
-      unreadable,
-    ),
-    optional(
-      'persistentvolumes',
-      () => gateway.listPersistentVolumes(),
-      EMPTY<PersistentVolume>(),
-      unreadable,
-    ),
-    optional('storageclasses', () => gateway.listStorageClasses(), EMPTY<StorageClass>(), unreadable),
-    optional('nodes', () => gateway.listNodes(), EMPTY<Node>(), unreadable),
-  ]);
+  const independent = readContext(gateway, namespace, unreadable);
   // Handled here as well as awaited below: should they fail (401) before the StatefulSet's GET
   // settles, or while it fails, the StatefulSet's error is the one to report.
   independent.catch(() => undefined);
@@ -229,7 +242,7 @@ export async function collectOverview(
   options: CollectOptions,
 ): Promise<CollectedOverview> {
   const unreadable: Unreadable[] = [];
-  const [statefulSets, pods, claims, services, endpointSlices, events, volumes, storageClasses, nodes] =
+  const [statefulSets, pods, claims, services, endpointSlices, [events, volumes, storageClasses, nodes]] =
     await Promise.all([
       gateway.listStatefulSets(namespace),
       gateway.listPods(namespace),
@@ -241,20 +254,7 @@ export async function collectOverview(
         EMPTY<EndpointSlice>(),
         unreadable,
       ),
-      optional(
-        'events',
-        () => gateway.listEvents(namespace, { fieldSelector: 'type=Warning' }),
-        EMPTY<KubeEvent>(),
-        unreadable,
-      ),
-      optional(
-        'persistentvolumes',
-        () => gateway.listPersistentVolumes(),
-        EMPTY<PersistentVolume>(),
-        unreadable,
-      ),
-      optional('storageclasses', () => gateway.listStorageClasses(), EMPTY<StorageClass>(), unreadable),
-      optional('nodes', () => gateway.listNodes(), EMPTY<Node>(), unreadable),
+      readContext(gateway, namespace, unreadable),
     ]);
   return {
     statefulSets: statefulSets.items,

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import type { ExecHandler, ExecSession, Store } from '../contract.ts';
+import type { ExecHandler, ExecRequest, ExecSession, Store } from '../contract.ts';
 import { ApiError, badRequest, isApiError, statusBody } from './errors.ts';
 import type { Json } from './json.ts';
 
@@ -124,14 +124,7 @@ export class ExecServer {
       // uses. A bad request gets the same answer either way (kubectl >= 1.30 retries a refused
       // WebSocket upgrade over SPDY and shows that answer); a good one is told what is missing.
       try {
-        handler.check?.({
-          namespace: params.namespace,
-          pod: params.pod,
-          container: params.container,
-          command: params.command,
-          stdin: params.stdin,
-          tty: params.tty,
-        });
+        handler.check?.(execRequestOf(params));
       } catch (error) {
         rejectUpgrade(socket, error);
         return;
@@ -150,14 +143,7 @@ export class ExecServer {
     }
     let session: ExecSession;
     try {
-      session = handler.start({
-        namespace: params.namespace,
-        pod: params.pod,
-        container: params.container,
-        command: params.command,
-        stdin: params.stdin,
-        tty: params.tty,
-      });
+      session = handler.start(execRequestOf(params));
     } catch (error) {
       rejectUpgrade(socket, error);
       return;
@@ -217,4 +203,10 @@ export class ExecServer {
     this.#sessions.clear();
     this.#wss.close();
   }
+}
+
+/** What the exec handler needs of a request's parameters. */
+function execRequestOf(params: ExecParams): ExecRequest {
+  const { namespace, pod, container, command, stdin, tty } = params;
+  return { namespace, pod, container, command, stdin, tty };
 }
