@@ -1,7 +1,8 @@
 // `npm run bench`: the plugin against real kubectl on the simulated cluster, side by side in one
 // run. Prints a table, writes bench/results/latest.json, and states each target as met or not.
 // Usage: npm run bench [-- --runs 9 --quick]
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { startSimCluster, type SimCluster } from '../test/sim/index.ts';
 import { formatTable, measure, measurePair, median, round, runOnce, type Summary } from './measure.ts';
 import type { Pod } from '../src/kube/types.ts';
+import { installHostRelease, installNpmPackage } from './installs.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -82,24 +84,6 @@ async function waitFor(what: string, predicate: () => boolean, timeoutMs = 300_0
   }
 }
 
-/** Finds the host platform's single executable if `npm run release` has built one. */
-function findSingleExecutable(): string | undefined {
-  const dir = join(root, 'release');
-  if (!existsSync(dir)) return undefined;
-  const wanted = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
-  const stack = [dir];
-  while (stack.length) {
-    const current = stack.pop()!;
-    for (const entry of readdirSync(current)) {
-      const path = join(current, entry);
-      const info = statSync(path);
-      if (info.isDirectory()) stack.push(path);
-      else if (entry === 'kubectl-sts' && path.includes(wanted) && info.mode & 0o111) return path;
-    }
-  }
-  return undefined;
-}
-
 interface Row {
   case: string;
   plugin: Summary;
@@ -133,18 +117,35 @@ async function main(): Promise<void> {
       log(`${name}: ${plugin.medianMs} ms vs ${baseline?.medianMs ?? '-'} ms (x${ratio ?? '-'})`);
     };
 
-    // Start-up.
+    // Start-up, for each way of installing the plugin: this clone (bin/kubectl-sts, the pinned
+    // Node from the start-up snapshot), `npm i -g` of the package (the Node on PATH, run.js) and
+    // the release binary for this machine installed the krew way.
+    const version = ['kubectl', 'sts', '--version'];
+    const kubectlVersion = ['kubectl', 'version', '--client'];
     row(
-      'start-up: kubectl sts --version vs kubectl version --client',
-      ...(await measurePair(['kubectl', 'sts', '--version'], ['kubectl', 'version', '--client'], env, opts)),
+      'start-up (clone): kubectl sts --version vs kubectl version --client',
+      ...(await measurePair(version, kubectlVersion, env, opts)),
     );
-    const sea = findSingleExecutable();
-    if (sea) {
+    const installs = mkdtempSync(join(tmpdir(), 'kubectl-sts-bench-'));
+    try {
+      log("installing the npm package and this machine's release binary");
+      const npmBin = installNpmPackage(root, installs);
+      const npmEnv = { ...env, PATH: `${npmBin}:${dirname(process.execPath)}:${process.env.PATH}` };
       row(
-        'start-up (single executable): kubectl-sts --version',
-        ...(await measurePair([sea, '--version'], ['kubectl', 'version', '--client'], env, opts)),
+        'start-up (npm i -g): kubectl sts --version vs kubectl version --client',
+        ...(await measurePair(version, kubectlVersion, npmEnv, opts)),
       );
-    } else log('no single executable for this platform in release/ (run npm run release to include it)');
+      const releaseBin = await installHostRelease(installs);
+      if (releaseBin) {
+        const releaseEnv = { ...env, PATH: `${releaseBin}:${process.env.PATH}` };
+        row(
+          'start-up (release binary): kubectl sts --version vs kubectl version --client',
+          ...(await measurePair(version, kubectlVersion, releaseEnv, opts)),
+        );
+      } else log('no release target for this platform: no single executable to measure');
+    } finally {
+      rmSync(installs, { recursive: true, force: true });
+    }
     // Loading a command without calling the API: oclif, the command and its flags.
     row(
       'start-up: kubectl sts status --help vs kubectl get --help',
