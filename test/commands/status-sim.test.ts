@@ -8,41 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatefulSet } from '../../src/kube/types.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
+import { todoDbManifest } from '../helpers/todo-db.ts';
 import { RUN_JS, runCli } from './run-cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin', import.meta.url));
-
-function todoDbManifest(replicas: number): string {
-  return `
-apiVersion: v1
-kind: Service
-metadata: { name: todo-db, namespace: default, labels: { app: todo-db } }
-spec:
-  clusterIP: None
-  selector: { app: todo-db }
-  ports: [{ port: 5432, name: postgres }]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: todo-db, namespace: default }
-spec:
-  serviceName: todo-db
-  replicas: ${replicas}
-  selector: { matchLabels: { app: todo-db } }
-  template:
-    metadata: { labels: { app: todo-db } }
-    spec:
-      containers:
-        - name: db
-          image: postgres:11.6-alpine
-          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
-  volumeClaimTemplates:
-    - metadata: { name: data }
-      spec:
-        accessModes: [ReadWriteOnce]
-        resources: { requests: { storage: 1Gi } }
-`;
-}
 
 function readyReplicas(sim: SimCluster): number {
   return sim.store.get<StatefulSet>('statefulsets', 'default', 'todo-db')?.status?.readyReplicas ?? 0;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatefulSet } from '../../src/kube/types.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
+import { todoDbManifest } from '../helpers/todo-db.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LAUNCHER = path.join(ROOT, 'bin', 'kubectl-sts');
@@ -24,34 +25,7 @@ const ON_PINNED_NODE = PINNED_NODE !== undefined && realpathSync(process.execPat
 const SCRIPT = '/usr/bin/script';
 const TIMEOUT = 30_000;
 
-const MANIFESTS = `
-apiVersion: v1
-kind: Service
-metadata: { name: todo-db, namespace: default, labels: { app: todo-db } }
-spec:
-  clusterIP: None
-  selector: { app: todo-db }
-  ports: [{ port: 5432, name: postgres }]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: todo-db, namespace: default }
-spec:
-  serviceName: todo-db
-  replicas: 3
-  selector: { matchLabels: { app: todo-db } }
-  template:
-    metadata: { labels: { app: todo-db } }
-    spec:
-      containers:
-        - name: db
-          image: postgres:11.6-alpine
-          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
-  volumeClaimTemplates:
-    - metadata: { name: data }
-      spec:
-        accessModes: [ReadWriteOnce]
-        resources: { requests: { storage: 1Gi } }
+const MANIFESTS = `${todoDbManifest(3)}
 ---
 # Healthy sets print no colour at all; this one (its Service is missing) gets a red ERROR
 # finding and a red Degraded health, so the colour decision shows in the output.
