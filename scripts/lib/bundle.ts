@@ -201,7 +201,9 @@ function lazyModulesPlugin(): Plugin {
           resolveDir: args.resolveDir,
           pluginData: SKIP,
         });
-        const lazy = LAZY_MODULES.find((module) => real.path === path.join(REPO_ROOT, module.file));
+        // By the end of the path: node_modules may be a link (the resolved path is the real one),
+        // and a nested copy of the same module reads the environment at load just the same.
+        const lazy = LAZY_MODULES.find((module) => real.path.endsWith(`${path.sep}${module.file}`));
         if (!lazy) return undefined;
         replaced.add(lazy.name);
         return { path: real.path, namespace: NAMESPACE, pluginData: lazy };

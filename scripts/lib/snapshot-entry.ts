@@ -71,6 +71,18 @@ function runtimeRequire(root: string): (id: string) => unknown {
   };
 }
 
+/**
+ * dist/bundle/ of the checkout this run comes from. bin/kubectl-sts starts
+ * `node --snapshot-blob <blob> <checkout>/bin/run.js …`, so argv[1] says where the checkout is
+ * now; the build's own path would be wrong for a checkout moved since (the client library is
+ * required from there).
+ */
+function bundleDirOfThisRun(buildRoot: string): string {
+  const runJs = process.argv[1];
+  if (!runJs || path.basename(runJs) !== 'run.js') return buildRoot;
+  return path.join(path.dirname(path.dirname(path.resolve(runJs))), 'dist', 'bundle');
+}
+
 async function prepare(): Promise<void> {
   // dist/bundle/ for bin/kubectl-sts (the snapshot is built in place, where it runs from); the
   // build directory for a single executable, which runs from wherever it was installed.
@@ -81,7 +93,7 @@ async function prepare(): Promise<void> {
   v8.startupSnapshot.setDeserializeMainFunction(() => {
     // The single executable's root is its directory, as for the one started without a snapshot
     // (sea-entry.ts); oclif reports it (config.root comes from the root plugin).
-    const root = sea.isSea() ? path.dirname(process.execPath) : buildRoot;
+    const root = sea.isSea() ? path.dirname(process.execPath) : bundleDirOfThisRun(buildRoot);
     (plugin as { root: string }).root = root;
     (globalThis as { __stsRequire?: (id: string) => unknown }).__stsRequire = runtimeRequire(root);
     // oclif checks this when its index module loads, which for the snapshot was at build time.
