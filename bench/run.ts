@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { startSimCluster, type SimCluster } from '../test/sim/index.ts';
 import { formatTable, measure, measurePair, median, round, runOnce, type Summary } from './measure.ts';
 import type { Pod } from '../src/kube/types.ts';
-import { installHostRelease, installNpmPackage } from './installs.ts';
+import { packAndInstallGlobally } from '../scripts/lib/npm-package.ts';
+import { installHostRelease } from './installs.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     const installs = mkdtempSync(join(tmpdir(), 'kubectl-sts-bench-'));
     try {
       log("installing the npm package and this machine's release binary");
-      const npmBin = installNpmPackage(root, installs);
+      const npmBin = (await packAndInstallGlobally(root, installs)).binDir;
       const npmEnv = { ...env, PATH: `${npmBin}:${dirname(process.execPath)}:${process.env.PATH}` };
       row(
         'start-up (npm i -g): kubectl sts --version vs kubectl version --client',

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimCluster } from '../sim/index.ts';
+import { startTlsWebCluster } from '../helpers/tls-cluster.ts';
 import type { SimCluster } from '../sim/index.ts';
 
 const run = promisify(execFile);
@@ -48,21 +48,7 @@ describe.skipIf(!existsSync(PINNED_NODE))('a checkout moved after the build', ()
     moved = path.join(work, 'moved-there');
     renameSync(built, moved);
     // A TLS cluster makes the plugin load the client library (see src/kube/connect.ts).
-    cluster = await startSimCluster({
-      tls: true,
-      controllers: false,
-      manifests: `apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: web, namespace: default }
-spec:
-  serviceName: web
-  replicas: 0
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: { containers: [{ name: main, image: registry.k8s.io/pause:3.10 }] }
-`,
-    });
+    cluster = await startTlsWebCluster();
   }, 120_000);
 
   afterAll(async () => {

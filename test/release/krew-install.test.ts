@@ -39,7 +39,7 @@ import {
 import type { ReleaseResult } from '../../scripts/lib/release.ts';
 import { payloadFor } from '../../scripts/lib/sea.ts';
 import { hostTarget } from '../../scripts/lib/targets.ts';
-import { startSimCluster } from '../sim/index.ts';
+import { startTlsWebCluster } from '../helpers/tls-cluster.ts';
 import type { SimCluster } from '../sim/index.ts';
 
 const run = promisify(execFile);
@@ -68,25 +68,10 @@ function kubectlIn(binDir: string, home: string) {
     });
 }
 
-// A TLS cluster: the plugin computes credentials with client-node for https servers only, so
-// this is what makes the binaries load the client library (a separate chunk, see bundle.ts).
+// Calls to a TLS cluster make the binaries load the client library (see the helper).
 let cluster: SimCluster;
 beforeAll(async () => {
-  cluster = await startSimCluster({
-    tls: true,
-    controllers: false,
-    manifests: `apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: web, namespace: default }
-spec:
-  serviceName: web
-  replicas: 0
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: { containers: [{ name: main, image: registry.k8s.io/pause:3.10 }] }
-`,
-  });
+  cluster = await startTlsWebCluster();
 });
 afterAll(async () => {
   await cluster?.stop();

@@ -3,7 +3,7 @@
 // spares --version/--help from importing any command. The package is staged from the built
 // dist/ (npm's prepare would rebuild dist/ under other tests' feet) and installed offline-first.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NODE, createImportProbe } from './import-probe.ts';
 import type { ImportProbe } from './import-probe.ts';
+import { packAndInstallGlobally } from '../../scripts/lib/npm-package.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,40 +36,7 @@ let packedFiles: string[];
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-npm-'));
   probe = createImportProbe();
-  const stage = path.join(work, 'package');
-  mkdirSync(stage);
-  // Negated entries ("!dist/…") exclude files: npm pack applies them to what is copied here.
-  const copied = PJSON.files.filter((file) => file !== 'oclif.manifest.json' && !file.startsWith('!'));
-  for (const entry of ['package.json', ...copied]) {
-    cpSync(path.join(ROOT, entry), path.join(stage, entry), { recursive: true });
-  }
-  await run(process.execPath, [
-    path.join(ROOT, 'scripts/oclif-manifest.ts'),
-    '--out',
-    path.join(stage, 'oclif.manifest.json'),
-  ]);
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
-    cwd: stage,
-  });
-  const { filename, files } = (JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }])[0];
-  packedFiles = files.map((file) => file.path);
-  const prefix = path.join(work, 'prefix');
-  await run(
-    'npm',
-    [
-      'i',
-      '-g',
-      '--prefix',
-      prefix,
-      path.join(work, filename),
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-    ],
-    { cwd: work },
-  );
-  prefixBin = path.join(prefix, 'bin');
+  ({ binDir: prefixBin, packedFiles } = await packAndInstallGlobally(ROOT, work));
 }, 240_000);
 
 afterAll(() => {
