@@ -6,31 +6,51 @@ import type { ExecHandler, ExecRequest, ExecSession } from '../sim/contract.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 
-/** A stand-in process: `cat` echoes stdin, `fail` writes to stderr and exits 3, anything else echoes its argv. */
+/** One output stream of a stand-in process: what is written before anyone listens is kept, as a pipe keeps it. */
+function pipe(): { write: (data: Buffer) => void; listen: (listener: (data: Buffer) => void) => void } {
+  const listeners: ((data: Buffer) => void)[] = [];
+  const kept: Buffer[] = [];
+  return {
+    write: (data) => (listeners.length === 0 ? kept.push(data) : listeners.forEach((l) => l(data))),
+    listen: (listener) => {
+      listeners.push(listener);
+      kept.splice(0).forEach((data) => listener(data));
+    },
+  };
+}
+
+/**
+ * A stand-in process: `cat` echoes stdin, `fail` writes to stderr and exits 3, `instant` writes
+ * and exits at once (before the upgrade has finished), anything else echoes its argv after 5 ms.
+ */
 function fakeHandler(started: ExecRequest[]): ExecHandler {
   return {
     start(request: ExecRequest): ExecSession {
       started.push(request);
-      const stdout: ((data: Buffer) => void)[] = [];
-      const stderr: ((data: Buffer) => void)[] = [];
+      const stdout = pipe();
+      const stderr = pipe();
       let finish: (code: number) => void = () => {};
       const exit = new Promise<number>((resolve) => (finish = resolve));
       const [program] = request.command;
-      setTimeout(() => {
-        if (program === 'cat') return;
-        if (program === 'fail') {
-          for (const l of stderr) l(Buffer.from('boom\n'));
-          finish(3);
-          return;
-        }
-        for (const l of stdout) l(Buffer.from(`${request.command.join(' ')}\n`));
+      if (program === 'instant') {
+        stdout.write(Buffer.from('first\n'));
         finish(0);
-      }, 5);
+      } else if (program !== 'cat') {
+        setTimeout(() => {
+          if (program === 'fail') {
+            stderr.write(Buffer.from('boom\n'));
+            finish(3);
+            return;
+          }
+          stdout.write(Buffer.from(`${request.command.join(' ')}\n`));
+          finish(0);
+        }, 5);
+      }
       return {
-        writeStdin: (data) => stdout.forEach((l) => l(data)),
+        writeStdin: (data) => stdout.write(data),
         endStdin: () => finish(0),
-        onStdout: (l) => stdout.push(l),
-        onStderr: (l) => stderr.push(l),
+        onStdout: stdout.listen,
+        onStderr: stderr.listen,
         exit,
         kill: () => finish(137),
       };
@@ -118,6 +138,22 @@ describe('exec over WebSocket', () => {
       reason: 'NonZeroExitCode',
       details: { causes: [{ reason: 'ExitCode', message: '3' }] },
     });
+  });
+
+  it('sends no output until a runtime would have started the process', async () => {
+    // kubectl 1.30/1.31 read the socket before creating their streams and drop frames that
+    // arrive straight after the 101 ("Unknown stream id 1"); a real cluster never sends that fast.
+    let opened = 0;
+    let firstFrame = 0;
+    const session = await run(execUrl('one', ['instant']), ['v5.channel.k8s.io'], (ws) => {
+      opened = performance.now();
+      ws.once('message', () => (firstFrame = performance.now()));
+    });
+    expect(session.frames.map((f) => `${f.channel}:${f.text}`)).toEqual([
+      '1:first\n',
+      `3:${JSON.stringify({ metadata: {}, status: 'Success' })}`,
+    ]);
+    expect(firstFrame - opened).toBeGreaterThanOrEqual(5);
   });
 
   it('passes stdin through and ends it on a v5 close frame', async () => {

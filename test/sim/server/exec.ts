@@ -101,6 +101,9 @@ function exitStatus(code: number, command: string[]): Json {
   };
 }
 
+/** How long a runtime takes from the exec request to the process's first output (see #run). */
+const EXEC_START_MS = 10;
+
 export class ExecServer {
   readonly #wss = new WebSocketServer({
     noServer: true,
@@ -152,17 +155,13 @@ export class ExecServer {
   }
 
   #run(ws: WebSocket, session: ExecSession, params: ExecParams): void {
-    const protocol = ws.protocol;
-    const versioned = protocol === 'v4.channel.k8s.io' || protocol === 'v5.channel.k8s.io';
     const entry = { socket: ws, session };
     this.#sessions.add(entry);
-    const send = (channel: number, data: Buffer | string): void => {
-      if (ws.readyState !== ws.OPEN) return;
-      const payload = typeof data === 'string' ? Buffer.from(data) : data;
-      ws.send(Buffer.concat([Buffer.from([channel]), payload]));
-    };
-    if (params.stdout) session.onStdout((data) => send(STDOUT, data));
-    if (params.stderr) session.onStderr((data) => send(params.tty ? STDOUT : STDERR, data));
+    ws.on('close', () => {
+      this.#sessions.delete(entry);
+      session.kill();
+    });
+    ws.on('error', () => session.kill());
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
       const data = isBinary ? raw : Buffer.from(raw.toString(), 'utf8');
       if (data.length === 0) return;
@@ -170,11 +169,25 @@ export class ExecServer {
       if (channel === STDIN && params.stdin) session.writeStdin(data.subarray(1));
       else if (channel === CLOSE && data[1] === STDIN && params.stdin) session.endStdin();
     });
-    ws.on('close', () => {
-      this.#sessions.delete(entry);
-      session.kill();
-    });
-    ws.on('error', () => session.kill());
+    // On a real cluster the first byte of output comes after the API server has dialled the
+    // kubelet and the runtime has started the process, never straight after the 101. Older
+    // kubectl (seen with 1.31 in CI) reads the socket before creating its streams and drops what
+    // arrives first ("Unknown stream id 1, discarding message"); the process's output is held
+    // back (it buffers) for a runtime's start-up so kubectl sees what a real cluster shows it.
+    const started = setTimeout(() => this.#stream(ws, session, params), EXEC_START_MS);
+    ws.on('close', () => clearTimeout(started));
+  }
+
+  #stream(ws: WebSocket, session: ExecSession, params: ExecParams): void {
+    const protocol = ws.protocol;
+    const versioned = protocol === 'v4.channel.k8s.io' || protocol === 'v5.channel.k8s.io';
+    const send = (channel: number, data: Buffer | string): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      const payload = typeof data === 'string' ? Buffer.from(data) : data;
+      ws.send(Buffer.concat([Buffer.from([channel]), payload]));
+    };
+    if (params.stdout) session.onStdout((data) => send(STDOUT, data));
+    if (params.stderr) session.onStderr((data) => send(params.tty ? STDOUT : STDERR, data));
     session.exit.then(
       (code) => {
         if (versioned) send(ERROR, JSON.stringify(exitStatus(code, params.command)));
