@@ -151,11 +151,14 @@ export async function collectStatusSnapshot(
   const unreadable: Unreadable[] = [];
   // Reads that do not depend on the StatefulSet start with its GET instead of after it: on a
   // cluster with thousands of PVs the PV list is the longest read, and it overlaps the rest.
+  // The GET goes out first: the second round waits on it, so its answer should be the first
+  // one back rather than queue behind the parsing of a PV list.
+  const statefulSetRead = gateway.getStatefulSet(namespace, name);
   const independent = readContext(gateway, namespace, unreadable);
   // Handled here as well as awaited below: should they fail (401) before the StatefulSet's GET
   // settles, or while it fails, the StatefulSet's error is the one to report.
   independent.catch(() => undefined);
-  const statefulSet = await gateway.getStatefulSet(namespace, name);
+  const statefulSet = await statefulSetRead;
   const podSelector = podSelectorFor(statefulSet);
   const claimSelector = claimSelectorFor(statefulSet.spec?.selector);
   const serviceName = statefulSet.spec?.serviceName;
