@@ -3,7 +3,16 @@
 // Checked on a copy of the launcher in a temporary package whose "Node" only reports its
 // arguments, so each case shows exactly what the launcher would have run.
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,12 +62,17 @@ function layout(blobVsNode: Age, blobVsDist: 'newer' | 'older' = 'newer'): void 
   utimesSync(blob, blobTime, blobTime);
 }
 
-async function launch(env: NodeJS.ProcessEnv = {}, args = ['status', 'web']): Promise<string[]> {
+async function launch(
+  env: NodeJS.ProcessEnv = {},
+  args = ['status', 'web'],
+  launcher = path.join(pkg, 'bin', 'kubectl-sts'),
+  cwd?: string,
+): Promise<string[]> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (!('KUBECTL_STS_NODE' in env)) delete childEnv.KUBECTL_STS_NODE;
   if (!('KUBECTL_STS_NO_SNAPSHOT' in env)) delete childEnv.KUBECTL_STS_NO_SNAPSHOT;
   if (!('DEBUG' in env)) delete childEnv.DEBUG;
-  const { stdout } = await run(path.join(pkg, 'bin', 'kubectl-sts'), args, { env: childEnv });
+  const { stdout } = await run(launcher, args, { env: childEnv, ...(cwd ? { cwd } : {}) });
   return stdout.trimEnd().split('\n');
 }
 
@@ -131,6 +145,45 @@ describe('bin/kubectl-sts and the start-up snapshot', () => {
   it('starts from the blob when DEBUG is set but empty', async () => {
     layout('newer');
     expect(await launch({ DEBUG: '' })).toEqual(fromSnapshot());
+  });
+
+  // Found however it is reached, always as the package's physical directory: the snapshot finds
+  // its bundle from run.js's path, and a path through a link or with `..` would be another one.
+  it.each([
+    {
+      case: 'a relative link to the launcher (npm i -g)',
+      make: (links: string) => {
+        symlinkSync(
+          path.relative(links, path.join(pkg, 'bin', 'kubectl-sts')),
+          path.join(links, 'kubectl-sts'),
+        );
+        return { launcher: path.join(links, 'kubectl-sts') };
+      },
+    },
+    {
+      case: 'a linked bin directory',
+      make: (links: string) => {
+        symlinkSync(path.join(pkg, 'bin'), path.join(links, 'bin'));
+        return { launcher: path.join(links, 'bin', 'kubectl-sts') };
+      },
+    },
+    {
+      case: 'a path with ..',
+      make: () => ({ launcher: path.join(pkg, 'bin', '..', 'bin', 'kubectl-sts') }),
+    },
+    {
+      case: 'a relative path',
+      make: () => ({ launcher: './bin/kubectl-sts', cwd: pkg }),
+    },
+  ])('finds its package through $case', async ({ make }) => {
+    layout('newer');
+    const links = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-launcher-links-'));
+    try {
+      const { launcher, cwd } = make(links) as { launcher: string; cwd?: string };
+      expect(await launch({}, ['status', 'web'], launcher, cwd)).toEqual(fromSnapshot());
+    } finally {
+      rmSync(links, { recursive: true, force: true });
+    }
   });
 
   it('reads words after -- as arguments, not as a request for help', async () => {
