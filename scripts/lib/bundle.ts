@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_NODE, CLIENT_NODE_CHUNK } from './client-node-chunk.ts';
 
@@ -43,22 +44,50 @@ require = function (id) {
   return __stsClientNode.exports;
 };`;
 
+/** What the snapshot's stand-in for a lazy builtin knows of it without loading it. */
+export interface LazyBuiltinShape {
+  /** Its export names. */
+  keys: string[];
+  /** The exports that are functions. */
+  functions: string[];
+  /** The functions with a custom promisified form (`util.promisify.custom`), like execFile. */
+  promisified: string[];
+}
+
 /**
  * Banner of the snapshot bundle. While the snapshot is built, Node's `require` loads builtins
  * only, and a few builtins may not be loaded at all: node:http's parser is a native handle V8
  * cannot serialise, and tty / child_process / readline / net hold process state of the build.
  * They are handed out as stand-ins that load the real module on first use, after start-up.
+ * A function read from one before that (wsl-utils, which oclif imports on every run, does
+ * `promisify(childProcess.execFile)` at import) is itself a stand-in until it is called, so
+ * that reading it does not load the module (child_process: ~2.5 ms of every run).
  * The Kubernetes client library is loaded with the real require the main function installs.
  */
-function snapshotBanner(builtinKeys: Record<string, string[]>): string {
-  return `var __stsBuildRequire = require, __stsLazyKeys = ${JSON.stringify(builtinKeys)}, __stsClientNode;
+export function snapshotBanner(shapes: Record<string, LazyBuiltinShape>): string {
+  return `var __stsBuildRequire = require, __stsLazyShapes = ${JSON.stringify(shapes)}, __stsClientNode, __stsPromisifyCustom = Symbol.for("nodejs.util.promisify.custom");
 require = function (id) {
   if (id === ${JSON.stringify(CLIENT_NODE)}) return (__stsClientNode ??= globalThis.__stsRequire(id));
-  var keys = __stsLazyKeys[id];
-  if (!keys) return __stsBuildRequire(id);
-  var real, load = function () { return (real ??= (globalThis.__stsRequire || __stsBuildRequire)(id)); };
+  var shape = __stsLazyShapes[id];
+  if (!shape) return __stsBuildRequire(id);
+  var keys = shape.keys, real, standIns = {};
+  var load = function () { return (real ??= (globalThis.__stsRequire || __stsBuildRequire)(id)); };
+  var lazyFunction = function (key) {
+    return (standIns[key] ??= new Proxy(function () {}, {
+      apply: function (_, self, args) { return Reflect.apply(load()[key], self, args); },
+      construct: function (_, args, newTarget) {
+        var fn = load()[key];
+        return Reflect.construct(fn, args, newTarget === standIns[key] ? fn : newTarget);
+      },
+      get: function (_, prop) {
+        if (prop === __stsPromisifyCustom && !real && shape.promisified.includes(key))
+          return (standIns[key + ".promisified"] ??= function () { return load()[key][__stsPromisifyCustom].apply(this, arguments); });
+        return load()[key][prop];
+      },
+    }));
+  };
   return new Proxy({}, {
-    get: function (_, key) { return load()[key]; },
+    get: function (_, key) { return !real && shape.functions.includes(key) ? lazyFunction(key) : load()[key]; },
     has: function (_, key) { return keys.includes(key); },
     ownKeys: function () { return keys; },
     getOwnPropertyDescriptor: function (_, key) {
@@ -81,11 +110,19 @@ export const SNAPSHOT_LAZY_BUILTINS = [
   'worker_threads',
 ].flatMap((name) => [name, `node:${name}`]);
 
-/** The export names of SNAPSHOT_LAZY_BUILTINS, read by this (normally started) process. */
-export function snapshotBuiltinKeys(): Record<string, string[]> {
+/** The shapes of SNAPSHOT_LAZY_BUILTINS, read by this (normally started) process. */
+export function snapshotBuiltinShapes(): Record<string, LazyBuiltinShape> {
   const require = createRequire(import.meta.url);
   return Object.fromEntries(
-    SNAPSHOT_LAZY_BUILTINS.map((id) => [id, Object.getOwnPropertyNames(require(id) as object)]),
+    SNAPSHOT_LAZY_BUILTINS.map((id) => {
+      const real = require(id) as Record<string, unknown>;
+      const keys = Object.getOwnPropertyNames(real);
+      const functions = keys.filter((key) => typeof real[key] === 'function');
+      const promisified = functions.filter(
+        (key) => typeof (real[key] as Record<symbol, unknown>)[promisify.custom] === 'function',
+      );
+      return [id, { keys, functions, promisified }];
+    }),
   );
 }
 
@@ -139,18 +176,18 @@ export async function bundleCli(outfile: string): Promise<BundleResult> {
 }
 
 /**
- * The CLI as the entry of a V8 start-up snapshot (scripts/lib/snapshot-entry.ts). `builtinKeys`
- * are the export names of SNAPSHOT_LAZY_BUILTINS, read by the (normally started) build.
+ * The CLI as the entry of a V8 start-up snapshot (scripts/lib/snapshot-entry.ts). `builtinShapes`
+ * describe SNAPSHOT_LAZY_BUILTINS, read by the (normally started) build.
  */
 export async function bundleSnapshotEntry(
   outfile: string,
-  builtinKeys: Record<string, string[]>,
+  builtinShapes: Record<string, LazyBuiltinShape>,
 ): Promise<void> {
   await build({
     ...COMMON,
     entryPoints: [path.join(REPO_ROOT, 'scripts/lib/snapshot-entry.ts')],
     outfile,
-    banner: { js: `${snapshotBanner(builtinKeys)}\n${IMPORT_META_URL}` },
+    banner: { js: `${snapshotBanner(builtinShapes)}\n${IMPORT_META_URL}` },
     external: ['typescript', CLIENT_NODE],
     supported: { 'dynamic-import': false },
     plugins: [lazyModulesPlugin()],

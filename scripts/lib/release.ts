@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTarGz, createZip } from './archive.ts';
-import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinKeys } from './bundle.ts';
+import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinShapes } from './bundle.ts';
 import {
   installFromArchive,
   matchingPlatform,
@@ -102,7 +102,7 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
     )
   ) {
     snapshotBundleFile = path.join(workDir, 'kubectl-sts-snapshot.cjs');
-    await bundleSnapshotEntry(snapshotBundleFile, snapshotBuiltinKeys());
+    await bundleSnapshotEntry(snapshotBundleFile, snapshotBuiltinShapes());
   }
 
   const archives: ReleasedArchive[] = [];
