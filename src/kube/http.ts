@@ -162,6 +162,14 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Why requests still in flight end when the command closes its connection. */
+class ClientClosedError extends Error {
+  constructor() {
+    super('the command ended; its connection was closed');
+    this.name = 'ClientClosedError';
+  }
+}
+
 class RequestTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`timed out after ${formatDuration(timeoutMs)}`);
@@ -198,6 +206,11 @@ export class HttpClient {
   private proxyAgent: http.Agent | undefined;
   /** Requests sent, retries included; tests and --debug use it to prove a fixed API cost. */
   requestCount = 0;
+  /**
+   * Aborted by close(): a command that ends (or fails on its first error) leaves reads it no
+   * longer needs in flight, and they must neither be retried nor trace after its last line.
+   */
+  private readonly closing = new AbortController();
 
   constructor(options: HttpClientOptions) {
     this.options = options;
@@ -239,6 +252,7 @@ export class HttpClient {
   }
 
   close(): void {
+    this.closing.abort(new ClientClosedError());
     this.agent?.destroy();
     this.agent = undefined;
     this.proxyAgent?.destroy();
@@ -270,8 +284,13 @@ export class HttpClient {
    * Opens a streaming GET (watch). Establishing it is retried like any read; the returned response
    * is already known to be 2xx. The request timeout covers only the wait for the response headers.
    */
-  async openStream(apiPath: string, query: RequestOptions['query'], signal?: AbortSignal): Promise<Readable> {
+  async openStream(
+    apiPath: string,
+    query: RequestOptions['query'],
+    callerSignal?: AbortSignal,
+  ): Promise<Readable> {
     const url = this.url(apiPath, query);
+    const signal = this.signalFor(callerSignal);
     const answer = await this.withRetries('GET', url, signal, () =>
       this.once('GET', url, undefined, signal, true),
     );
@@ -312,12 +331,18 @@ export class HttpClient {
     return this.agent;
   }
 
+  /** The caller's signal, if any, joined with the client's own (aborted by close()). */
+  private signalFor(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+  }
+
   private async send(method: string, url: URL, options: RequestOptions): Promise<BufferedAnswer> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const run = (): Promise<Answer> => this.once(method, url, body, options.signal, false);
+    const signal = this.signalFor(options.signal);
+    const run = (): Promise<Answer> => this.once(method, url, body, signal, false);
     const answer =
       method === 'GET'
-        ? await this.withRetries(method, url, options.signal, run, options.notFoundHint)
+        ? await this.withRetries(method, url, signal, run, options.notFoundHint)
         : await this.onceOnly(method, url, run, options.notFoundHint);
     return answer as BufferedAnswer;
   }
@@ -398,6 +423,8 @@ export class HttpClient {
     stream: boolean,
   ): Promise<Answer> {
     const { headers, agent } = await this.connectionOptions();
+    // Closed while the credentials were computed: no request, and no agent left behind.
+    if (this.closing.signal.aborted) throw this.closing.signal.reason;
     headers.Accept = 'application/json';
     // The API server compresses large answers (a list of thousands of pods) when asked to.
     headers['Accept-Encoding'] = 'gzip';
@@ -458,6 +485,7 @@ export class HttpClient {
   }
 
   private trace(line: string): void {
+    if (this.closing.signal.aborted) return;
     this.options.trace?.(redactText(line));
   }
 

@@ -1,7 +1,7 @@
 // The HTTP client against real scripted servers: what it sends, when it retries, and the one
 // error line each failure becomes.
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
 import { HttpClient, formatDuration, parseRetryAfter } from '../../src/kube/http.ts';
 import { makePki, rejection, sendJson, startServer, status, testClient } from './helpers.ts';
@@ -195,6 +195,47 @@ describe('retries of idempotent reads', () => {
     expect(error.exitCode).toBe(ExitCode.INTERRUPTED);
     expect(server.requests).toHaveLength(1);
     client.close();
+  });
+
+  // A command that fails on its first error (a 401 on the StatefulSet's GET) closes its
+  // connection while its other reads are in flight: they end there, unretried and untraced, so
+  // the error line stays the last line and the process exits at once.
+  it('close() ends the reads in flight: no retry, nothing traced after it', async () => {
+    const held: (() => void)[] = [];
+    const server = await serve((_request, response, raw) => {
+      held.push(() => raw.socket.destroy());
+      response.on('close', () => undefined);
+    });
+    const { client, sleeps, trace } = testClient(server.url);
+    const pending = rejection(client.json('GET', '/api/v1/nodes'));
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    const tracedBeforeClose = trace.length;
+    client.close();
+    const error = await pending;
+    expect(error).toBeInstanceOf(StsError);
+    held.forEach((release) => release());
+    expect(server.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(trace.slice(tracedBeforeClose)).toEqual([]);
+  });
+
+  it('close() during the wait before a retry: the retry is never sent', async () => {
+    const server = await scripted([{ status: 503 }]);
+    let waiting: (() => void) | undefined;
+    const { client, trace } = testClient(server.url, {
+      sleep: (_ms, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          waiting = () => undefined;
+          signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        }),
+    });
+    const pending = rejection(client.json('GET', '/api/v1/pods'));
+    await vi.waitFor(() => expect(waiting).toBeDefined());
+    const tracedBeforeClose = trace.length;
+    client.close();
+    await pending;
+    expect(server.requests).toHaveLength(1);
+    expect(trace.slice(tracedBeforeClose)).toEqual([]);
   });
 
   it('honours Retry-After given as an HTTP date', () => {
