@@ -52,6 +52,13 @@ if (fresh('dist/bundle/kubectl-sts.cjs') && !(asksOclifOnly && fresh('oclif.mani
   const { createRequire } = await import('node:module');
   createRequire(import.meta.url)('../dist/bundle/kubectl-sts.cjs'); // runs the command
 } else {
+  // oclif checks at import that Node satisfies its own engines (>= 18), loading all of semver
+  // to do so (~9 ms); the check above is stricter, so it can never warn. Set for the import
+  // only (the bundle has it compiled in: scripts/lib/bundle.ts), so commands' children do not
+  // inherit it.
+  const skipEngineCheck = process.env.OCLIF_DISABLE_ENGINE_WARNING === undefined;
+  if (skipEngineCheck) process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';
   const { main } = await import('../dist/main.js');
+  if (skipEngineCheck) delete process.env.OCLIF_DISABLE_ENGINE_WARNING;
   await main(args, import.meta.url, { ignoreManifest: !fresh('oclif.manifest.json') });
 }
