@@ -55,6 +55,24 @@ function usageFromOclif(message: string, commandId: string | undefined): StsErro
       hint: "run 'kubectl sts --help' to list the commands",
     });
   }
+  // "Missing 1 required arg:\nname  The StatefulSet to verify.\nNote: --path allows multiple
+  // values…": name what is missing the way the usage line does; the note about repeatable flags
+  // is oclif's guess at a cause, wrong when the argument was simply left out.
+  if (/^Missing \d+ required args?:$/.test(lines[0] ?? '')) {
+    const missing = lines
+      .slice(1)
+      .filter((line) => !/^(Note|Alternatively)\b/.test(line))
+      .map((line) => {
+        const [name = '', ...description] = line.split(/\s{2,}/);
+        const about = description.join(' ').replace(/\.$/, '');
+        return `the ${name.toUpperCase()} argument${about ? ` (${about[0]!.toLowerCase()}${about.slice(1)})` : ''}`;
+      });
+    const help = commandId ? `kubectl sts ${commandId.replaceAll(':', ' ')} --help` : 'kubectl sts --help';
+    return new StsError(`missing ${missing.join(' and ')}`, {
+      exitCode: ExitCode.USAGE,
+      hint: `see '${help}' for the accepted flags and arguments`,
+    });
+  }
   const [first = 'invalid arguments', ...rest] = lines;
   const text =
     first.startsWith('Parsing ') && rest.length

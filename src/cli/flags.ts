@@ -3,6 +3,14 @@
 import { Flags } from '@oclif/core';
 import { usageError } from './errors.ts';
 
+/**
+ * Spread into every positional argument: it only ever comes from the command line. oclif reads
+ * a missing argument from stdin when stdin is not a terminal: `echo web | kubectl sts
+ * verify-pvc` would verify `web`, and `kubectl sts status -A` in a `while read` loop would
+ * swallow the loop's input (waiting up to 10 ms for it). kubectl takes names from arguments only.
+ */
+export const fromCommandLineOnly = { ignoreStdin: true } as const;
+
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 

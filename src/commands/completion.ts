@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import type { Command } from '@oclif/core';
+import { fromCommandLineOnly } from '../cli/flags.ts';
 import { StsCommand } from '../cli/base.ts';
 import { usageError } from '../cli/errors.ts';
 import { complete, formatCompletion } from '../completion/complete.ts';
@@ -47,7 +48,7 @@ export default class Completion extends StsCommand {
   static override strict = false;
   static override args = {
     // Not `required`: a missing shell gets our own one-line usage error, not oclif's listing.
-    shell: Args.string({ description: 'The shell: bash, zsh or fish.' }),
+    shell: Args.string({ description: 'The shell: bash, zsh or fish.', ...fromCommandLineOnly }),
   };
 
   async run(): Promise<CompletionResult | { shell: Shell; script: string }> {

@@ -10,6 +10,7 @@ import {
   parseClusterDomain,
   toConnectionOptions,
   toOutputOptions,
+  fromCommandLineOnly,
 } from '../cli/flags.ts';
 import type { OutputOptions } from '../cli/flags.ts';
 import { collectDnsInputs } from '../collect/dns.ts';
@@ -55,7 +56,11 @@ export default class Dns extends StsCommand {
     '<%= config.bin %> dns -A',
   ];
   static override args = {
-    name: Args.string({ description: 'StatefulSet name (omit to list every StatefulSet).', required: false }),
+    name: Args.string({
+      description: 'StatefulSet name (omit to list every StatefulSet).',
+      required: false,
+      ...fromCommandLineOnly,
+    }),
   };
   static override flags = {
     ...connectionFlags,

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { StsCommand } from '../cli/base.ts';
 import { spinnerFits } from '../cli/terminal.ts';
-import { parseClusterDomain, parseDuration } from '../cli/flags.ts';
+import { parseClusterDomain, parseDuration, fromCommandLineOnly } from '../cli/flags.ts';
 import { usageError } from '../cli/errors.ts';
 import {
   allNamespacesFlag,
@@ -60,7 +60,11 @@ export default class Status extends StsCommand {
     '<%= config.bin %> status -A --problems',
   ];
   static override args = {
-    name: Args.string({ description: 'StatefulSet name (omit to list every StatefulSet).', required: false }),
+    name: Args.string({
+      description: 'StatefulSet name (omit to list every StatefulSet).',
+      required: false,
+      ...fromCommandLineOnly,
+    }),
   };
   static override flags = {
     ...connectionFlags,

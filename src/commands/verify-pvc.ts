@@ -12,6 +12,7 @@ import {
   parseDuration,
   toConnectionOptions,
   toOutputOptions,
+  fromCommandLineOnly,
 } from '../cli/flags.ts';
 import { exitCodeFor, runVerifyPvc, systemClock } from '../flows/verify-pvc.ts';
 import type { VerifyEvent, VerifyPlan, VerifyReport } from '../flows/verify-pvc.ts';
@@ -140,7 +141,7 @@ export default class VerifyPvc extends StsCommand {
     '<%= config.bin %> verify-pvc web --all --yes --timeout 10m',
   ];
   static override args = {
-    name: Args.string({ description: 'The StatefulSet to verify.', required: true }),
+    name: Args.string({ description: 'The StatefulSet to verify.', required: true, ...fromCommandLineOnly }),
   };
   static override flags = {
     ...connectionFlags,
