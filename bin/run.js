@@ -46,7 +46,8 @@ const mtime = (file) => statSync(path.join(root, file), { throwIfNoEntry: false 
 const distAt = mtime('dist/main.js') ?? Number.POSITIVE_INFINITY;
 const fresh = (file) => (mtime(file) ?? Number.NEGATIVE_INFINITY) >= distAt;
 const args = process.argv.slice(2);
-const asksOclifOnly = args.length === 0 || args[0] === '--version' || args.includes('--help');
+const asksOclifOnly =
+  args.length === 0 || args[0] === '--version' || args[0] === 'help' || args.includes('--help');
 
 if (fresh('dist/bundle/kubectl-sts.cjs') && !(asksOclifOnly && fresh('oclif.manifest.json'))) {
   const { createRequire } = await import('node:module');

@@ -2,6 +2,7 @@
 // keeps start-up fast and works inside a single-file bundle.
 import Completion from './completion.ts';
 import Dns from './dns.ts';
+import Help from './help.ts';
 import Status from './status.ts';
 import VerifyPvc from './verify-pvc.ts';
 import Version from './version.ts';
@@ -12,4 +13,5 @@ export const COMMANDS = {
   version: Version,
   completion: Completion,
   'verify-pvc': VerifyPvc,
+  help: Help,
 };

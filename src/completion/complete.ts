@@ -231,15 +231,17 @@ export async function complete(
     return { candidates: byPrefix(flagCandidates(flags, current)), directive: Directive.NoFileComp };
   }
 
-  if (!command) {
-    const visible = commands
+  const visibleCommands = () =>
+    commands
       .filter((candidate) => !candidate.hidden)
       .map((candidate) => ({ value: candidate.id, description: firstLine(candidate.description) }));
-    return { candidates: byPrefix(visible), directive: Directive.NoFileComp };
-  }
+  if (!command) return { candidates: byPrefix(visibleCommands()), directive: Directive.NoFileComp };
 
   const arg = command.args[parsed.positionals.length];
   if (!arg) return { candidates: [], directive: Directive.NoFileComp };
+  // `help COMMAND` names one of the commands.
+  if (command.id === 'help')
+    return { candidates: byPrefix(visibleCommands()), directive: Directive.NoFileComp };
   if (arg.options?.length) {
     return { candidates: byPrefix(arg.options.map((value) => ({ value }))), directive: Directive.NoFileComp };
   }

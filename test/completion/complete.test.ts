@@ -35,6 +35,7 @@ const COMMANDS: CommandSpec[] = [
     flags: [],
     args: [{ name: 'shell', options: ['bash', 'zsh', 'fish'] }],
   },
+  { id: 'help', description: 'Show help.', flags: [], args: [{ name: 'command' }] },
   { id: 'internal', hidden: true, flags: [], args: [] },
 ];
 
@@ -64,7 +65,12 @@ describe('complete', () => {
     {
       name: 'offers every visible subcommand on an empty line',
       words: [''],
-      expected: ['status', 'dns', 'verify-pvc', 'version', 'completion'],
+      expected: ['status', 'dns', 'verify-pvc', 'version', 'completion', 'help'],
+    },
+    {
+      name: 'help offers the commands, without asking the cluster',
+      words: ['help', 've'],
+      expected: ['verify-pvc', 'version'],
     },
     { name: 'filters subcommands by the typed prefix', words: ['v'], expected: ['verify-pvc', 'version'] },
     { name: 'never offers hidden commands', words: ['int'], expected: [] },

@@ -202,6 +202,8 @@ describe.skipIf(!ON_PINNED_NODE)('the start-up snapshot behaves exactly like a n
     { name: '--version', args: ['--version'], code: 0 },
     { name: 'root help', args: ['--help'], code: 0 },
     { name: 'command help', args: ['status', '--help'], code: 0 },
+    { name: 'help command', args: ['help', 'verify-pvc'], code: 0 },
+    { name: 'help of an unknown command', args: ['help', 'nope'], code: 2 },
     { name: 'status table', args: ['status', 'todo-db'], code: 0 },
     { name: 'status wide table', args: ['status', 'todo-db', '-o', 'wide'], code: 0 },
     { name: 'status JSON', args: ['status', 'todo-db', '-o', 'json'], code: 0 },
