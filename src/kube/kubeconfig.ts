@@ -298,7 +298,9 @@ function noConfiguration(merged: MergedKubeconfig): StsError {
   if (merged.files.length === 0) {
     const where =
       merged.source.kind === 'env'
-        ? `none of the files in KUBECONFIG exist (${merged.source.paths.join(', ')})`
+        ? merged.source.paths.length === 0
+          ? 'KUBECONFIG is set but names no file'
+          : `none of the files in KUBECONFIG exist (${merged.source.paths.join(', ')})`
         : merged.source.kind === 'home'
           ? `KUBECONFIG is not set and "${merged.source.path}" does not exist`
           : `"${merged.source.path}" is empty`;

@@ -257,6 +257,11 @@ describe('configuration errors: one line, exit code 3, a hint', () => {
       `no configuration has been provided: none of the files in KUBECONFIG exist (${file('nothing-here')})`,
     );
   });
+
+  it('a KUBECONFIG of separators only says it names no file', () => {
+    const error = failure({}, { KUBECONFIG: ':' });
+    expect(error.message).toBe('no configuration has been provided: KUBECONFIG is set but names no file');
+  });
 });
 
 describe('parsing', () => {
