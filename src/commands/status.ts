@@ -88,16 +88,16 @@ export default class Status extends StsCommand {
         'Rollout gate: wait until the update is complete (exit 0), stuck (exit 12, with diagnostics) or --timeout passes (exit 13).',
       default: false,
     }),
+    // No oclif defaults for these two: given without --wait they would do nothing, silently, so
+    // statusRequestFrom must see whether they were given (it applies the defaults).
     timeout: Flags.string({
       helpGroup: 'DIAGNOSTICS',
-      description: 'With --wait: how long to wait (5m, 90s; 0 waits forever).',
-      default: '5m',
+      description: 'With --wait: how long to wait (default 5m; 90s, 1m30s; 0 waits forever).',
     }),
     'stuck-after': Flags.string({
       helpGroup: 'DIAGNOSTICS',
       description:
-        'With --wait: how long a blocking finding must persist before the rollout counts as stuck.',
-      default: '30s',
+        'With --wait: how long a blocking finding must persist before the rollout counts as stuck (default 30s).',
     }),
     problems: Flags.boolean({
       helpGroup: 'DIAGNOSTICS',
@@ -366,6 +366,15 @@ export function statusRequestFrom(
       '--wait cannot be combined with --watch or -f',
       'use --wait alone against a live cluster',
     );
+  for (const flag of ['timeout', 'stuck-after'] as const) {
+    if (flags[flag] !== undefined && !wait)
+      throw usageError(
+        `--${flag} only applies to --wait`,
+        flag === 'timeout'
+          ? 'add --wait to gate on the rollout, or use --request-timeout to limit each API request'
+          : 'add --wait to gate on the rollout',
+      );
+  }
   if (problems && args.name !== undefined)
     throw usageError(
       '--problems lists StatefulSets; it takes no NAME',

@@ -90,6 +90,16 @@ function clusterCases(): Case[] {
       code: ExitCode.USAGE,
     },
     { input: '-A with a NAME', args: ['status', 'todo-db', '-A'], code: ExitCode.USAGE },
+    {
+      input: '--timeout without --wait',
+      args: ['status', 'todo-db', '--timeout', '5s'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '--stuck-after without --wait',
+      args: ['status', 'todo-db', '--stuck-after', '1m'],
+      code: ExitCode.USAGE,
+    },
     { input: '-A with a NAME', args: ['dns', 'todo-db', '-A'], code: ExitCode.USAGE },
     {
       input: 'no --yes and no TTY',
