@@ -423,8 +423,12 @@ export class HttpClient {
     stream: boolean,
   ): Promise<Answer> {
     const { headers, agent } = await this.connectionOptions();
-    // Closed while the credentials were computed: no request, and no agent left behind.
-    if (this.closing.signal.aborted) throw this.closing.signal.reason;
+    // Closed while the credentials were computed: no request, and the agent just made for it
+    // is destroyed as well.
+    if (this.closing.signal.aborted) {
+      this.close();
+      throw this.closing.signal.reason;
+    }
     headers.Accept = 'application/json';
     // The API server compresses large answers (a list of thousands of pods) when asked to.
     headers['Accept-Encoding'] = 'gzip';

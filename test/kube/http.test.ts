@@ -219,6 +219,23 @@ describe('retries of idempotent reads', () => {
     expect(trace.slice(tracedBeforeClose)).toEqual([]);
   });
 
+  it('close() while the credentials are being computed: the request is never sent', async () => {
+    const server = await scripted([]);
+    let release: () => void = () => undefined;
+    const credentials = new Promise<void>((resolve) => (release = resolve));
+    const { client } = testClient(server.url, {
+      auth: async () => {
+        await credentials;
+        return { headers: {} };
+      },
+    });
+    const pending = rejection(client.json('GET', '/api/v1/pods'));
+    client.close();
+    release();
+    await pending;
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('close() during the wait before a retry: the retry is never sent', async () => {
     const server = await scripted([{ status: 503 }]);
     let waiting: (() => void) | undefined;
