@@ -214,21 +214,26 @@ export default class VerifyPvc extends StsCommand {
 
     const flow = new AbortController();
     const cleanup = new AbortController();
+    // Ctrl-C, and SIGTERM (timeout(1), a cancelled CI job, a supervisor) the same way: the first
+    // stops and removes the markers, the second skips the clean-up, the third quits at once.
     let interrupts = 0;
-    const onSigint = (): void => {
+    const onInterrupt = (signal: NodeJS.Signals): void => {
       interrupts += 1;
+      const again = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
       if (interrupts === 1) {
-        progress.note('interrupted: stopping and removing markers (Ctrl-C again to skip cleanup)');
+        const what = signal === 'SIGINT' ? 'interrupted' : `terminated (${signal})`;
+        progress.note(`${what}: stopping and removing markers (${again} to skip cleanup)`);
         flow.abort();
       } else if (interrupts === 2) {
-        progress.note('skipping cleanup; markers left behind are listed below (Ctrl-C again to quit now)');
+        progress.note(`skipping cleanup; markers left behind are listed below (${again} to quit now)`);
         cleanup.abort();
       } else {
         progress.stop();
         process.exit(ExitCode.INTERRUPTED);
       }
     };
-    process.on('SIGINT', onSigint);
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onInterrupt);
 
     const showPlan = (plan: VerifyPlan): void => {
       const text = renderPlan(plan, { color: output.color, noHeaders: output.noHeaders, wide: false });
@@ -277,7 +282,8 @@ export default class VerifyPvc extends StsCommand {
       );
     } finally {
       progress.stop();
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
       connection.close();
     }
 

@@ -52,7 +52,10 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], options: { interruptWhen?: RegExp } = {}): Promise<Run> {
+function cli(
+  args: string[],
+  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUNNER, ...args], {
       env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, NO_COLOR: '1' },
@@ -66,7 +69,7 @@ function cli(args: string[], options: { interruptWhen?: RegExp } = {}): Promise<
       stderr += chunk.toString();
       if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
         interrupted = true;
-        child.kill('SIGINT');
+        child.kill(options.signal ?? 'SIGINT');
       }
     });
     child.on('error', reject);
@@ -155,6 +158,21 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
     expect(report.cleanup.map((c) => c.status)).toEqual(['removed']);
     expect(run.stderr).toMatch(/interrupted: stopping and removing markers/);
     expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
+    await settled('web');
+  });
+
+  it('SIGTERM while waiting (timeout(1), a cancelled CI job) cleans up as Ctrl-C does', async () => {
+    const run = await cli(['web', '--yes', '--ordinal', '1', '-o', 'json'], {
+      interruptWhen: /web-1: evicted/,
+      signal: 'SIGTERM',
+    });
+    expect(run.code).toBe(ExitCode.INTERRUPTED);
+    const report = JSON.parse(run.stdout) as { result: string; cleanup: { status: string }[] };
+    expect(report.result).toBe('INTERRUPTED');
+    expect(report.cleanup.map((c) => c.status)).toEqual(['removed']);
+    expect(run.stderr).toMatch(
+      /terminated \(SIGTERM\): stopping and removing markers \(SIGTERM again to skip cleanup\)/,
+    );
     await settled('web');
   });
 
