@@ -14,6 +14,7 @@ import type { ImportProbe } from '../release/import-probe.ts';
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_JS = path.join(REPO_ROOT, 'bin', 'run.js');
+const LAUNCHER = path.join(REPO_ROOT, 'bin', 'kubectl-sts');
 const DEV_JS = path.join(REPO_ROOT, 'bin', 'dev.js');
 const TODO_DB = path.join(REPO_ROOT, '../shared/fixtures/kiamol-ch08/todo-list/db/todo-db.yaml');
 const ENV = { ...process.env, NO_COLOR: '1', KUBECONFIG: path.join(REPO_ROOT, 'no-such-kubeconfig') };
@@ -58,10 +59,18 @@ describe('--version and --help load no command module dependency', () => {
   });
 });
 
-/** Runs bin/run.js with stdout a pipe whose reader has already gone. */
-function runWithClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
+/**
+ * Runs the plugin with stdout a pipe whose reader has already gone: bin/run.js (the npm
+ * install), or bin/kubectl-sts (a clone: the pinned Node from the start-up snapshot, whose heap
+ * must not carry a build-time "handler already installed").
+ */
+function runWithClosedStdout(
+  args: string[],
+  start: 'run.js' | 'launcher',
+): Promise<{ code: number | null; stderr: string }> {
+  const [file, argv] = start === 'run.js' ? [process.execPath, [RUN_JS, ...args]] : [LAUNCHER, args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN_JS, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -71,13 +80,19 @@ function runWithClosedStdout(args: string[]): Promise<{ code: number | null; std
 }
 
 describe('a closed stdout (kubectl sts … | head) ends the command with exit 0 and nothing on stderr', () => {
-  it.each([
-    ['oclif help', ['--help']],
-    ['oclif version', ['--version']],
-    ['a command (StsCommand)', ['completion', 'bash']],
-    ['status from a saved manifest', ['status', 'todo-db', '-f', TODO_DB]],
-  ])('%s: kubectl sts %j', async (_what, args) => {
-    const result = await runWithClosedStdout(args);
+  it.each(
+    (['run.js', 'launcher'] as const).flatMap((start) =>
+      (
+        [
+          ['oclif help', ['--help']],
+          ['oclif version', ['--version']],
+          ['a command (StsCommand)', ['completion', 'bash']],
+          ['status from a saved manifest', ['status', 'todo-db', '-f', TODO_DB]],
+        ] as [string, string[]][]
+      ).map(([what, args]) => [start, what, args] as const),
+    ),
+  )('%s, %s: kubectl sts %j', async (start, _what, args) => {
+    const result = await runWithClosedStdout(args, start);
     expect(result).toEqual({ code: 0, stderr: '' });
   });
 });
