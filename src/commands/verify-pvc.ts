@@ -208,14 +208,22 @@ export default class VerifyPvc extends StsCommand {
     const connection = await connect(connectionOptions);
     const startedAt = Date.now();
     // ora (and string-width's tables) load only when a spinner will actually spin.
-    const progress = spinnerFits(process.stderr)
+    const shown = spinnerFits(process.stderr)
       ? spinnerProgress((await import('ora')).default, process.stderr, startedAt)
       : lineProgress(process.stderr, startedAt);
+    // After a hang-up there is no terminal to show anything on (writes fail with EIO).
+    let hungUp = false;
+    const progress: Progress = {
+      event: (event) => !hungUp && shown.event(event),
+      pause: () => !hungUp && shown.pause(),
+      note: (line) => !hungUp && shown.note(line),
+      stop: () => shown.stop(),
+    };
 
     const flow = new AbortController();
     const cleanup = new AbortController();
-    // Ctrl-C, and SIGTERM (timeout(1), a cancelled CI job, a supervisor) the same way: the first
-    // stops and removes the markers, the second skips the clean-up, the third quits at once.
+    // Ctrl-C, SIGTERM (timeout(1), a cancelled CI job, a supervisor) and a hang-up the same way:
+    // the first stops and removes the markers, the second skips the clean-up, the third quits.
     let interrupts = 0;
     const onInterrupt = (signal: NodeJS.Signals): void => {
       interrupts += 1;
@@ -232,8 +240,22 @@ export default class VerifyPvc extends StsCommand {
         process.exit(ExitCode.INTERRUPTED);
       }
     };
+    // A hang-up (the terminal or the SSH session closed) stops the run the same way; nothing more
+    // is written to the terminal that is gone, but the markers still come out.
+    const onHangup = (): void => {
+      if (!hungUp) {
+        hungUp = true;
+        shown.stop();
+        for (const stream of [process.stdout, process.stderr]) {
+          stream.removeAllListeners('error');
+          stream.on('error', () => undefined);
+        }
+      }
+      onInterrupt('SIGHUP');
+    };
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
+    process.on('SIGHUP', onHangup);
 
     const showPlan = (plan: VerifyPlan): void => {
       const text = renderPlan(plan, { color: output.color, noHeaders: output.noHeaders, wide: false });
@@ -284,6 +306,7 @@ export default class VerifyPvc extends StsCommand {
       progress.stop();
       process.off('SIGINT', onInterrupt);
       process.off('SIGTERM', onInterrupt);
+      process.off('SIGHUP', onHangup);
       connection.close();
     }
 

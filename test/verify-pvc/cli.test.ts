@@ -1,11 +1,13 @@
 // The command as a user (or CI, or the demo) runs it: a child process against the simulator, no
 // TTY. Checks stdout/stderr separation, exit codes and Ctrl-C handling.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
 import { COMMANDS } from '../../src/commands/index.ts';
 import VerifyPvc from '../../src/commands/verify-pvc.ts';
+import { connect } from '../../src/kube/connect.ts';
 import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
@@ -183,4 +185,51 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/^error: .*nope.*not found/);
   });
+});
+
+// util-linux `script` gives the command a terminal; killing `script` closes it, which is what an
+// SSH session or a terminal window going away does: the kernel sends the command SIGHUP, and
+// every later write to that terminal fails.
+const SCRIPT = '/usr/bin/script';
+
+describe.skipIf(!existsSync(SCRIPT))('kubectl sts verify-pvc on a terminal that goes away', () => {
+  it('still removes the marker after a hang-up (SIGHUP) mid-run', async () => {
+    const connection = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false });
+    try {
+      // `exec`: only the plugin is left in the terminal's session (dash would fork otherwise).
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        TERM: 'xterm',
+        SHELL: '/bin/sh',
+        KUBECONFIG: sim.kubeconfigPath,
+      };
+      delete env.NODE_ENV;
+      const command = `exec '${process.execPath}' '${RUNNER}' web --yes --ordinal 0`;
+      const terminal = spawn(SCRIPT, ['-qfec', command, '/dev/null'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let screen = '';
+      await new Promise<void>((resolve, reject) => {
+        terminal.stdout.on('data', (chunk: Buffer) => {
+          screen += chunk.toString();
+          if (/web-0: evicted/.test(screen)) resolve();
+        });
+        terminal.on('exit', () => reject(new Error(`the run ended before the eviction:\n${screen}`)));
+      });
+      terminal.kill('SIGKILL'); // the terminal is gone; the plugin carries on without it
+
+      // The plugin is no longer our child: watch the volume of the re-created pod instead.
+      const markers = async (): Promise<string[]> => {
+        const listing = await connection.gateway
+          .exec({ namespace: 'default', pod: 'web-0', container: 'main', command: ['ls', '-a', '/data'] })
+          .catch(() => ({ stdout: '.kubectl-sts-verify-pvc-(pod not running yet)' }));
+        return listing.stdout.split(/\s+/).filter((entry) => entry.startsWith('.kubectl-sts-verify-pvc-'));
+      };
+      await vi.waitFor(async () => expect(await markers()).toEqual([]), { timeout: 30_000, interval: 250 });
+      await settled('web');
+    } finally {
+      connection.close();
+    }
+  }, 60_000);
 });
