@@ -4,7 +4,12 @@ import { Command } from '@oclif/core';
 import { ExitCode, StsError, formatError } from './errors.ts';
 import { redactText } from './redact.ts';
 
-let brokenPipeHandled = false;
+/**
+ * The streams already given the handler below. Kept per stream, not as a module flag: a process
+ * started from the start-up snapshot has new stdout/stderr objects, and a flag set while the
+ * snapshot was built would leave them without it.
+ */
+const brokenPipeHandled = new WeakSet<NodeJS.WriteStream>();
 
 /**
  * `kubectl sts status web | head`: once the reader has gone, writing to stdout fails with EPIPE.
@@ -12,9 +17,9 @@ let brokenPipeHandled = false;
  * behaves the same); otherwise Node would report an unhandled 'error' or an unsettled await.
  */
 export function exitQuietlyOnBrokenPipe(): void {
-  if (brokenPipeHandled) return;
-  brokenPipeHandled = true;
   for (const stream of [process.stdout, process.stderr]) {
+    if (brokenPipeHandled.has(stream)) continue;
+    brokenPipeHandled.add(stream);
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       throw error;
