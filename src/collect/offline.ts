@@ -104,7 +104,7 @@ export function parseDump(text: string, source: string): KubeObject[] {
       if (document.errors.length > 0) {
         const first = document.errors[0]!;
         throw usageError(
-          `"${source}" is not valid YAML or JSON: ${first.message.split('\n')[0]}`,
+          `"${source}" is not valid YAML or JSON: ${first.message.split('\n')[0]!.replace(/:$/, '')}`,
           'pass the output of `kubectl get … -o yaml` or `-o json`',
         );
       }

@@ -191,7 +191,8 @@ export function parseKubeconfigFile(file: string, text: string): ParsedFile {
   try {
     document = text.trim() === '' ? {} : parseYaml(text);
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    // The YAML library's first line ends with ':' before an excerpt of the file on the next lines.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/:$/, '');
     throw configError(
       `error loading kubeconfig "${file}": invalid YAML (${reason})`,
       'fix the file, or point --kubeconfig / KUBECONFIG at another one',

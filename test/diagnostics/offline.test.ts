@@ -184,7 +184,8 @@ describe('dump parsing', () => {
         return readDump(file);
       },
       exitCode: ExitCode.USAGE,
-      message: /is not valid YAML or JSON/,
+      // The parser's reason and position, without the colon that introduces its excerpt.
+      message: /is not valid YAML or JSON: .+ at line \d+, column \d+$/,
     },
     {
       name: 'a set that is not in the dump',
