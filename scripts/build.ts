@@ -11,7 +11,13 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinShapes } from './lib/bundle.ts';
+import {
+  REPO_ROOT,
+  bundleCli,
+  bundleSnapshotEntry,
+  snapshotBuildEnvironment,
+  snapshotBuiltinShapes,
+} from './lib/bundle.ts';
 
 const started = performance.now();
 const outDir = path.join(REPO_ROOT, 'dist', 'bundle');
@@ -44,10 +50,9 @@ if (realOrNone(process.execPath) !== realOrNone(pinnedNode)) {
   const entry = path.join(outDir, 'kubectl-sts-snapshot.cjs');
   const blob = path.join(outDir, 'kubectl-sts.blob');
   await bundleSnapshotEntry(entry, builtinShapes);
-  // A bare environment: nothing of this shell (colours, DEBUG, terminal) may end up in the heap.
   const built = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
     cwd: outDir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NO_WARNINGS: '1' },
+    env: snapshotBuildEnvironment(),
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -97,6 +97,14 @@ require = function (id) {
 };`;
 }
 
+/**
+ * The environment a snapshot is built in (npm run build, and the release's single executable):
+ * bare, so that nothing of the building shell (colours, DEBUG, a terminal) ends up in the heap.
+ */
+export function snapshotBuildEnvironment(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NO_WARNINGS: '1' };
+}
+
 /** Builtins the snapshot must not load while it is built (see snapshotBanner). */
 export const SNAPSHOT_LAZY_BUILTINS = [
   'http',

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ArchiveEntry } from './archive.ts';
-import { CLIENT_NODE_CHUNK } from './bundle.ts';
+import { CLIENT_NODE_CHUNK, snapshotBuildEnvironment } from './bundle.ts';
 import { executableName, hostTarget } from './targets.ts';
 import type { ReleaseTarget } from './targets.ts';
 
@@ -71,9 +71,7 @@ export function buildSea(options: SeaOptions): void {
       stdio: ['ignore', 'ignore', 'inherit'],
       // With a snapshot the main script runs now and its heap ships: a bare environment, as for
       // the snapshot of npm run build, so nothing of the release shell (colours, DEBUG) can.
-      ...(options.useSnapshot
-        ? { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NO_WARNINGS: '1' } }
-        : {}),
+      ...(options.useSnapshot ? { env: snapshotBuildEnvironment() } : {}),
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -117,9 +115,8 @@ export function payloadFor(
     licenseFile: string;
     repoRoot: string;
     /**
-     * The snapshot entry bundle (beside bundleFile and its client library chunk), given when the
-     * release embeds the running Node's version: the host target's executable then starts from
-     * a snapshot (canUseSnapshot).
+     * The snapshot entry bundle (beside bundleFile and its client library chunk): the executable
+     * then starts from a snapshot. Only for a target canUseSnapshot allows; the caller decides.
      */
     snapshotBundleFile?: string;
   },
@@ -143,13 +140,12 @@ export function payloadFor(
     ];
   }
   const output = path.join(options.workDir, `${target.os}_${target.arch}`, executableName(target));
-  const snapshotBundle = hostTarget() === target ? options.snapshotBundleFile : undefined;
   buildSea({
-    bundleFile: snapshotBundle ?? options.bundleFile,
+    bundleFile: options.snapshotBundleFile ?? options.bundleFile,
     nodeBinary: options.nodeBinary,
     output,
     useCodeCache: canUseCodeCache(target),
-    useSnapshot: snapshotBundle !== undefined,
+    useSnapshot: options.snapshotBundleFile !== undefined,
   });
   const helper: ArchiveEntry =
     target.os === 'windows'

@@ -6,20 +6,16 @@ import type { AccessCheck, ClusterGateway } from '../kube/gateway.ts';
 import type { Container, PersistentVolumeClaim, Pod, StatefulSet, VolumeMount } from '../kube/types.ts';
 import { apiFailureOf, errorMessage, refusal, throwIfAborted } from './verify-pvc-errors.ts';
 import type { PlannedClaim, PodPlan, VerifyPlan, VerifyPvcOptions } from './verify-pvc-types.ts';
+import { claimNameFor, expectedOrdinals } from '../report/ordinals.ts';
 import { expandSubPathExpr } from '../report/subpath.ts';
 
-/** The PVC the StatefulSet controller creates for a template and ordinal. */
-export function claimNameFor(template: string, statefulSet: string, ordinal: number): string {
-  return `${template}-${statefulSet}-${ordinal}`;
-}
+// Names and ordinals as the StatefulSet controller makes them: one definition for the whole
+// plugin (src/report/ordinals.ts), so verify-pvc and status never disagree about a claim.
+export { claimNameFor } from '../report/ordinals.ts';
 
 /** The set's ordinals, highest first (the order --all verifies them in). */
 export function ordinalsOf(statefulSet: StatefulSet): number[] {
-  const start = statefulSet.spec?.ordinals?.start ?? 0;
-  const replicas = statefulSet.spec?.replicas ?? 1;
-  const ordinals: number[] = [];
-  for (let ordinal = start + replicas - 1; ordinal >= start; ordinal--) ordinals.push(ordinal);
-  return ordinals;
+  return expectedOrdinals(statefulSet).reverse();
 }
 
 /** Turns a gateway failure into the error the user sees, keeping StsErrors the gateway made. */
