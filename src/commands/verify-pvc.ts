@@ -240,19 +240,25 @@ export default class VerifyPvc extends StsCommand {
         process.exit(ExitCode.INTERRUPTED);
       }
     };
-    // A hang-up (the terminal or the SSH session closed) stops the run the same way; nothing more
-    // is written to the terminal that is gone, but the markers still come out.
+    // A hang-up (the terminal or the SSH session closed) stops the run the same way, once; nothing
+    // more is written to the output that is gone, but the markers still come out.
     const onHangup = (): void => {
-      if (!hungUp) {
-        hungUp = true;
-        shown.stop();
-        for (const stream of [process.stdout, process.stderr]) {
-          stream.removeAllListeners('error');
-          stream.on('error', () => undefined);
-        }
-      }
+      if (hungUp) return;
+      hungUp = true;
+      shown.stop();
       onInterrupt('SIGHUP');
     };
+    // Output that has gone is a hang-up too, whichever comes first: a write to a closed terminal
+    // fails with EIO, often before its SIGHUP is handled, and a pipe whose reader left with EPIPE.
+    // Either used to end the process there and then, with a marker left in the volume.
+    const onOutputError = (error: NodeJS.ErrnoException): void => {
+      if (!['EIO', 'EPIPE', 'ERR_STREAM_DESTROYED'].includes(error.code ?? '')) throw error;
+      onHangup();
+    };
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.removeAllListeners('error');
+      stream.on('error', onOutputError);
+    }
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
     process.on('SIGHUP', onHangup);

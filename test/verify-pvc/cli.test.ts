@@ -56,7 +56,7 @@ interface Run {
 
 function cli(
   args: string[],
-  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals } = {},
+  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; closeStderrWhen?: RegExp } = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUNNER, ...args], {
@@ -69,6 +69,8 @@ function cli(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
+      // The reader of the progress lines goes away (`2>&1 | head`): the next line meets EPIPE.
+      if (options.closeStderrWhen?.test(stderr)) child.stderr.destroy();
       if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
         interrupted = true;
         child.kill(options.signal ?? 'SIGINT');
@@ -175,6 +177,17 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
     expect(run.stderr).toMatch(
       /terminated \(SIGTERM\): stopping and removing markers \(SIGTERM again to skip cleanup\)/,
     );
+    await settled('web');
+  });
+
+  it('a reader of its output that goes away mid-run stops it, and the marker is still removed', async () => {
+    const run = await cli(['web', '--yes', '--ordinal', '1', '-o', 'json'], {
+      closeStderrWhen: /web-1: evicted/,
+    });
+    expect(run.code).toBe(ExitCode.INTERRUPTED);
+    const report = JSON.parse(run.stdout) as { result: string; cleanup: { status: string }[] };
+    expect(report.result).toBe('INTERRUPTED');
+    expect(report.cleanup.map((c) => c.status)).toEqual(['removed']);
     await settled('web');
   });
 
