@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { startSimCluster } from '../../test/sim/index.ts';
 import { REPO_ROOT } from './bundle.ts';
+import { THIRD_PARTY_FIXTURES } from '../../test/helpers/fixtures.ts';
 
 const run = promisify(execFile);
 
@@ -53,7 +54,7 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const fixture = readFileSync(
-  path.join(REPO_ROOT, '../shared/fixtures/kiamol-ch08/todo-list/db/todo-db.yaml'),
+  path.join(THIRD_PARTY_FIXTURES, 'kiamol-ch08/todo-list/db/todo-db.yaml'),
   'utf8',
 );
 const cluster = await startSimCluster({ manifests: fixture, speed: 50 });

@@ -9,8 +9,9 @@ import type { SimCluster, SimClusterOptions } from '../sim/index.ts';
 import type { Json } from '../sim/server/json.ts';
 import { installedKubectls, kubectlCache, runKubectl, squeeze } from './kubectl.ts';
 import type { Kubectl, KubectlResult } from './kubectl.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
 
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
+const FIXTURES = THIRD_PARTY_FIXTURES;
 const kubectls = installedKubectls();
 
 if (kubectls.length === 0) {

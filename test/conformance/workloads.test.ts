@@ -10,8 +10,9 @@ import type { SimCluster } from '../sim/index.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { Kubectl, KubectlResult } from './kubectl.ts';
 import { installedKubectls, kubectlCache, runKubectl } from './kubectl.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
 
-const fixtures = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures');
+const fixtures = THIRD_PARTY_FIXTURES;
 const kiamol = join(fixtures, 'kiamol-ch08', 'todo-list', 'db');
 const todoDbFiles = [
   'todo-db-secret.yaml',

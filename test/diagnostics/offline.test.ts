@@ -13,9 +13,10 @@ import {
   type OfflineDump,
 } from '../../src/collect/offline.ts';
 import { diagnose } from '../../src/report/diagnostics/index.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
 
 const HANDWRITTEN = new URL('./fixtures/handwritten-dump.yaml', import.meta.url).pathname;
-const K9S = new URL('../../../shared/fixtures/live-objects/k9s/', import.meta.url).pathname;
+const K9S = join(THIRD_PARTY_FIXTURES, 'live-objects/k9s/');
 
 let workdir: string;
 beforeAll(async () => {

@@ -1,15 +1,16 @@
 // The command as users run it (oclif parsing, StsCommand error handling, real HTTP gateway) against the
 // simulator: output formats, one-line errors and exit codes.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import Dns, { dnsRequestFrom } from '../../src/commands/dns.ts';
 import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const KIAMOL = new URL('../../../shared/fixtures/kiamol-ch08/todo-list/db/', import.meta.url);
+const KIAMOL = new URL('kiamol-ch08/todo-list/db/', pathToFileURL(THIRD_PARTY_FIXTURES));
 
 let sim: SimCluster;
 

@@ -12,8 +12,10 @@ import type { Pod, StatefulSet } from '../../src/kube/types.ts';
 import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
+import { pathToFileURL } from 'node:url';
 
-const KIAMOL = new URL('../../../shared/fixtures/kiamol-ch08/todo-list/db/', import.meta.url);
+const KIAMOL = new URL('kiamol-ch08/todo-list/db/', pathToFileURL(THIRD_PARTY_FIXTURES));
 const TODO_DB = ['todo-db.yaml', 'todo-db-service.yaml', 'todo-db-secret.yaml']
   .map((file) => readFileSync(new URL(file, KIAMOL), 'utf8'))
   .join('\n---\n');

@@ -10,13 +10,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NODE, createImportProbe } from '../release/import-probe.ts';
 import type { ImportProbe } from '../release/import-probe.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_JS = path.join(REPO_ROOT, 'bin', 'run.js');
 const LAUNCHER = path.join(REPO_ROOT, 'bin', 'kubectl-sts');
 const DEV_JS = path.join(REPO_ROOT, 'bin', 'dev.js');
-const TODO_DB = path.join(REPO_ROOT, '../shared/fixtures/kiamol-ch08/todo-list/db/todo-db.yaml');
+const TODO_DB = path.join(THIRD_PARTY_FIXTURES, 'kiamol-ch08/todo-list/db/todo-db.yaml');
 const ENV = { ...process.env, NO_COLOR: '1', KUBECONFIG: path.join(REPO_ROOT, 'no-such-kubeconfig') };
 
 describe('npm run build writes the oclif manifest next to dist/', () => {

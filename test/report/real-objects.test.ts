@@ -11,11 +11,10 @@ import type {
 import { podDisplayStatus } from '../../src/report/readiness.ts';
 import { buildStatusReport } from '../../src/report/status.ts';
 import { makeSnapshot } from './objects.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
 
 const fixture = <T>(name: string): T =>
-  JSON.parse(
-    readFileSync(new URL(`../../../shared/fixtures/live-objects/k9s/${name}`, import.meta.url), 'utf8'),
-  ) as T;
+  JSON.parse(readFileSync(`${THIRD_PARTY_FIXTURES}live-objects/k9s/${name}`, 'utf8')) as T;
 
 describe('kubectl-like pod status on real pods', () => {
   it.each([

@@ -7,6 +7,7 @@ import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../src/kube/typ
 import { ScenarioError, listScenarios, loadScenario, parseScenario } from '../sim/scenarios/index.ts';
 import type { Harness } from './harness.ts';
 import { isReady, startHarness } from './harness.ts';
+import { THIRD_PARTY_FIXTURES } from '../helpers/fixtures.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const node = process.execPath;
@@ -40,9 +41,7 @@ describe('scenario files', () => {
   });
 
   it('accepts a plain manifest file without settings', () => {
-    const scenario = loadScenario(
-      join(root, '..', 'shared', 'fixtures', 'kiamol-ch08', 'sleep', 'sleep-with-pvc.yaml'),
-    );
+    const scenario = loadScenario(join(THIRD_PARTY_FIXTURES, 'kiamol-ch08', 'sleep', 'sleep-with-pvc.yaml'));
     expect(scenario).toMatchObject({ name: 'sleep-with-pvc', objectCount: 2, settings: { timing: {} } });
   });
 
