@@ -4,7 +4,7 @@
 // src/report/dns.ts; here only requests are made and answers shaped.
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
-import { selectorToString } from '../kube/gateway.ts';
+import { selectorToString, statusOfError } from '../kube/gateway.ts';
 import type { ConfigMap, EndpointSlice, Pod, Service, StatefulSet } from '../kube/types.ts';
 import { buildDnsReport } from '../report/dns.ts';
 import type { ClusterDomainInfo, DnsInput, ProbeOutcome } from '../report/dns.ts';
@@ -18,6 +18,7 @@ import {
 import { podBelongsToSet, podOrdinal } from '../report/ordinals.ts';
 import { selectorMatches } from '../report/selector.ts';
 import { podSelectorFor } from './snapshot.ts';
+import { isPodReady } from '../report/readiness.ts';
 
 export interface DnsCollectOptions {
   /** --cluster-domain, when given. */
@@ -33,11 +34,6 @@ const EXEC_TIMEOUT_MS = 20_000;
 /** Detection is a convenience: do not let a hanging exec hold the command up for long. */
 const DETECT_TIMEOUT_MS = 5_000;
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -48,10 +44,6 @@ function isRunning(pod: Pod): boolean {
     !pod.metadata?.deletionTimestamp &&
     (pod.status.containerStatuses ?? []).some((status) => status.state?.running)
   );
-}
-
-function isReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
 /** The container kubectl would exec into: the default-container annotation, else the first. */
@@ -81,7 +73,8 @@ function probeCandidates(set: StatefulSet, pods: Pod[]): Pod[] {
     .filter((pod) => podBelongsToSet(pod, set) && isRunning(pod))
     .sort(
       (a, b) =>
-        Number(isReady(b)) - Number(isReady(a)) || (podOrdinal(a, name) ?? 0) - (podOrdinal(b, name) ?? 0),
+        Number(isPodReady(b)) - Number(isPodReady(a)) ||
+        (podOrdinal(a, name) ?? 0) - (podOrdinal(b, name) ?? 0),
     );
 }
 
@@ -101,7 +94,7 @@ async function unlessForbidden<T>(read: Promise<T>, fallback: T, onForbidden: ()
   try {
     return await read;
   } catch (error) {
-    if (statusOf(error) !== 403) throw error;
+    if (statusOfError(error) !== 403) throw error;
     onForbidden();
     return fallback;
   }
@@ -263,7 +256,9 @@ export async function detectClusterDomain(
         : 'ConfigMap kube-system/coredns: not found',
     );
   } catch (error) {
-    tried.push(`ConfigMap kube-system/coredns: ${statusOf(error) === 403 ? 'forbidden' : messageOf(error)}`);
+    tried.push(
+      `ConfigMap kube-system/coredns: ${statusOfError(error) === 403 ? 'forbidden' : messageOf(error)}`,
+    );
   }
   if (candidates.length === 0) tried.unshift('no running pod to read /etc/resolv.conf from');
   return {

@@ -7,7 +7,7 @@
 // entries instead of failing the command.
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ClusterGateway, Listed } from '../kube/gateway.ts';
-import { selectorToString } from '../kube/gateway.ts';
+import { selectorToString, statusOfError } from '../kube/gateway.ts';
 import type {
   EndpointSlice,
   KubeEvent,
@@ -32,14 +32,9 @@ export interface CollectedSnapshot {
   claimSelector: string | undefined;
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
 /** Classifies a failed optional read for the `unreadable` list. */
 export function unreadableFrom(resource: string, error: unknown): Unreadable {
-  const status = statusOf(error);
+  const status = statusOfError(error);
   const message = error instanceof Error ? error.message : String(error);
   const forbidden =
     status === 403 || (status === undefined && error instanceof StsError && error.exitCode === ExitCode.AUTH);
@@ -57,7 +52,7 @@ async function optional<T>(
     return await read();
   } catch (error) {
     // 401 means the credentials are wrong altogether: that is not "optional", say it.
-    if (statusOf(error) === 401) throw error;
+    if (statusOfError(error) === 401) throw error;
     unreadable.push(unreadableFrom(resource, error));
     return fallback;
   }

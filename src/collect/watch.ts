@@ -6,6 +6,7 @@ import type { ClusterGateway, Watch } from '../kube/gateway.ts';
 import type { KubeObject, PersistentVolumeClaim, Pod, StatefulSet, WatchEvent } from '../kube/types.ts';
 import type { StatefulSetSnapshot } from '../report/snapshot.ts';
 import { collectStatusSnapshot } from './snapshot.ts';
+import { statusOfError } from '../kube/gateway.ts';
 
 export interface WatchStatusOptions {
   namespace: string;
@@ -20,11 +21,6 @@ export interface WatchStatusOptions {
   timeoutSeconds?: number;
   /** Consecutive failed re-lists before giving up. */
   maxFailures?: number;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -222,7 +218,7 @@ export async function watchStatus(gateway: ClusterGateway, options: WatchStatusO
             await watch.done;
           } catch (error) {
             if (round.signal.aborted) return;
-            const status = statusOf(error);
+            const status = statusOfError(error);
             // Not allowed to watch: re-listing will not change that.
             if (status === 401 || status === 403) fatal ??= error;
             expired ||= status === 410;

@@ -14,6 +14,7 @@ import { selectorToString, type ClusterGateway, type Watch } from '../kube/gatew
 import { blockingFindings, diagnose } from '../report/diagnostics/index.ts';
 import { buildRolloutProgress, type RolloutProgress } from '../report/rollout.ts';
 import type { Diagnostic, StatefulSetSnapshot } from '../report/snapshot.ts';
+import { formatDuration } from '../core/duration.ts';
 
 export interface GateClock {
   now(): Date;
@@ -220,11 +221,6 @@ export function exitCodeFor(outcome: GateOutcome): number {
       : ExitCode.TIMEOUT;
 }
 
-function formatMs(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}` : `${s}s`;
-}
-
 /** The error a finished gate ends the command with, or undefined when the rollout completed. */
 export function gateError(result: RolloutGateResult, target: string): StsError | undefined {
   if (result.outcome === 'complete') return undefined;
@@ -240,7 +236,7 @@ export function gateError(result: RolloutGateResult, target: string): StsError |
   }
   const waiting = result.evaluation && waitingFor(result.evaluation)[0];
   return new StsError(
-    `timed out after ${formatMs(result.elapsedMs)} waiting for the rollout of ${target}${waiting ? `: still waiting for ${waiting}` : ''}`,
+    `timed out after ${formatDuration(result.elapsedMs)} waiting for the rollout of ${target}${waiting ? `: still waiting for ${waiting}` : ''}`,
     { exitCode: ExitCode.TIMEOUT, hint: 'see the diagnostics above, or raise --timeout' },
   );
 }

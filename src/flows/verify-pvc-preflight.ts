@@ -8,6 +8,7 @@ import { apiFailureOf, errorMessage, refusal, throwIfAborted } from './verify-pv
 import type { PlannedClaim, PodPlan, VerifyPlan, VerifyPvcOptions } from './verify-pvc-types.ts';
 import { claimNameFor, expectedOrdinals } from '../report/ordinals.ts';
 import { expandSubPathExpr } from '../report/subpath.ts';
+import { isPodReady } from '../report/readiness.ts';
 
 // Names and ordinals as the StatefulSet controller makes them: one definition for the whole
 // plugin (src/report/ordinals.ts), so verify-pvc and status never disagree about a claim.
@@ -53,10 +54,6 @@ export function rolloutInProgress(statefulSet: StatefulSet): string | undefined 
   if ((status.updatedReplicas ?? 0) < replicas)
     return `only ${status.updatedReplicas ?? 0} of ${replicas} replicas are updated`;
   return undefined;
-}
-
-function isReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 function notReadyReason(pod: Pod): string {
@@ -357,7 +354,7 @@ export async function planPod(
       `pod ${podName} is not controlled by StatefulSet ${setName}`,
       'nothing would re-create it after deletion; verify-pvc only works on StatefulSet pods',
     );
-  if (!isReady(pod))
+  if (!isPodReady(pod))
     throw refusal(
       `pod ${podName} is not Ready (${notReadyReason(pod)})`,
       `fix the pod first (kubectl describe pod ${podName} -n ${options.namespace}); verify-pvc only disrupts healthy pods`,

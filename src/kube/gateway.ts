@@ -139,6 +139,15 @@ export interface ClusterGateway {
   checkAccess(checks: AccessCheck[]): Promise<AccessAnswer[]>;
 }
 
+/**
+ * The HTTP status an API read failed with (a KubeApiError's, or any error a gateway throws with a
+ * numeric `status`); undefined for failures that never got an answer (connection, timeout).
+ */
+export function statusOfError(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
 /** Renders a LabelSelector in the API's query form; `undefined` means "selects nothing". */
 export function selectorToString(selector: LabelSelector | undefined): string | undefined {
   if (!selector) return undefined;

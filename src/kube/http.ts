@@ -11,6 +11,7 @@ import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ExitCodeValue } from '../cli/errors.ts';
 import { redactHeaderValue, redactText } from '../cli/redact.ts';
 import type { ApiStatus } from './types.ts';
+import { formatDuration } from '../core/duration.ts';
 
 /** TLS material and headers computed by client-node from the kubeconfig user and cluster. */
 export interface AuthMaterial {
@@ -128,16 +129,6 @@ const CONNECT_CODES: Record<string, string> = {
   ECONNRESET: 'connection reset by the server',
   EPIPE: 'connection closed by the server',
 };
-
-/** kubectl-style duration for messages: 1s, 1m30s, 500ms. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const totalSeconds = ms / 1000;
-  const minutes = Math.floor(totalSeconds / 60);
-  const seconds = Math.round((totalSeconds - minutes * 60) * 1000) / 1000;
-  if (minutes === 0) return `${seconds}s`;
-  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
-}
 
 /** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../report/snapshot.ts';
 import type { PodStatusRow, StatusReport, VolumeStatus } from '../report/status.ts';
 import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
-import { humanDuration } from './duration.ts';
+import { humanDuration } from '../core/duration.ts';
 import { renderTable } from './table.ts';
 
 export interface StatusRenderOptions {

@@ -14,6 +14,7 @@ import type {
 import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { renderTable } from './table.ts';
+import { formatDuration } from '../core/duration.ts';
 
 export interface VerifyRenderOptions {
   color: boolean;
@@ -21,14 +22,9 @@ export interface VerifyRenderOptions {
   wide: boolean;
 }
 
-/** Milliseconds as `850ms`, `3.2s`, `2m5s`. */
+/** A step's duration (formatDuration), `-` when it did not happen. */
 export function formatMs(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+  return ms === null ? '-' : formatDuration(ms);
 }
 
 function resultColour(result: RunResult | ClaimResult['result']): Colour | undefined {

@@ -1,12 +1,12 @@
 // The DNS report of one StatefulSet: the governing Service's name, SRV names, one row per
 // ordinal with its stable name and whether DNS publishes it, the probe's answers when names
 // were resolved from inside the cluster, and every finding as a diagnostic.
-import type { Pod } from '../kube/types.ts';
 import { orderFindings } from './diagnostics/order.ts';
 import { dnsRecordFindings, governingServiceFindings, isHeadless, podPublication } from './identity.ts';
 import type { IdentityInput } from './identity.ts';
-import { expectedOrdinals, podBelongsToSet, podNameFor, podOrdinal } from './ordinals.ts';
+import { expectedOrdinals, podNameFor, podsByOrdinal } from './ordinals.ts';
 import type { Diagnostic } from './snapshot.ts';
+import { isPodReady } from './readiness.ts';
 
 export type ClusterDomainSource = 'flag' | 'resolv.conf' | 'coredns' | 'default';
 
@@ -99,10 +99,6 @@ export interface DnsReport {
   diagnostics: Diagnostic[];
 }
 
-function isReady(pod: Pod | undefined): boolean {
-  return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-}
-
 export function buildDnsReport(input: DnsInput): DnsReport {
   const set = input.statefulSet;
   const name = set.metadata?.name ?? '';
@@ -113,12 +109,7 @@ export function buildDnsReport(input: DnsInput): DnsReport {
   const serviceFqdn = serviceName ? `${serviceName}.${namespace}.svc.${domain}` : '';
   const service = input.service;
 
-  const pods = new Map<number, Pod>();
-  for (const pod of input.pods) {
-    if (!podBelongsToSet(pod, set)) continue;
-    const ordinal = podOrdinal(pod, name);
-    if (ordinal !== undefined) pods.set(ordinal, pod);
-  }
+  const pods = podsByOrdinal(input.pods, set);
   const ordinals = [...new Set([...expectedOrdinals(set), ...pods.keys()])].sort((a, b) => a - b);
 
   const records: DnsRecord[] = ordinals.map((ordinal) => {
@@ -133,7 +124,7 @@ export function buildDnsReport(input: DnsInput): DnsReport {
       shortNames: serviceName ? [`${podName}.${serviceName}`, `${podName}.${serviceName}.${namespace}`] : [],
       podIP: pod?.status?.podIP ?? null,
       exists: pod !== undefined,
-      ready: isReady(pod),
+      ready: isPodReady(pod),
       published: publication.published,
       reason: publication.reason ?? null,
     };

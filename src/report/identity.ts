@@ -3,8 +3,9 @@
 // diagnostics engine. "Published" follows CoreDNS's kubernetes plugin: a name exists when a
 // served endpoint (ready, or any when publishNotReadyAddresses) of the Service carries it.
 import type { Endpoint, EndpointSlice, Pod, Service, StatefulSet } from '../kube/types.ts';
-import { podBelongsToSet, podOrdinal } from './ordinals.ts';
+import { podBelongsToSet, podsByOrdinal } from './ordinals.ts';
 import type { Diagnostic } from './snapshot.ts';
+import { isPodReady } from './readiness.ts';
 
 export interface IdentityInput {
   statefulSet: StatefulSet;
@@ -44,10 +45,6 @@ function nsFlag(set: StatefulSet): string {
 
 export function isHeadless(service: Service): boolean {
   return service.spec?.clusterIP === 'None';
-}
-
-function isReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
 /** Labels of the set's pod template that the Service selector asks for but does not get. */
@@ -141,7 +138,7 @@ export function podPublication(input: IdentityInput, pod: Pod | undefined): Publ
     if (pod.metadata?.deletionTimestamp) return { published: false, reason: 'the pod is terminating' };
     return {
       published: false,
-      reason: isReady(pod)
+      reason: isPodReady(pod)
         ? 'the endpoint is not ready yet'
         : 'not Ready, and publishNotReadyAddresses is false',
     };
@@ -258,12 +255,10 @@ export function dnsRecordFindings(input: IdentityInput): Diagnostic[] {
   const set = input.statefulSet;
   const service = input.service;
   const serviceName = set.spec?.serviceName ?? '';
-  const name = nameOf(set);
   if (!service) return [];
   const findings: Diagnostic[] = [];
-  const own = input.pods
-    .map((pod) => ({ pod, ordinal: podOrdinal(pod, name) }))
-    .filter((entry): entry is { pod: Pod; ordinal: number } => entry.ordinal !== undefined)
+  const own = [...podsByOrdinal(input.pods, set)]
+    .map(([ordinal, pod]) => ({ pod, ordinal }))
     .sort((a, b) => a.ordinal - b.ordinal);
 
   const mismatched = own.filter(
@@ -284,7 +279,7 @@ export function dnsRecordFindings(input: IdentityInput): Diagnostic[] {
   }
 
   if (service.spec?.publishNotReadyAddresses !== true) {
-    const notReady = own.filter(({ pod }) => !isReady(pod) && !pod.metadata?.deletionTimestamp);
+    const notReady = own.filter(({ pod }) => !isPodReady(pod) && !pod.metadata?.deletionTimestamp);
     if (notReady.length > 0) {
       findings.push({
         code: 'PodsNotReadyUnpublished',

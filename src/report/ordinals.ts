@@ -39,10 +39,13 @@ export function ordinalFromClaimName(
   return trailingOrdinal(claimName, `${templateName}-${setName}-`);
 }
 
-/** A pod's ordinal: the pod-index label when present and valid, else the trailing number of its name. */
+/**
+ * A pod's ordinal, by the StatefulSet controller's own rule (getParentNameAndOrdinal): the
+ * trailing number of its name `<set>-<n>`. The `apps.kubernetes.io/pod-index` label is written
+ * from that same number when the pod is created; a label that disagrees is not what the
+ * controller goes by, so it is not what we go by either.
+ */
 export function podOrdinal(pod: Pod, setName: string): number | undefined {
-  const label = pod.metadata?.labels?.[POD_INDEX_LABEL];
-  if (label !== undefined && DIGITS.test(label)) return Number(label);
   return ordinalFromPodName(pod.metadata?.name ?? '', setName);
 }
 
@@ -81,4 +84,29 @@ export function expectedOrdinals(set: StatefulSet): number[] {
 export function isExpectedOrdinal(set: StatefulSet, ordinal: number): boolean {
   const start = ordinalStart(set);
   return ordinal >= start && ordinal < start + desiredReplicas(set);
+}
+
+function controlledBy(pod: Pod): boolean {
+  return pod.metadata?.ownerReferences?.some((ref) => ref.controller) ?? false;
+}
+
+/**
+ * The set's pods by ordinal — the one assignment the table, the diagnostics, `dns` and
+ * verify-pvc all use, so they can never disagree about which pod is ordinal N. Only pods that
+ * belong to the set (podBelongsToSet: owned by this incarnation of it, or unowned and named as
+ * it names pods) and whose name carries an ordinal count. Two candidates for one ordinal happen
+ * only in dumps that merge several reads: a pod the set controls wins over one that only fits
+ * by name, otherwise the first one read stays.
+ */
+export function podsByOrdinal(pods: readonly Pod[], set: StatefulSet): Map<number, Pod> {
+  const setName = set.metadata?.name ?? '';
+  const byOrdinal = new Map<number, Pod>();
+  for (const pod of pods) {
+    if (!podBelongsToSet(pod, set)) continue;
+    const ordinal = podOrdinal(pod, setName);
+    if (ordinal === undefined) continue;
+    const existing = byOrdinal.get(ordinal);
+    if (!existing || (!controlledBy(existing) && controlledBy(pod))) byOrdinal.set(ordinal, pod);
+  }
+  return byOrdinal;
 }

@@ -77,10 +77,20 @@ export function podDisplayStatus(pod: Pod): PodDisplayStatus {
   return { status, readyContainers, totalContainers, restarts };
 }
 
-/** The Ready condition's status and when it last changed. */
+/**
+ * The pod's Ready condition: whether it is True and when it last changed. This is what "Ready"
+ * means everywhere in the plugin (kubectl's READY column, the endpoints controller publishing a
+ * name, a PDB counting a pod healthy); the controller's stricter "running and ready" adds the
+ * phase (`isRunningAndReady` in diagnostics/facts.ts, built on this).
+ */
 export function readyCondition(pod: Pod): { ready: boolean; since: string | undefined } {
   const condition = pod.status?.conditions?.find((c) => c.type === 'Ready');
   return { ready: condition?.status === 'True', since: condition?.lastTransitionTime };
+}
+
+/** Whether the pod's Ready condition is True (see readyCondition); a missing pod is not Ready. */
+export function isPodReady(pod: Pod | undefined): boolean {
+  return pod !== undefined && readyCondition(pod).ready;
 }
 
 export interface ReadinessRank {

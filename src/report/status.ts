@@ -9,16 +9,10 @@ import {
   isExpectedOrdinal,
   ordinalFromClaimName,
   ordinalStart,
-  podBelongsToSet,
   podNameFor,
-  podOrdinal,
+  podsByOrdinal,
 } from './ordinals.ts';
-import {
-  createdBeforePredecessorReady,
-  podDisplayStatus,
-  rankReadiness,
-  readyCondition,
-} from './readiness.ts';
+import { createdBeforePredecessorReady, isPodReady, podDisplayStatus, rankReadiness } from './readiness.ts';
 import type { Diagnostic, StatefulSetSnapshot, Unreadable } from './snapshot.ts';
 import { volumeStatusFor, volumesUnreadable } from './volumes.ts';
 import type { VolumeStatus } from './volumes.ts';
@@ -154,20 +148,6 @@ export function summarizeStatefulSet(snapshot: StatefulSetSnapshot): StatefulSet
   };
 }
 
-/** The set's pods by ordinal; on a clash an owned pod wins over one that only fits by name. */
-function podsByOrdinal(snapshot: StatefulSetSnapshot, setName: string): Map<number, Pod> {
-  const byOrdinal = new Map<number, Pod>();
-  for (const pod of snapshot.pods) {
-    if (!podBelongsToSet(pod, snapshot.statefulSet)) continue;
-    const ordinal = podOrdinal(pod, setName);
-    if (ordinal === undefined) continue;
-    const existing = byOrdinal.get(ordinal);
-    if (!existing || (!existing.metadata?.ownerReferences?.length && pod.metadata?.ownerReferences?.length))
-      byOrdinal.set(ordinal, pod);
-  }
-  return byOrdinal;
-}
-
 export function buildStatusReport(snapshot: StatefulSetSnapshot, options: StatusOptions): StatusReport {
   const now = options.now ?? snapshot.now;
   const summary = summarizeStatefulSet(snapshot);
@@ -181,7 +161,7 @@ export function buildStatusReport(snapshot: StatefulSetSnapshot, options: Status
     if (name && (claim.metadata?.namespace ?? namespace) === namespace) claimsByName.set(name, claim);
   }
 
-  const pods = podsByOrdinal(snapshot, setName);
+  const pods = podsByOrdinal(snapshot.pods, snapshot.statefulSet);
   const ordinals = new Set<number>(expectedOrdinals(snapshot.statefulSet));
   for (const ordinal of pods.keys()) ordinals.add(ordinal);
   for (const claimName of claimsByName.keys()) {
@@ -212,7 +192,7 @@ export function buildStatusReport(snapshot: StatefulSetSnapshot, options: Status
         exists: pod !== undefined,
         phase: pod ? (pod.status?.phase ?? 'Pending') : null,
         status: display?.status ?? 'Missing',
-        ready: pod ? readyCondition(pod).ready : false,
+        ready: isPodReady(pod),
         readyContainers: display ? `${display.readyContainers}/${display.totalContainers}` : null,
         readyOrder: rank?.order ?? null,
         readySince: rank?.since ?? null,

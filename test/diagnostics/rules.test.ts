@@ -50,7 +50,7 @@ const cases: Case[] = [
     severity: 'error',
     ordinals: [2, 3, 4],
     message: ['waits on ordinal 2', 'cannot be scheduled', 'creation of ordinals 3, 4'],
-    evidence: ['FailedScheduling on pod/web-2 (x7, last seen 1m ago)'],
+    evidence: ['FailedScheduling on pod/web-2 (x7, last seen 60s ago)'],
     advice: ['kubectl describe pod web-2 -n shop'],
     blocking: true,
   },

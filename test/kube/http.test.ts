@@ -3,7 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
-import { HttpClient, formatDuration, parseRetryAfter } from '../../src/kube/http.ts';
+import { HttpClient, parseRetryAfter } from '../../src/kube/http.ts';
 import { makePki, rejection, sendJson, startServer, status, testClient } from './helpers.ts';
 import type { Pki, TestServer } from './helpers.ts';
 
@@ -404,10 +404,6 @@ describe('transport failures are UNREACHABLE and name the server', () => {
       `unexpected error while sending GET http://127.0.0.1:9/version: ${thrown.message}`,
     );
     expect(error.hint).toBe('re-run with --debug and report the output');
-  });
-
-  it('formats durations the way kubectl flags are written', () => {
-    expect([500, 1000, 90_000, 120_000].map(formatDuration)).toEqual(['500ms', '1s', '1m30s', '2m']);
   });
 });
 

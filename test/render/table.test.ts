@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { paint } from '../../src/render/colour.ts';
-import { humanDuration } from '../../src/render/duration.ts';
 import { layoutRows, renderTable } from '../../src/render/table.ts';
 
 describe('renderTable: the kubectl look', () => {
@@ -51,28 +50,6 @@ describe('paint', () => {
     { enabled: false, want: 'bad' },
   ])('colours only when enabled ($enabled)', ({ enabled, want }) => {
     expect(paint('bad', 'red', enabled)).toBe(want);
-  });
-});
-
-describe('humanDuration: ages as kubectl prints them', () => {
-  it.each([
-    [-5, '<invalid>'],
-    [0, '0s'],
-    [45, '45s'],
-    [119, '119s'],
-    [120, '2m'],
-    [302, '5m2s'],
-    [600, '10m'],
-    [179 * 60, '179m'],
-    [3 * 3600 + 600, '3h10m'],
-    [8 * 3600, '8h'],
-    [47 * 3600, '47h'],
-    [4 * 86400 + 2 * 3600, '4d2h'],
-    [30 * 86400, '30d'],
-    [(2 * 365 + 30) * 86400, '2y30d'],
-    [9 * 365 * 86400, '9y'],
-  ])('%i s → %s', (seconds, want) => {
-    expect(humanDuration(seconds)).toBe(want);
   });
 });
 

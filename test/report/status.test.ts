@@ -47,7 +47,8 @@ describe('buildStatusReport: which ordinals are shown', () => {
   });
 
   it.each([
-    { case: 'pod-index label wins over the name', pod: makePod(3, { name: 'web-9' }), want: 3 },
+    // The controller's rule (getParentNameAndOrdinal): the name decides; a disagreeing label does not.
+    { case: 'the name wins over a disagreeing pod-index label', pod: makePod(3, { name: 'web-9' }), want: 9 },
     { case: 'the name is used without the label', pod: makePod(4, { indexLabel: false }), want: 4 },
   ])('ordinal: $case', ({ pod, want }) => {
     const report = buildStatusReport(

@@ -26,16 +26,8 @@ async function reportFor(
 }
 
 describe('formatMs', () => {
-  it.each([
-    [null, '-'],
-    [0, '0ms'],
-    [850, '850ms'],
-    [3_240, '3.2s'],
-    [59_900, '59.9s'],
-    [60_000, '1m'],
-    [125_000, '2m5s'],
-  ])('%s ms reads %s', (ms, text) => {
-    expect(formatMs(ms)).toBe(text);
+  it('is formatDuration, with - for a step that did not happen', () => {
+    expect([null, 850, 3_240].map(formatMs)).toEqual(['-', '850ms', '3.2s']);
   });
 });
 

@@ -9,7 +9,9 @@ import type {
   StatefulSet,
   StorageClass,
 } from '../../kube/types.ts';
-import { claimNameFor, podBelongsToSet, podNameFor, podOrdinal } from '../ordinals.ts';
+import { claimNameFor, podNameFor } from '../ordinals.ts';
+import { readyCondition } from '../readiness.ts';
+import { humanDuration } from '../../core/duration.ts';
 
 export const REVISION_LABEL = 'controller-revision-hash';
 const DEFAULT_CLASS_ANNOTATIONS = [
@@ -19,7 +21,7 @@ const DEFAULT_CLASS_ANNOTATIONS = [
 
 // Which pod or claim is which ordinal is decided in one place (src/report/ordinals.ts), so
 // diagnostics and the status table can never disagree about it.
-export { desiredReplicas, expectedOrdinals, ordinalFromClaimName } from '../ordinals.ts';
+export { desiredReplicas, expectedOrdinals, ordinalFromClaimName, podsByOrdinal } from '../ordinals.ts';
 
 export function setName(set: StatefulSet): string {
   return set.metadata?.name ?? '';
@@ -41,22 +43,6 @@ export function claimName(template: string, set: StatefulSet, ordinal: number): 
   return claimNameFor(template, setName(set), ordinal);
 }
 
-/**
- * The set's pods keyed by ordinal: only pods the set owns (or, in dumps without owner
- * references, named as it names them), and only under the name the ordinal implies.
- */
-export function podsByOrdinal(pods: Pod[], set: StatefulSet): Map<number, Pod> {
-  const name = setName(set);
-  const byOrdinal = new Map<number, Pod>();
-  for (const pod of pods) {
-    if (!podBelongsToSet(pod, set)) continue;
-    const ordinal = podOrdinal(pod, name);
-    if (ordinal === undefined || pod.metadata?.name !== podNameFor(name, ordinal)) continue;
-    byOrdinal.set(ordinal, pod);
-  }
-  return byOrdinal;
-}
-
 export function podRevision(pod: Pod): string | undefined {
   return pod.metadata?.labels?.[REVISION_LABEL];
 }
@@ -65,19 +51,15 @@ export function isTerminating(pod: Pod): boolean {
   return Boolean(pod.metadata?.deletionTimestamp);
 }
 
-export function readyCondition(pod: Pod) {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
 export function isRunningAndReady(pod: Pod): boolean {
-  return pod.status?.phase === 'Running' && readyCondition(pod)?.status === 'True';
+  return pod.status?.phase === 'Running' && readyCondition(pod).ready;
 }
 
 /** Ready for at least minReadySeconds (the controller's "available"). */
 export function isAvailable(pod: Pod, minReadySeconds: number, now: Date): boolean {
   if (!isRunningAndReady(pod)) return false;
   if (minReadySeconds <= 0) return true;
-  const since = parseTime(readyCondition(pod)?.lastTransitionTime);
+  const since = parseTime(readyCondition(pod).since);
   if (since === undefined) return false;
   return since.getTime() + minReadySeconds * 1000 <= now.getTime();
 }
@@ -160,14 +142,14 @@ export function failureOf(pod: Pod, now: Date): string | undefined {
   }
   if (pod.status?.phase === 'Failed')
     return `pod phase is Failed${pod.status.reason ? ` (${pod.status.reason})` : ''}`;
-  if (pod.status?.phase === 'Running' && readyCondition(pod)?.status !== 'True' && !isTerminating(pod)) {
-    const since = parseTime(readyCondition(pod)?.lastTransitionTime) ?? parseTime(pod.status.startTime);
+  if (pod.status?.phase === 'Running' && !readyCondition(pod).ready && !isTerminating(pod)) {
+    const since = parseTime(readyCondition(pod).since) ?? parseTime(pod.status.startTime);
     if (since && now.getTime() - since.getTime() >= NOT_READY_FAILING_MS) {
       const restarts = (pod.status.containerStatuses ?? []).reduce(
         (sum, s) => sum + (s.restartCount ?? 0),
         0,
       );
-      return `Running but not Ready for ${formatDuration(now.getTime() - since.getTime())}${
+      return `Running but not Ready for ${humanDuration((now.getTime() - since.getTime()) / 1000)}${
         restarts > 0 ? ` (${restarts} restarts)` : ''
       }`;
     }
@@ -190,11 +172,11 @@ export function describePodState(pod: Pod, minReadySeconds: number, now: Date): 
     return `Pending${waiting ? ` (${waiting.state?.waiting?.reason})` : ''}`;
   }
   if (phase !== 'Running') return `phase ${phase}`;
-  if (readyCondition(pod)?.status !== 'True') return 'Running but not Ready';
+  if (!readyCondition(pod).ready) return 'Running but not Ready';
   if (!isAvailable(pod, minReadySeconds, now)) {
-    const since = parseTime(readyCondition(pod)?.lastTransitionTime);
+    const since = parseTime(readyCondition(pod).since);
     const left = since ? minReadySeconds * 1000 - (now.getTime() - since.getTime()) : minReadySeconds * 1000;
-    return `Ready but not yet available (minReadySeconds ${minReadySeconds}, ${formatDuration(Math.max(0, left))} to go)`;
+    return `Ready but not yet available (minReadySeconds ${minReadySeconds}, ${humanDuration(Math.max(0, left) / 1000)} to go)`;
   }
   return 'healthy';
 }
@@ -223,18 +205,6 @@ export function parseTime(value: string | null | undefined): Date | undefined {
   if (!value) return undefined;
   const time = new Date(value);
   return Number.isNaN(time.getTime()) ? undefined : time;
-}
-
-/** kubectl's short duration style: 45s, 3m12s, 5h4m, 2d3h. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m}m${s % 60}s` : `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d${h % 24}h` : `${d}d`;
 }
 
 const QUANTITY_SUFFIX: Record<string, number> = {
@@ -275,6 +245,8 @@ export function formatEvent(event: KubeEvent, now: Date): string {
   const seen = eventTime(event);
   const kind = (event.involvedObject?.kind ?? 'object').toLowerCase();
   const count = event.count && event.count > 1 ? `x${event.count}, ` : '';
-  const when = seen ? `last seen ${formatDuration(now.getTime() - seen.getTime())} ago` : 'time unknown';
+  const when = seen
+    ? `last seen ${humanDuration((now.getTime() - seen.getTime()) / 1000)} ago`
+    : 'time unknown';
   return `event ${event.type ?? 'Normal'} ${event.reason ?? ''} on ${kind}/${event.involvedObject?.name ?? '?'} (${count}${when}): ${(event.message ?? '').trim()}`;
 }

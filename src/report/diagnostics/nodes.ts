@@ -3,7 +3,8 @@
 // node that is down nobody confirms the container stopped, and the pod stays Terminating.
 import type { Diagnostic } from '../snapshot.ts';
 import { eventEvidence, ns, unreadable, type RuleContext } from './context.ts';
-import { formatDuration, isTerminating, nodeReady, parseTime } from './facts.ts';
+import { isTerminating, nodeReady, parseTime } from './facts.ts';
+import { humanDuration } from '../../core/duration.ts';
 
 const STUCK_AFTER_GRACE_MS = 2 * 60_000;
 
@@ -39,7 +40,7 @@ export const podsOnLostNodes = (context: RuleContext): Diagnostic[] => {
         message: `${name} is stuck Terminating on node ${nodeName}, which is ${node ? 'not Ready' : 'gone'}; the controller will not create a new ${name} until the old pod object is removed (at most one pod per identity)`,
         ordinals: [ordinal],
         evidence: [
-          `${name}: deletionTimestamp ${pod.metadata?.deletionTimestamp} (${formatDuration(terminatingFor)} ago)`,
+          `${name}: deletionTimestamp ${pod.metadata?.deletionTimestamp} (${humanDuration(terminatingFor / 1000)} ago)`,
           nodeEvidence,
           ...eventEvidence(context, 'Pod', name, 2),
         ],
@@ -55,7 +56,7 @@ export const podsOnLostNodes = (context: RuleContext): Diagnostic[] => {
         findings.push({
           code: 'PodStuckTerminating',
           severity: 'warning',
-          message: `${name} has been Terminating for ${formatDuration(terminatingFor)}, well past its grace period`,
+          message: `${name} has been Terminating for ${humanDuration(terminatingFor / 1000)}, well past its grace period`,
           ordinals: [ordinal],
           evidence: [
             nodeEvidence,

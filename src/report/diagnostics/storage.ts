@@ -15,16 +15,16 @@ import {
   claimClassName,
   claimName,
   defaultStorageClass,
-  formatDuration,
   ordinalFromClaimName,
   parseQuantity,
   parseTime,
   podName,
 } from './facts.ts';
+import { humanDuration } from '../../core/duration.ts';
 
 function age(context: RuleContext, timestamp: string | undefined): string {
   const since = parseTime(timestamp);
-  return since ? formatDuration(context.now.getTime() - since.getTime()) : 'unknown age';
+  return since ? humanDuration((context.now.getTime() - since.getTime()) / 1000) : 'unknown age';
 }
 
 function requestOf(claim: { spec?: { resources?: { requests?: Record<string, string> } } } | undefined) {
