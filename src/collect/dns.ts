@@ -15,10 +15,10 @@ import {
   parseProbeOutput,
   probeInput,
 } from '../report/dns-probe.ts';
-import { podBelongsToSet, podOrdinal } from '../report/ordinals.ts';
+import { podBelongsToSet, podOrdinal, podsByOrdinal } from '../report/ordinals.ts';
 import { selectorMatches } from '../report/selector.ts';
 import { podSelectorFor } from './snapshot.ts';
-import { isPodReady } from '../report/readiness.ts';
+import { isPodReady, podDisplayStatus } from '../report/readiness.ts';
 
 export interface DnsCollectOptions {
   /** --cluster-domain, when given. */
@@ -350,9 +350,45 @@ async function probeContainer(
     outcome.answers = parsed.answers;
     return outcome;
   } catch (error) {
+    // containerd reports a missing executable as a failed exec (an InternalError status), not
+    // as an exit code: `OCI runtime exec failed: … exec: "sh": executable file not found in $PATH`.
+    if (/executable file not found|no such file or directory/.test(messageOf(error))) {
+      outcome.problem = {
+        code: 'ProbeNoShell',
+        message: `the image of pod ${from} (${image}) has no shell: names cannot be resolved from it`,
+      };
+      return outcome;
+    }
     outcome.problem = { code: 'ProbeFailed', message: `exec into pod ${from} failed: ${messageOf(error)}` };
     return outcome;
   }
+}
+
+/** No pod of the set runs: nothing to exec into. Says so, and why each pod is not running. */
+function noRunningPod(set: StatefulSet, pods: Pod[]): ProbeOutcome {
+  const own = [...podsByOrdinal(pods, set)].sort((a, b) => a[0] - b[0]).map(([, pod]) => pod);
+  const states = own.slice(0, 5).map((pod) => {
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    const why =
+      scheduled?.status === 'False'
+        ? `not scheduled (${scheduled.reason ?? 'Unschedulable'}${scheduled.message ? `: ${scheduled.message}` : ''})`
+        : podDisplayStatus(pod).status;
+    return `${pod.metadata?.name}: ${why}`;
+  });
+  return {
+    from: '',
+    container: undefined,
+    tool: undefined,
+    answers: {},
+    problem: {
+      code: 'ProbeNoRunningPod',
+      message: `no pod of ${set.metadata?.name} is running, so there is none to resolve names from`,
+      evidence:
+        own.length === 0
+          ? [`${set.metadata?.name} has no pods`]
+          : [...states, ...(own.length > 5 ? [`… and ${own.length - 5} more`] : [])],
+    },
+  };
 }
 
 /** Names worth resolving for one set: every ordinal's FQDN and the Service's. */
@@ -417,17 +453,7 @@ export async function collectDnsInputs(
   for (const input of inputs) {
     const pod = fromPod ?? probeCandidates(input.statefulSet, input.pods)[0];
     if (!pod) {
-      const set = input.statefulSet;
-      input.probe = {
-        from: `${set.metadata?.namespace}/${set.metadata?.name}`,
-        container: undefined,
-        tool: undefined,
-        answers: {},
-        problem: {
-          code: 'ProbeFailed',
-          message: `no running pod of ${set.metadata?.name} to resolve names from`,
-        },
-      };
+      input.probe = noRunningPod(input.statefulSet, input.pods);
       continue;
     }
     input.probe = await probeNames(gateway, pod, namesOf(input, pod));

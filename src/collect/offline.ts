@@ -20,10 +20,12 @@ import type {
   StorageClass,
 } from '../kube/types.ts';
 import { selectorMatches } from '../report/selector.ts';
-import type { StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
+import type { SnapshotSource, StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
 
 /** Objects read from a dump, by kind, with the files they came from. */
 export interface OfflineDump {
+  /** What was given to -f (a file or a directory). */
+  path?: string;
   sources: string[];
   statefulSets: StatefulSet[];
   pods: Pod[];
@@ -37,6 +39,29 @@ export interface OfflineDump {
   revisions: ControllerRevision[];
   /** Kinds the dump holds (so a kind absent from the dump is reported as not readable, not as empty). */
   kinds: Set<string>;
+  /**
+   * Where each kind was read, by namespace ('' for cluster-scoped kinds). A kind is known in a
+   * namespace when the dump holds one of its objects there, or an empty typed list of it for
+   * that namespace (support bundles write one per namespace); anywhere else it is unknown, and
+   * nothing is concluded from its absence.
+   */
+  presence: Map<string, Set<string>>;
+  /** Files (or parts of files) that hold no Kubernetes objects, skipped, with why. */
+  skipped: SkippedFile[];
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+/** What one file gave: its objects, the typed lists it holds (by namespace), and what is not an object. */
+interface ParsedFile {
+  objects: KubeObject[];
+  /** `Kind/namespace` of typed lists whose namespace is known (from the items or the bundle path). */
+  listed: string[];
+  /** Values that are not Kubernetes objects (a support bundle's error strings, stray scalars). */
+  nonObjects: string[];
 }
 
 const DUMP_EXTENSIONS = /\.(ya?ml|json)$/i;
@@ -49,7 +74,8 @@ export async function readDump(path: string): Promise<OfflineDump> {
   } catch {
     throw usageError(`cannot read dump "${path}": no such file or directory`, 'check the path given to -f');
   }
-  const files = info.isDirectory() ? await dumpFilesUnder(path) : [path];
+  const directory = info.isDirectory();
+  const files = directory ? await dumpFilesUnder(path) : [path];
   if (files.length === 0) {
     throw usageError(
       `no .yaml, .yml or .json files in "${path}"`,
@@ -57,6 +83,8 @@ export async function readDump(path: string): Promise<OfflineDump> {
     );
   }
   const objects: KubeObject[] = [];
+  const listed: string[] = [];
+  const skipped: SkippedFile[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -67,9 +95,42 @@ export async function readDump(path: string): Promise<OfflineDump> {
         'check the path given to -f',
       );
     }
-    objects.push(...parseDump(text, file));
+    let parsed: ParsedFile;
+    try {
+      parsed = parseDumpFile(text, file);
+    } catch (error) {
+      // In a directory (a support bundle holds logs and reports too) one bad file is skipped
+      // with a note; a file named on the command line is the dump, so it is an error.
+      if (!directory) throw error;
+      skipped.push({ file, reason: (error as StsError).message.replace(/^"[^"]*" /, '') });
+      continue;
+    }
+    if (parsed.nonObjects.length > 0) {
+      if (!directory && parsed.objects.length === 0) {
+        throw usageError(
+          `"${file}" holds something that is not a Kubernetes object`,
+          'pass a `kubectl get -o yaml` dump',
+        );
+      }
+      skipped.push({ file, reason: nonObjectReason(file, parsed.nonObjects) });
+    }
+    objects.push(...parsed.objects);
+    listed.push(...parsed.listed);
   }
-  return groupObjects(objects, files);
+  const dump = groupObjects(objects, files, listed);
+  dump.skipped = skipped;
+  dump.path = path;
+  return dump;
+}
+
+/** Why a file's content was not read as objects, quoting a support bundle's collector errors. */
+function nonObjectReason(file: string, values: string[]): string {
+  const errorsFile = /-errors\.json$/i.test(file);
+  const first = values[0]!.length > 160 ? `${values[0]!.slice(0, 157)}...` : values[0]!;
+  const more = values.length > 1 ? ` (and ${values.length - 1} more)` : '';
+  return errorsFile
+    ? `not Kubernetes objects: the collector's errors, e.g. "${first}"${more}`
+    : `not Kubernetes objects (${values.length} value(s), e.g. "${first}")`;
 }
 
 async function dumpFilesUnder(directory: string): Promise<string[]> {
@@ -88,9 +149,49 @@ async function dumpFilesUnder(directory: string): Promise<string[]> {
  * flattened. Items of a typed list (`PodList` from the raw API) get their kind back.
  */
 export function parseDump(text: string, source: string): KubeObject[] {
+  const parsed = parseDumpFile(text, source);
+  if (parsed.objects.length === 0 && parsed.nonObjects.length > 0) {
+    throw usageError(
+      `"${source}" holds something that is not a Kubernetes object`,
+      'pass a `kubectl get -o yaml` dump',
+    );
+  }
+  return parsed.objects;
+}
+
+/**
+ * Kinds a troubleshoot.sh support bundle stores by path (`cluster-resources/pods/<namespace>.json`,
+ * `cluster-resources/pvs.json`): its older versions write bare arrays of items without `kind`.
+ */
+const BUNDLE_DIRECTORIES: Record<string, string> = {
+  pods: 'Pod',
+  statefulsets: 'StatefulSet',
+  pvcs: 'PersistentVolumeClaim',
+  services: 'Service',
+  events: 'Event',
+  endpointslices: 'EndpointSlice',
+};
+const BUNDLE_FILES: Record<string, string> = {
+  pvs: 'PersistentVolume',
+  'storage-classes': 'StorageClass',
+  nodes: 'Node',
+};
+
+function bundlePlace(source: string): { kind: string; namespace: string } | undefined {
+  const path = source.replace(/\\/g, '/');
+  const namespaced = /(?:^|\/)cluster-resources\/([^/]+)\/([^/]+)\.json$/.exec(path);
+  if (namespaced && BUNDLE_DIRECTORIES[namespaced[1]!])
+    return { kind: BUNDLE_DIRECTORIES[namespaced[1]!]!, namespace: namespaced[2]! };
+  const clusterWide = /(?:^|\/)cluster-resources\/([^/]+)\.json$/.exec(path);
+  if (clusterWide && BUNDLE_FILES[clusterWide[1]!]) return { kind: BUNDLE_FILES[clusterWide[1]!]!, namespace: '' };
+  return undefined;
+}
+
+function parseDumpFile(text: string, source: string): ParsedFile {
   const documents: unknown[] = [];
   const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') return [];
+  const result: ParsedFile = { objects: [], listed: [], nonObjects: [] };
+  if (trimmed === '') return result;
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       documents.push(JSON.parse(trimmed));
@@ -100,7 +201,8 @@ export function parseDump(text: string, source: string): KubeObject[] {
     }
   }
   if (documents.length === 0) {
-    for (const document of parseAllDocuments(text)) {
+    // Duplicate keys are accepted as kubectl accepts them: the last one wins.
+    for (const document of parseAllDocuments(text, { uniqueKeys: false })) {
       if (document.errors.length > 0) {
         const first = document.errors[0]!;
         throw usageError(
@@ -111,32 +213,34 @@ export function parseDump(text: string, source: string): KubeObject[] {
       documents.push(document.toJS());
     }
   }
-  const objects: KubeObject[] = [];
+  const place = bundlePlace(source);
   const visit = (value: unknown, kindFromList?: string) => {
     if (value === null || value === undefined) return;
     if (Array.isArray(value)) {
-      for (const item of value) visit(item, kindFromList);
+      for (const item of value) visit(item, kindFromList ?? place?.kind);
       return;
     }
     if (typeof value !== 'object') {
-      throw usageError(
-        `"${source}" holds something that is not a Kubernetes object`,
-        'pass a `kubectl get -o yaml` dump',
-      );
+      result.nonObjects.push(String(value));
+      return;
     }
     const object = value as KubeObject & { items?: unknown[] };
     if (Array.isArray(object.items) && (object.kind === undefined || object.kind.endsWith('List'))) {
       const itemKind =
-        object.kind && object.kind !== 'List' ? object.kind.slice(0, -'List'.length) : undefined;
+        object.kind && object.kind !== 'List' ? object.kind.slice(0, -'List'.length) : place?.kind;
+      // A typed list read for one namespace says the kind is known there, even when empty.
+      if (itemKind && place && itemKind === place.kind) result.listed.push(`${itemKind}/${place.namespace}`);
       visit(object.items, itemKind);
       return;
     }
     if (!object.kind && kindFromList) object.kind = kindFromList;
     if (!object.kind) return;
-    objects.push(object);
+    result.objects.push(object);
   };
   for (const document of documents) visit(document);
-  return objects;
+  // A bare array in a bundle file (older troubleshoot.sh) is a list of that kind too.
+  if (place && documents.some((d) => Array.isArray(d))) result.listed.push(`${place.kind}/${place.namespace}`);
+  return result;
 }
 
 /** Core/v1 shape for events.k8s.io/v1 events (`regarding`, `note`, `series`). */
@@ -163,7 +267,9 @@ function key(object: KubeObject): string {
   return `${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
 
-export function groupObjects(objects: KubeObject[], sources: string[]): OfflineDump {
+const CLUSTER_SCOPED = new Set(['PersistentVolume', 'StorageClass', 'Node']);
+
+export function groupObjects(objects: KubeObject[], sources: string[], listed: string[] = []): OfflineDump {
   // The same object in two files (overlapping dumps): the later file wins.
   const unique = new Map<string, KubeObject>();
   for (const object of objects) unique.set(key(object), object);
@@ -180,9 +286,22 @@ export function groupObjects(objects: KubeObject[], sources: string[]): OfflineD
     nodes: [],
     revisions: [],
     kinds: new Set(),
+    presence: new Map(),
+    skipped: [],
   };
+  const present = (kind: string, namespace: string) => {
+    let namespaces = dump.presence.get(kind);
+    if (!namespaces) dump.presence.set(kind, (namespaces = new Set()));
+    namespaces.add(CLUSTER_SCOPED.has(kind) ? '' : namespace);
+  };
+  for (const entry of listed) {
+    const slash = entry.indexOf('/');
+    present(entry.slice(0, slash), entry.slice(slash + 1));
+    dump.kinds.add(entry.slice(0, slash));
+  }
   for (const object of unique.values()) {
     dump.kinds.add(object.kind!);
+    present(object.kind!, object.metadata?.namespace ?? 'default');
     switch (object.kind) {
       case 'StatefulSet':
         dump.statefulSets.push(object as StatefulSet);
@@ -221,16 +340,16 @@ export function groupObjects(objects: KubeObject[], sources: string[]): OfflineD
   return dump;
 }
 
-const KIND_RESOURCES: [kind: string, resource: string][] = [
-  ['Pod', 'pods'],
-  ['PersistentVolumeClaim', 'persistentvolumeclaims'],
-  ['PersistentVolume', 'persistentvolumes'],
-  ['Service', 'services'],
-  ['EndpointSlice', 'endpointslices'],
-  ['Event', 'events'],
-  ['StorageClass', 'storageclasses'],
-  ['Node', 'nodes'],
-  ['ControllerRevision', 'controllerrevisions'],
+/** The kinds findings rest on, and what cannot be checked without each. */
+const KIND_RESOURCES: [kind: string, resource: string, unchecked: string][] = [
+  ['Pod', 'pods', 'per-ordinal state, readiness order, rollout progress and the pod findings'],
+  ['PersistentVolumeClaim', 'persistentvolumeclaims', 'claims and the storage findings'],
+  ['PersistentVolume', 'persistentvolumes', 'volume details (reclaim policy, Released and Failed volumes)'],
+  ['Service', 'services', 'the governing Service checks'],
+  ['EndpointSlice', 'endpointslices', 'DNS publication'],
+  ['Event', 'events', 'event evidence (scheduling, image pulls, provisioning)'],
+  ['StorageClass', 'storageclasses', 'storage class checks (default class, expansion)'],
+  ['Node', 'nodes', 'node checks (lost nodes, cordons, taints)'],
 ];
 
 const TIMESTAMP_KEYS = new Set([
@@ -289,7 +408,17 @@ function involves(event: KubeEvent, namespace: string, names: Set<string>): bool
   return names.has(`${target.kind}/${target.name}`);
 }
 
-function snapshotOf(set: StatefulSet, dump: OfflineDump, now: Date): StatefulSetSnapshot {
+/** Where the snapshots of a dump come from, computed once for all its sets. */
+export function sourceOf(dump: OfflineDump): SnapshotSource {
+  return {
+    kind: 'offline',
+    path: dump.path ?? (dump.sources.length === 1 ? dump.sources[0]! : dumpPath(dump)),
+    asOf: dumpTakenAt(dump)?.toISOString().replace('.000Z', 'Z') ?? null,
+    ...(dump.skipped.length > 0 ? { skipped: dump.skipped } : {}),
+  };
+}
+
+function snapshotOf(set: StatefulSet, dump: OfflineDump, now: Date, source: SnapshotSource): StatefulSetSnapshot {
   const namespace = set.metadata?.namespace ?? 'default';
   const inNamespace = <T extends KubeObject>(objects: T[]) =>
     objects.filter((o) => (o.metadata?.namespace ?? 'default') === namespace);
@@ -333,13 +462,15 @@ function snapshotOf(set: StatefulSet, dump: OfflineDump, now: Date): StatefulSet
       (o) => o.kind === 'StatefulSet' && o.name === set.metadata?.name,
     ),
   );
-  const unreadable: Unreadable[] = KIND_RESOURCES.filter(([kind]) => !dump.kinds.has(kind)).map(
-    ([, resource]) => ({
-      resource,
-      reason: 'offline',
-      message: `${resource} are not in the dump`,
-    }),
-  );
+  // Known per namespace: Services of other namespaces say nothing about this one's.
+  const unreadable: Unreadable[] = KIND_RESOURCES.filter(([kind]) => {
+    const namespaces = dump.presence.get(kind);
+    return !namespaces || !namespaces.has(CLUSTER_SCOPED.has(kind) ? '' : namespace);
+  }).map(([kind, resource, unchecked]) => ({
+    resource,
+    reason: 'offline',
+    message: `${resource}${CLUSTER_SCOPED.has(kind) ? '' : ` of namespace ${namespace}`} are not in the dump: ${unchecked} not checked`,
+  }));
   return {
     statefulSet: set,
     pods,
@@ -353,12 +484,24 @@ function snapshotOf(set: StatefulSet, dump: OfflineDump, now: Date): StatefulSet
     revisions,
     unreadable,
     now,
+    source,
   };
 }
 
+/** The directory all the dump's files are under (what was given to -f). */
+function dumpPath(dump: OfflineDump): string {
+  const [first, ...rest] = dump.sources;
+  if (!first) return '';
+  let prefix = first;
+  for (const other of rest) while (!other.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.replace(/[^/\\]*$/, '').replace(/[/\\]$/, '') || '.';
+}
+
+
 /** One snapshot per StatefulSet in the dump that matches the options, ordered by namespace and name. */
 export function snapshotsFromDump(dump: OfflineDump, options: OfflineOptions = {}): StatefulSetSnapshot[] {
-  const now = options.now ?? dumpTakenAt(dump) ?? new Date(0);
+  const source = sourceOf(dump);
+  const now = options.now ?? (source.asOf ? new Date(source.asOf) : new Date(0));
   const sets = dump.statefulSets
     .filter(
       (s) => options.namespace === undefined || (s.metadata?.namespace ?? 'default') === options.namespace,
@@ -379,7 +522,7 @@ export function snapshotsFromDump(dump: OfflineDump, options: OfflineOptions = {
         : 'the dump holds no StatefulSets; include `sts` in the `kubectl get` that made it',
     });
   }
-  return sets.map((set) => snapshotOf(set, dump, now));
+  return sets.map((set) => snapshotOf(set, dump, now, source));
 }
 
 /**

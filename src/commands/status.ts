@@ -24,6 +24,7 @@ import { buildOverview, healthOf } from '../report/overview.ts';
 import type { OverviewReport } from '../report/overview.ts';
 import { buildStatusReport } from '../report/status.ts';
 import type { StatusReport } from '../report/status.ts';
+import type { SnapshotSource, StatefulSetSnapshot } from '../report/snapshot.ts';
 
 /** Everything the command needs, parsed and checked, independent of oclif. */
 export interface StatusRequest {
@@ -182,7 +183,7 @@ export default class Status extends StsCommand {
   /** `-f dump.yaml`: the same report and diagnostics from a saved dump, with no API access. */
   protected async showOffline(path: string, request: StatusRequest): Promise<StatusReport | OverviewReport> {
     // Only -f reads dumps: the YAML/JSON dump reader loads here, not on every run.
-    const { readDump, snapshotFromDump, snapshotsFromDump } = await import('../collect/offline.ts');
+    const { readDump, snapshotFromDump, snapshotsFromDump, sourceOf } = await import('../collect/offline.ts');
     const dump = await readDump(path);
     const options = { clusterDomain: request.clusterDomain };
     if (request.name !== undefined) {
@@ -195,12 +196,14 @@ export default class Status extends StsCommand {
     }
     const scope = request.allNamespaces ? undefined : request.namespace;
     const snapshots = snapshotsFromDump(dump, { namespace: scope });
-    const overview: OverviewReport = {
-      items: snapshots.map((snapshot) => healthOf(buildStatusReport(snapshot, options))),
-      unreadable: [],
-      generatedAt: (snapshots[0]?.now ?? new Date(0)).toISOString(),
-    };
-    return this.printOverview(overview, scope, request);
+    const overview = offlineOverview(
+      snapshots.map((snapshot) => healthOf(buildStatusReport(snapshot, options))),
+      snapshots,
+      sourceOf(dump),
+    );
+    // A dump of several namespaces is listed as `-A` lists them: a set's name alone is ambiguous.
+    const namespaces = new Set(overview.items.map((item) => item.namespace));
+    return this.printOverview(overview, scope, { ...request, allNamespaces: request.allNamespaces || namespaces.size > 1 });
   }
 
   /** `--wait`: the rollout gate; prints the final report, then fails with ROLLOUT_STUCK or TIMEOUT. */
@@ -308,6 +311,19 @@ export default class Status extends StsCommand {
     // The last report shown; undefined when interrupted before the first one.
     return last;
   }
+}
+
+/** The list of a dump's sets: what the dump lacks said once, not once per set. */
+function offlineOverview(
+  items: OverviewReport['items'],
+  snapshots: StatefulSetSnapshot[],
+  source: SnapshotSource,
+): OverviewReport {
+  const seen = new Set<string>();
+  const unreadable = snapshots
+    .flatMap((snapshot) => snapshot.unreadable)
+    .filter((entry) => !seen.has(entry.message) && seen.add(entry.message));
+  return { source, items, unreadable, generatedAt: (snapshots[0]?.now ?? new Date(0)).toISOString() };
 }
 
 /** Renders one report in the requested format. */

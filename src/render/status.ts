@@ -56,9 +56,9 @@ function summaryLines(report: StatusReport): [string, string][] {
     ['Min ready seconds', String(set.minReadySeconds)],
     [
       'Replicas',
-      `${r.desired} desired | ${r.current} current | ${r.ready} ready | ${r.updated} updated | ${r.available} available`,
+      `${r.desired} desired | ${r.current} current | ${r.ready} ready | ${r.updated ?? 'unreported'} updated | ${r.available} available`,
     ],
-    ['Revision', revisions],
+    ['Revision', `${revisions} (rollout ${report.rollout.state === 'current' ? 'complete' : report.rollout.state})`],
     ['Generation', generation],
   ];
 }
@@ -79,6 +79,7 @@ function notesFor(row: PodStatusRow): string[] {
 
 /** The claim's STATUS as `kubectl get pvc` prints it: Terminating while being deleted. */
 function claimPhase(volume: VolumeStatus): string {
+  if (volume.claimExists === null) return '<unknown>';
   if (volume.claimTerminating) return 'Terminating';
   return volume.phase ?? 'Missing';
 }
@@ -154,7 +155,8 @@ export function renderPodTable(report: StatusReport, options: StatusRenderOption
     painted(row.status, statusColour(row.status), color),
     String(row.restarts),
     row.ageSeconds === null ? '-' : humanDuration(row.ageSeconds),
-    row.readyOrder === null ? '-' : String(row.readyOrder),
+    // Pods Ready within the same second share a rank: `=1` says their order is not known.
+    row.readyOrder === null ? '-' : `${row.readyOrderTied ? '=' : ''}${row.readyOrder}`,
     ...(wide ? [row.readySince ?? '-', readyAfterText(row), row.podIP ?? NONE] : []),
     row.node ?? NONE,
     row.revision.state ?? '-',
@@ -172,10 +174,69 @@ const SEVERITY_COLOUR: Record<Diagnostic['severity'], Colour> = {
   info: 'dim',
 };
 
+/**
+ * `offline: dump.yaml, objects as of 2026-03-02T11:00:00Z` (a dump is never mistaken for the
+ * cluster now), then a note per file of the dump that held no objects.
+ */
+export function offlineHeader(source: StatusReport['source']): string | undefined {
+  if (!source) return undefined;
+  return [
+    `offline: ${source.path}, objects as of ${source.asOf ?? 'an unknown time (no timestamps in the dump)'}`,
+    ...(source.skipped ?? []).map((entry) => `Note: skipped ${entry.file}: ${entry.reason}`),
+  ].join('\n');
+}
+
+/** Unreadable kinds, one line each (offline: what the dump lacks and what could not be checked). */
+export function unreadableLines(unreadable: StatusReport['unreadable']): string[] {
+  return unreadable.map((entry) =>
+    entry.reason === 'offline'
+      ? `Note: ${entry.message}`
+      : `Note: could not read ${entry.resource} (${entry.reason}): ${entry.message}`,
+  );
+}
+
+/** Claims a scale-down left (whenScaled: Retain): information, with the explicit choice to discard them. */
+function retainedLines(report: StatusReport): string[] {
+  const retained = report.retainedClaims;
+  if (!retained) return [];
+  const set = report.statefulSet;
+  const ordinals = retained.ordinals;
+  const range =
+    ordinals.length === 1
+      ? `ordinal ${ordinals[0]}`
+      : ordinals.every((o, i) => i === 0 || o === ordinals[i - 1]! + 1)
+        ? `ordinals ${ordinals[0]}-${ordinals[ordinals.length - 1]}`
+        : `ordinals ${ordinals.join(', ')}`;
+  const total = retained.totalCapacity ? `, ${retained.totalCapacity} in all` : '';
+  const lines = [
+    `Retained claims (whenScaled: ${retained.whenScaled}): ${retained.claims.length} claim(s) kept for ${range}${total}`,
+  ];
+  for (const claim of retained.claims) {
+    const details = [
+      claim.phase ?? 'unknown phase',
+      claim.capacity ?? 'unknown size',
+      claim.volume ? `volume ${claim.volume}` : 'no volume',
+      ...(claim.reclaimPolicy ? [`reclaim ${claim.reclaimPolicy}`] : []),
+      ...(claim.podExists ? ['its pod is still being removed'] : []),
+      ...(claim.goesWithPod ? ['deleted with its pod (whenScaled: Delete)'] : []),
+    ];
+    lines.push(`  ${claim.claim}: ${details.join(', ')}`);
+  }
+  const kept = retained.claims.filter((c) => !c.goesWithPod);
+  if (kept.length > 0) {
+    lines.push(
+      `  A scale-up to ${retained.reattachedAtReplicas} replicas re-attaches them, data and all; nothing to do to keep them.`,
+    );
+    const going = kept.some((c) => c.reclaimPolicy === 'Delete') ? ' and their reclaimPolicy Delete volumes' : '';
+    lines.push(
+      `  To discard that data instead (destroys ${kept.length} claim(s)${going}): kubectl delete pvc ${kept.map((c) => c.claim).join(' ')} -n ${set.namespace}`,
+    );
+  }
+  return lines;
+}
+
 function diagnosticsLines(report: StatusReport, color: boolean): string[] {
-  const lines: string[] = [];
-  for (const entry of report.unreadable)
-    lines.push(`Note: could not read ${entry.resource} (${entry.reason}): ${entry.message}`);
+  const lines: string[] = unreadableLines(report.unreadable);
   if (report.diagnostics.length === 0) {
     lines.push('Diagnostics: none');
     return lines;
@@ -192,19 +253,32 @@ function diagnosticsLines(report: StatusReport, color: boolean): string[] {
   return lines;
 }
 
-/** The whole `status NAME` view: summary, pod table, diagnostics. */
+/** The whole `status NAME` view: summary, pod table, retained claims, diagnostics. */
 export function renderStatus(report: StatusReport, options: StatusRenderOptions): string {
   const summary = summaryLines(report);
   const width = Math.max(...summary.map(([label]) => label.length)) + 2;
-  const head = summary.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`).join('\n');
+  const offline = offlineHeader(report.source);
+  const head = [
+    ...(offline ? [offline] : []),
+    ...summary.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
+  ].join('\n');
   const table = report.pods.length > 0 ? renderPodTable(report, options) : 'No pods expected (replicas 0).\n';
-  return `${head}\n\n${table}\n${diagnosticsLines(report, options.color).join('\n')}\n`;
+  const retained = retainedLines(report);
+  const middle = retained.length > 0 ? `${table}\n${retained.join('\n')}\n` : table;
+  return `${head}\n\n${middle}\n${diagnosticsLines(report, options.color).join('\n')}\n`;
 }
 
 function healthCell(item: StatefulSetHealth, color: boolean): string {
   const colour: Colour | undefined =
-    item.health === 'Degraded' ? 'red' : item.health === 'Progressing' ? 'yellow' : 'green';
+    item.health === 'Degraded' ? 'red' : item.health === 'Healthy' ? 'green' : 'yellow';
   return paint(item.health, colour, color);
+}
+
+/** `2/2 Bound`, `2/2 Bound +2 retained` (claims kept by a scale-down), `<unknown>` when not read. */
+function claimsCell(item: StatefulSetHealth): string {
+  if (!item.claims) return '<unknown>';
+  const retained = item.claims.retained > 0 ? ` +${item.claims.retained} retained` : '';
+  return `${item.claims.bound}/${item.claims.total} Bound${retained}`;
 }
 
 /** `status` without NAME: one line per StatefulSet. */
@@ -226,13 +300,16 @@ export function renderOverview(
     ...(options.allNamespaces ? [item.namespace] : []),
     item.name,
     `${item.replicas.ready}/${item.replicas.desired}`,
-    `${item.replicas.updated}/${item.replicas.desired}`,
+    `${item.replicas.updated ?? '?'}/${item.replicas.desired}`,
     item.revision,
-    `${item.claims.bound}/${item.claims.total} Bound`,
+    claimsCell(item),
     healthCell(item, options.color),
     item.finding ?? '-',
   ]);
-  return renderTable(headers, rows, { noHeaders: options.noHeaders });
+  const offline = offlineHeader(overview.source);
+  const notes = unreadableLines(overview.unreadable);
+  const table = renderTable(headers, rows, { noHeaders: options.noHeaders });
+  return `${offline ? `${offline}\n` : ''}${table}${notes.length ? `${notes.join('\n')}\n` : ''}`;
 }
 
 /** `12:00:01` in the local time zone, as kubectl prints event times. */
@@ -244,9 +321,7 @@ export function clockTime(date: Date): string {
 function podLine(row: PodStatusRow): string {
   const ready = row.ready ? `Ready (order ${row.readyOrder ?? '?'})` : 'NotReady';
   const claims = row.volumes.map((volume) => `${volume.claim} ${claimPhase(volume)}`).join(', ');
-  const base = row.exists
-    ? `${row.name} ${row.status} ${row.readyContainers} ${ready}`
-    : `${row.name} ${row.status}`;
+  const base = row.exists ? `${row.name} ${row.status} ${row.readyContainers} ${ready}` : `${row.name} ${row.status}`;
   return claims ? `${base} [${claims}]` : base;
 }
 
@@ -254,7 +329,7 @@ function setLine(report: StatusReport): string {
   const set = report.statefulSet;
   const r = set.replicas;
   const revision = set.revisions.current === set.revisions.update ? 'revision current' : 'rolling out';
-  return `statefulset/${set.name} ready ${r.ready}/${r.desired} updated ${r.updated}/${r.desired} ${revision}`;
+  return `statefulset/${set.name} ready ${r.ready}/${r.desired} updated ${r.updated ?? '?'}/${r.desired} ${revision}`;
 }
 
 /**

@@ -20,13 +20,15 @@ export interface ClusterDomainInfo {
 export type ResolverTool = 'getent' | 'nslookup';
 
 export interface ProbeProblem {
-  code: 'ProbeNoShell' | 'ProbeNoResolverTool' | 'ProbeFailed';
+  code: 'ProbeNoShell' | 'ProbeNoResolverTool' | 'ProbeFailed' | 'ProbeNoRunningPod';
   message: string;
+  /** Facts behind it (ProbeNoRunningPod: each pod's state). */
+  evidence?: string[];
 }
 
 /** What resolving names from inside a pod gave; produced by the collector, interpreted here. */
 export interface ProbeOutcome {
-  /** `namespace/pod` the names were resolved from. */
+  /** `namespace/pod` the names were resolved from; empty when there was no pod to probe from. */
   from: string;
   container: string | undefined;
   tool: ResolverTool | undefined;
@@ -95,7 +97,7 @@ export interface DnsReport {
   clusterDomainDetail: string;
   srv: SrvName[];
   records: DnsRecord[];
-  probe?: { from: string; container: string | null; tool: ResolverTool | null; problem: ProbeProblem | null };
+  probe?: { from: string | null; container: string | null; tool: ResolverTool | null; problem: ProbeProblem | null };
   diagnostics: Diagnostic[];
 }
 
@@ -201,7 +203,7 @@ export function buildDnsReport(input: DnsInput): DnsReport {
   };
   if (input.probe) {
     report.probe = {
-      from: input.probe.from,
+      from: input.probe.from || null,
       container: input.probe.container ?? null,
       tool: input.probe.tool ?? null,
       problem: input.probe.problem ?? null,
@@ -262,6 +264,18 @@ function probeFindings(report: DnsReport, input: DnsInput): Diagnostic[] {
   const probe = input.probe;
   if (!probe) return [];
   const namespace = report.statefulSet.namespace;
+  if (probe.problem?.code === 'ProbeNoRunningPod') {
+    return [
+      {
+        code: probe.problem.code,
+        severity: 'warning',
+        message: probe.problem.message,
+        ordinals: [],
+        evidence: probe.problem.evidence ?? [],
+        advice: `the names above are checked against the API only. To resolve them from inside the cluster, probe from any running pod of the namespace with \`--from <pod>\`, or ${PROBE_POD_ADVICE(namespace).replace(/^probe from a pod that has one: /, 'start one: ')}`,
+      },
+    ];
+  }
   if (probe.problem) {
     return [
       {

@@ -43,6 +43,9 @@ function nsFlag(set: StatefulSet): string {
   return `-n ${namespaceOf(set)}`;
 }
 
+/** Deprecated in 1.11, ignored by EndpointSlices (default since 1.21), removed in 1.24 (kubernetes#108020). */
+export const TOLERATE_UNREADY_ANNOTATION = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
+
 export function isHeadless(service: Service): boolean {
   return service.spec?.clusterIP === 'None';
 }
@@ -246,6 +249,25 @@ export function governingServiceFindings(input: IdentityInput): Diagnostic[] {
         advice: `add a label only ${name}'s pod template carries to the Service selector: \`kubectl edit service ${serviceName} ${nsFlag(set)}\``,
       });
     }
+  }
+  const tolerate = service.metadata?.annotations?.[TOLERATE_UNREADY_ANNOTATION];
+  if (tolerate !== undefined) {
+    const publishes = service.spec?.publishNotReadyAddresses === true;
+    findings.push({
+      code: 'ServiceTolerateUnreadyAnnotation',
+      severity: publishes ? 'info' : 'warning',
+      message: publishes
+        ? `the governing Service ${serviceName} still carries the annotation ${TOLERATE_UNREADY_ANNOTATION}, removed in Kubernetes 1.24; spec.publishNotReadyAddresses does its job`
+        : `the governing Service ${serviceName} relies on the annotation ${TOLERATE_UNREADY_ANNOTATION}, which EndpointSlices ignore and Kubernetes 1.24 removed: pods that are not Ready get no DNS names, so peers cannot find each other while they start`,
+      ordinals: [],
+      evidence: [
+        `service ${serviceName} annotation ${TOLERATE_UNREADY_ANNOTATION}: ${JSON.stringify(tolerate)}`,
+        `spec.publishNotReadyAddresses: ${service.spec?.publishNotReadyAddresses ?? 'unset'}`,
+      ],
+      advice: publishes
+        ? `remove the annotation: \`kubectl annotate service ${serviceName} ${TOLERATE_UNREADY_ANNOTATION}- ${nsFlag(set)}\``
+        : `set the field that replaced it: \`kubectl patch service ${serviceName} ${nsFlag(set)} -p '{"spec":{"publishNotReadyAddresses":true}}'\`, then remove the annotation`,
+    });
   }
   return findings;
 }

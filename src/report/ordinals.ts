@@ -110,3 +110,34 @@ export function podsByOrdinal(pods: readonly Pod[], set: StatefulSet): Map<numbe
   }
   return byOrdinal;
 }
+
+/** Why a pod that names the set as its controller is assigned to no ordinal. */
+export type UnaccountedReason = 'earlier-set' | 'no-ordinal';
+
+export interface UnaccountedPod {
+  pod: Pod;
+  reason: UnaccountedReason;
+  /** For `earlier-set`: the ordinal its name takes, which the controller cannot create while it exists. */
+  ordinal: number | undefined;
+}
+
+/**
+ * The sibling of podsByOrdinal: pods whose controller is a StatefulSet of this name that no
+ * ordinal accounts for. A pod owned by an earlier set of the same name (another uid) keeps its
+ * name: the controller cannot create its own pod of that ordinal while it exists. A pod owned by
+ * this set whose name carries no ordinal is ignored by the controller (never counted, updated
+ * or removed), as upstream's getParentNameAndOrdinal skips it.
+ */
+export function podsOutsideOrdinals(pods: readonly Pod[], set: StatefulSet): UnaccountedPod[] {
+  const setName = set.metadata?.name ?? '';
+  const setUid = set.metadata?.uid;
+  const found: UnaccountedPod[] = [];
+  for (const pod of pods) {
+    const controller = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
+    if (!controller || controller.kind !== 'StatefulSet' || controller.name !== setName) continue;
+    const ordinal = podOrdinal(pod, setName);
+    if (setUid && controller.uid && controller.uid !== setUid) found.push({ pod, reason: 'earlier-set', ordinal });
+    else if (ordinal === undefined) found.push({ pod, reason: 'no-ordinal', ordinal });
+  }
+  return found;
+}

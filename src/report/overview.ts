@@ -12,20 +12,31 @@ import type {
   StorageClass,
 } from '../kube/types.ts';
 import { selectorMatches } from './selector.ts';
-import type { Diagnostic, Severity, StatefulSetSnapshot, Unreadable } from './snapshot.ts';
+import type { RolloutState } from './rollout.ts';
+import type { Diagnostic, Severity, SnapshotSource, StatefulSetSnapshot, Unreadable } from './snapshot.ts';
 import { buildStatusReport } from './status.ts';
 import type { StatusOptions, StatusReport } from './status.ts';
 import { volumesOfSet } from './volumes.ts';
 
-export type Health = 'Healthy' | 'Progressing' | 'Degraded';
+/**
+ * Healthy: nothing to do. Progressing: pods starting, claims binding or a rollout under way.
+ * Warning: settled, but a finding needs attention. Degraded: an error finding, a failing pod or a
+ * lost claim. A set `--problems` lists (a warning or an error finding) is never Healthy.
+ */
+export type Health = 'Healthy' | 'Progressing' | 'Warning' | 'Degraded';
 
 export interface StatefulSetHealth {
   namespace: string;
   name: string;
-  replicas: { desired: number; ready: number; updated: number };
-  /** `current` when every pod runs the current revision, `updating` while a rollout is under way, `pending` while the controller has not seen the latest spec. */
-  revision: 'current' | 'updating' | 'pending';
-  claims: { bound: number; total: number };
+  /** `ready` from the pods, or from status.readyReplicas when pods were not read; `updated` null when unknown. */
+  replicas: { desired: number; ready: number; updated: number | null };
+  /** The rollout's state, the same one `status NAME` reports (report.rollout). */
+  revision: RolloutState;
+  /**
+   * Claims of the set's ordinals (`bound` of `total`), plus those kept for ordinals outside the
+   * range; null when claims were not read.
+   */
+  claims: { bound: number; total: number; retained: number } | null;
   health: Health;
   /** The most important thing to know, or null when healthy. */
   finding: string | null;
@@ -33,6 +44,8 @@ export interface StatefulSetHealth {
 }
 
 export interface OverviewReport {
+  /** Where the objects came from: absent for a live cluster. */
+  source?: SnapshotSource;
   items: StatefulSetHealth[];
   unreadable: Unreadable[];
   generatedAt: string;
@@ -58,58 +71,64 @@ const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 
 const FAILING_STATUS =
   /BackOff|Err|Error|Failed|Unknown|OOMKilled|Evicted|ContainerCannotRun|DeadlineExceeded|^Init:(?!\d)/;
 
-/** Health of one set, judged from its status report. */
+/** Health of one set, judged from its status report: the same findings, rows and rollout state. */
 export function healthOf(report: StatusReport): StatefulSetHealth {
   const set = report.statefulSet;
   const expected = report.pods.filter((row) => row.expected);
   const claims = expected.flatMap((row) => row.volumes);
-  const sorted = [...report.diagnostics].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity],
-  );
-  const failing = expected.find((row) => row.exists && FAILING_STATUS.test(row.status));
+  // Most severe first; the engine's rule order breaks ties (a rolling update before a note).
+  const sorted = report.diagnostics
+    .map((finding, index) => ({ finding, index }))
+    .sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.index - b.index)
+    .map(({ finding }) => finding);
+  const top = sorted[0];
+  const failing = expected.find((row) => row.exists === true && FAILING_STATUS.test(row.status));
   const lostClaim = claims.find((volume) => volume.phase === 'Lost');
-  const notReady = expected.filter((row) => !row.ready);
-  const pendingClaim = claims.find((volume) => volume.claimExists && volume.phase !== 'Bound');
-  const generationBehind =
-    set.generation.observed !== null &&
-    set.generation.current !== null &&
-    set.generation.observed < set.generation.current;
-  const updating =
-    set.revisions.current !== set.revisions.update || set.replicas.updated < set.replicas.desired;
-  const revision = generationBehind ? 'pending' : updating ? 'updating' : 'current';
+  const ready = report.podsKnown ? expected.filter((row) => row.ready).length : set.replicas.ready;
+  const notReady = report.podsKnown ? expected.filter((row) => !row.ready) : [];
+  const pendingClaim = claims.find((volume) => volume.claimExists === true && volume.phase !== 'Bound');
+  const revision = report.rollout.state;
+  const progressing = ready < set.replicas.desired || pendingClaim !== undefined || revision !== 'current';
 
   let health: Health = 'Healthy';
-  let finding: string | null = null;
-  if (sorted[0]?.severity === 'error' || failing || lostClaim) {
+  let finding: string | null = top?.message ?? null;
+  if (top?.severity === 'error' || failing || lostClaim) {
     health = 'Degraded';
-    finding = sorted[0]?.severity === 'error' ? sorted[0].message : null;
-    finding ??= failing ? `${failing.name} is ${failing.status}` : `claim ${lostClaim!.claim} is Lost`;
-  } else if (notReady.length > 0 || pendingClaim || revision !== 'current') {
+    if (top?.severity !== 'error')
+      finding = failing ? `${failing.name} is ${failing.status}` : `claim ${lostClaim!.claim} is Lost`;
+  } else if (progressing) {
     health = 'Progressing';
-    if (sorted[0]) finding = sorted[0].message;
-    else if (notReady.length > 0)
-      finding = `${notReady.length} of ${expected.length} not ready: ${notReady
-        .slice(0, 3)
-        .map((row) => `${row.name} (${row.status})`)
-        .join(', ')}${notReady.length > 3 ? ', …' : ''}`;
-    else if (pendingClaim) finding = `claim ${pendingClaim.claim} is ${pendingClaim.phase}`;
-    else if (generationBehind)
-      finding = `controller has not observed generation ${set.generation.current} yet (observed ${set.generation.observed})`;
-    else
-      finding = `rolling out ${set.revisions.update ?? 'a new revision'}: ${set.replicas.updated}/${set.replicas.desired} updated`;
-  } else if (sorted[0]) {
-    finding = sorted[0].message;
+    if (!top) {
+      if (notReady.length > 0)
+        finding = `${notReady.length} of ${expected.length} not ready: ${notReady
+          .slice(0, 3)
+          .map((row) => `${row.name} (${row.status})`)
+          .join(', ')}${notReady.length > 3 ? ', …' : ''}`;
+      else if (!report.podsKnown && ready < set.replicas.desired)
+        finding = `${ready} of ${set.replicas.desired} ready (status.readyReplicas; pods not read)`;
+      else if (pendingClaim) finding = `claim ${pendingClaim.claim} is ${pendingClaim.phase}`;
+      else if (revision === 'pending')
+        finding = `controller has not observed generation ${set.generation.current} yet (observed ${set.generation.observed ?? 'never'})`;
+      else
+        finding = `rolling out ${set.revisions.update ?? 'a new revision'}${
+          report.rollout.updated !== null ? `: ${report.rollout.updated}/${set.replicas.desired} updated` : ''
+        }`;
+    }
+  } else if (top?.severity === 'warning') {
+    health = 'Warning';
   }
   return {
     namespace: set.namespace,
     name: set.name,
-    replicas: {
-      desired: set.replicas.desired,
-      ready: expected.filter((row) => row.ready).length,
-      updated: set.replicas.updated,
-    },
+    replicas: { desired: set.replicas.desired, ready, updated: report.rollout.updated },
     revision,
-    claims: { bound: claims.filter((volume) => volume.phase === 'Bound').length, total: claims.length },
+    claims: claims.some((volume) => volume.claimExists === null)
+      ? null
+      : {
+          bound: claims.filter((volume) => volume.phase === 'Bound').length,
+          total: claims.length,
+          retained: report.retainedClaims?.claims.length ?? 0,
+        },
     health,
     finding,
     diagnostics: report.diagnostics,
@@ -137,6 +156,18 @@ export function buildOverview(input: OverviewInput, options: Omit<StatusOptions,
     (input.services ?? []).map((svc) => [key(svc.metadata?.namespace, svc.metadata?.name), svc]),
   );
 
+  // A list the caller did not pass was not read: unknown, not empty (no ServiceMissing from it).
+  const notPassed: Unreadable[] = (
+    [
+      ['services', input.services],
+      ['endpointslices', input.endpointSlices],
+      ['events', input.events],
+      ['persistentvolumes', input.volumes],
+    ] as const
+  )
+    .filter(([resource, list]) => list === undefined && !input.unreadable.some((u) => u.resource === resource))
+    .map(([resource]) => ({ resource, reason: 'error', message: `${resource} were not read` }));
+  const unreadable = [...input.unreadable, ...notPassed];
   const items = [...input.statefulSets]
     .sort((a, b) =>
       key(a.metadata?.namespace, a.metadata?.name).localeCompare(
@@ -168,7 +199,7 @@ export function buildOverview(input: OverviewInput, options: Omit<StatusOptions,
         storageClasses: input.storageClasses ?? [],
         nodes: input.nodes ?? [],
         revisions: [],
-        unreadable: input.unreadable,
+        unreadable,
         now: input.now,
       };
       return healthOf(buildStatusReport(snapshot, { ...options, now: input.now }));

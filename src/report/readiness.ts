@@ -94,8 +94,13 @@ export function isPodReady(pod: Pod | undefined): boolean {
 }
 
 export interface ReadinessRank {
-  /** 1 for the pod that became Ready first. */
+  /**
+   * 1 for the pod that became Ready first. Pods that became Ready within the same second (the
+   * resolution of API timestamps) share a rank: their order is not known, so none is claimed.
+   */
   order: number;
+  /** Another pod became Ready in the same second: the order between them is unknown. */
+  tied: boolean;
   /** When it became Ready (RFC 3339), when known. */
   since: string | undefined;
   /** Seconds after the pod ranked just before it became Ready; null for the first or when unknown. */
@@ -103,8 +108,9 @@ export interface ReadinessRank {
 }
 
 /**
- * Ranks the Ready pods by the Ready condition's lastTransitionTime (ties and unknown times by
- * ordinal, unknown times last). Pods that are not Ready get no rank.
+ * Ranks the Ready pods by the Ready condition's lastTransitionTime. Ties (the same second) share
+ * a rank (1, 1, 3); unknown times come last, unranked among themselves by anything but ordinal.
+ * Pods that are not Ready get no rank.
  */
 export function rankReadiness(pods: { ordinal: number; pod: Pod }[]): Map<number, ReadinessRank> {
   const ready = pods
@@ -116,13 +122,19 @@ export function rankReadiness(pods: { ordinal: number; pod: Pod }[]): Map<number
     .filter((entry) => entry.isReady)
     .sort((a, b) => a.time - b.time || a.ordinal - b.ordinal);
   const ranks = new Map<number, ReadinessRank>();
+  const sameSecond = (a: number, b: number) =>
+    Number.isFinite(a) && Number.isFinite(b) && Math.floor(a / 1000) === Math.floor(b / 1000);
   ready.forEach((entry, index) => {
     const previous = index > 0 ? ready[index - 1]! : undefined;
+    const next = ready[index + 1];
     const gap =
       previous && Number.isFinite(previous.time) && Number.isFinite(entry.time)
         ? Math.round((entry.time - previous.time) / 1000)
         : null;
-    ranks.set(entry.ordinal, { order: index + 1, since: entry.since, afterPreviousSeconds: gap });
+    const tiedWithPrevious = previous !== undefined && sameSecond(previous.time, entry.time);
+    const order = tiedWithPrevious ? ranks.get(previous.ordinal)!.order : index + 1;
+    const tied = tiedWithPrevious || (next !== undefined && sameSecond(next.time, entry.time));
+    ranks.set(entry.ordinal, { order, tied, since: entry.since, afterPreviousSeconds: gap });
   });
   return ranks;
 }

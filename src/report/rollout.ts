@@ -283,3 +283,56 @@ export function kubectlRolloutVerdict(set: StatefulSet): KubectlVerdict {
     message: `statefulset rolling update complete ${status.currentReplicas ?? 0} pods at revision ${status.currentRevision}...`,
   };
 }
+
+/** Where a set's rollout stands, in the one sense `status NAME` and the list both use. */
+export type RolloutState = 'current' | 'updating' | 'pending';
+
+export interface RolloutSummary {
+  /**
+   * `pending` while the controller has not observed the latest spec; `updating` while an ordinal
+   * the update reaches (partition respected) does not run the update revision yet, missing pods
+   * included; `current` otherwise.
+   */
+  state: RolloutState;
+  /** Pods on the update revision (from the pods), else the status counter; null when neither says. */
+  updated: number | null;
+  /** What it was judged from: the pods, or (pods not read) the status counters. */
+  from: 'pods' | 'status';
+}
+
+/**
+ * The single definition of "rollout complete". From the pods when they were read
+ * (buildRolloutProgress); otherwise from the status counters, where a status without
+ * updatedReplicas (controllers before the fix of kubernetes#52653) is judged by the revisions
+ * alone instead of reading as 0 updated.
+ */
+export function summarizeRollout(set: StatefulSet, pods: Pod[] | undefined, now: Date): RolloutSummary {
+  if (pods !== undefined) {
+    const progress = buildRolloutProgress(set, pods, now);
+    const updated = progress.ordinals.filter(
+      (o) => o.exists && (o.role === 'update' || (o.role === 'unknown' && progress.updateRevision === undefined)),
+    ).length;
+    const state: RolloutState = !progress.generationObserved
+      ? 'pending'
+      : progress.pendingOrdinals.length > 0
+        ? 'updating'
+        : 'current';
+    return { state, updated, from: 'pods' };
+  }
+  const status = set.status ?? {};
+  const generation = set.metadata?.generation;
+  const observed = status.observedGeneration;
+  const replicas = desiredReplicas(set);
+  const partition =
+    set.spec?.updateStrategy?.type === 'OnDelete' ? 0 : (set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0);
+  const sameRevision =
+    status.updateRevision === undefined || status.currentRevision === status.updateRevision;
+  const updated =
+    status.updatedReplicas ?? (sameRevision && status.updateRevision !== undefined ? (status.currentReplicas ?? null) : null);
+  let state: RolloutState = 'current';
+  if (generation !== undefined && (observed === undefined || observed < generation)) state = 'pending';
+  else if (status.updatedReplicas !== undefined) {
+    if (status.updatedReplicas < Math.max(0, replicas - partition)) state = 'updating';
+  } else if (!sameRevision) state = 'updating';
+  return { state, updated, from: 'status' };
+}

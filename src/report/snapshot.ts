@@ -21,6 +21,17 @@ export interface Unreadable {
   message: string;
 }
 
+/** A snapshot read from a dump rather than a live API server. */
+export interface SnapshotSource {
+  kind: 'offline';
+  /** The file or directory given to -f. */
+  path: string;
+  /** The newest timestamp in the dump: the moment the objects reflect, near enough. */
+  asOf: string | null;
+  /** Files (or parts) of the dump that hold no Kubernetes objects, with why. */
+  skipped?: { file: string; reason: string }[];
+}
+
 export interface StatefulSetSnapshot {
   statefulSet: StatefulSet;
   /** Pods selected by the set's selector (may include pods owned by something else). */
@@ -40,6 +51,8 @@ export interface StatefulSetSnapshot {
   unreadable: Unreadable[];
   /** The clock reading the snapshot is interpreted at (ages, durations). */
   now: Date;
+  /** Set for a dump (`-f`); absent for a live cluster. */
+  source?: SnapshotSource;
 }
 
 export type Severity = 'error' | 'warning' | 'info';

@@ -1,7 +1,8 @@
 // Per-ordinal storage: for each volumeClaimTemplate, the claim the controller creates for that
 // ordinal (matched by exact name), what it is bound to, and the PV's details when readable.
-import type { PersistentVolume, PersistentVolumeClaim, StatefulSet } from '../kube/types.ts';
-import { ordinalFromClaimName } from './ordinals.ts';
+import type { Condition, PersistentVolume, PersistentVolumeClaim, StatefulSet } from '../kube/types.ts';
+import { parseQuantity } from './diagnostics/facts.ts';
+import { isExpectedOrdinal, ordinalFromClaimName } from './ordinals.ts';
 import type { Unreadable } from './snapshot.ts';
 
 export interface VolumeStatus {
@@ -9,8 +10,9 @@ export interface VolumeStatus {
   template: string;
   /** `<template>-<set>-<ordinal>`. */
   claim: string;
-  claimExists: boolean;
-  /** PVC phase (`Bound`, `Pending`, `Lost`); null when the claim does not exist. */
+  /** Whether the claim exists; null when claims were not read (a dump without them, a forbidden list). */
+  claimExists: boolean | null;
+  /** PVC phase (`Bound`, `Pending`, `Lost`); null when the claim does not exist or is unknown. */
   phase: string | null;
   /** The claim is being deleted (deletionTimestamp set; kept by the pvc-protection finalizer while a pod uses it). */
   claimTerminating: boolean;
@@ -80,6 +82,7 @@ export function volumeStatusFor(
   claim: PersistentVolumeClaim | undefined,
   volumes: Map<string, PersistentVolume>,
   pvUnreadable: boolean,
+  claimsKnown = true,
 ): VolumeStatus {
   const volumeName = claim?.spec?.volumeName || null;
   const pv = volumeName ? volumes.get(volumeName) : undefined;
@@ -88,7 +91,7 @@ export function volumeStatusFor(
   return {
     template,
     claim: claimName,
-    claimExists: claim !== undefined,
+    claimExists: claim !== undefined ? true : claimsKnown ? false : null,
     phase: claim ? (claim.status?.phase ?? 'Pending') : null,
     claimTerminating: Boolean(claim?.metadata?.deletionTimestamp),
     volume: volumeName,
@@ -101,4 +104,114 @@ export function volumeStatusFor(
     volumePhase: pv?.status?.phase ?? null,
     volumeTerminating: Boolean(pv?.metadata?.deletionTimestamp),
   };
+}
+
+/**
+ * The claim has been deleted but still exists: deletionTimestamp is set, and the
+ * kubernetes.io/pvc-protection finalizer holds it while a pod uses it. It goes as soon as no pod
+ * does, so the next restart of that pod loses it (the controller then creates an empty claim of
+ * the same name).
+ */
+export function claimDeletionPending(claim: PersistentVolumeClaim | undefined): boolean {
+  return Boolean(claim?.metadata?.deletionTimestamp);
+}
+
+/** Where an expansion of a bound claim stands, read from its conditions and allocation status. */
+export interface ClaimResize {
+  /** What the claim asks for (spec) and what it has (status.capacity). */
+  requested: string;
+  capacity: string;
+  /**
+   * `filesystem`: the volume is expanded, its filesystem not yet (FileSystemResizePending);
+   * `controller`: the resizer is expanding the volume (Resizing); `failed`: a resize error was
+   * reported; `waiting`: nothing reports progress.
+   */
+  state: 'filesystem' | 'controller' | 'failed' | 'waiting';
+  /** The condition (or allocatedResourceStatuses entry) that says so, as `Type: message`. */
+  reason: string | undefined;
+  since: string | undefined;
+}
+
+const RESIZE_ERRORS = new Set(['ControllerResizeError', 'NodeResizeError']);
+
+/** The claim's expansion in progress (capacity below the request), or undefined when there is none. */
+export function claimResizeOf(claim: PersistentVolumeClaim | undefined): ClaimResize | undefined {
+  if (!claim || claim.status?.phase !== 'Bound') return undefined;
+  const requested = claim.spec?.resources?.requests?.storage;
+  const capacity = claim.status?.capacity?.storage;
+  const wanted = parseQuantity(requested);
+  const has = parseQuantity(capacity);
+  if (wanted === undefined || has === undefined || has >= wanted) return undefined;
+  const conditions = (claim.status?.conditions ?? []).filter((c) => c.status === 'True');
+  const allocation = (claim.status as { allocatedResourceStatuses?: Record<string, string> } | undefined)
+    ?.allocatedResourceStatuses?.storage;
+  const describe = (c: Condition) => `${c.type}${c.message ? `: ${c.message}` : ''}`;
+  const failed = conditions.find((c) => RESIZE_ERRORS.has(c.type));
+  const base = { requested: requested!, capacity: capacity! };
+  if (failed || /Infeasible$/.test(allocation ?? ''))
+    return {
+      ...base,
+      state: 'failed',
+      reason: failed ? describe(failed) : `allocatedResourceStatuses.storage: ${allocation}`,
+      since: failed?.lastTransitionTime,
+    };
+  const filesystem = conditions.find((c) => c.type === 'FileSystemResizePending');
+  if (filesystem || /^NodeResize/.test(allocation ?? ''))
+    return {
+      ...base,
+      state: 'filesystem',
+      reason: filesystem ? describe(filesystem) : `allocatedResourceStatuses.storage: ${allocation}`,
+      since: filesystem?.lastTransitionTime,
+    };
+  const resizing = conditions.find((c) => c.type === 'Resizing');
+  if (resizing || allocation === 'ControllerResizeInProgress')
+    return {
+      ...base,
+      state: 'controller',
+      reason: resizing ? describe(resizing) : `allocatedResourceStatuses.storage: ${allocation}`,
+      since: resizing?.lastTransitionTime,
+    };
+  return { ...base, state: 'waiting', reason: undefined, since: undefined };
+}
+
+const BINARY_UNITS = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+
+/** Bytes as a Kubernetes quantity: exact binary units when they divide (`20Gi`), else one decimal (`1.5Gi`). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return String(Math.round(bytes));
+  let unit = -1;
+  let value = bytes;
+  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(1).replace(/\.0$/, '');
+  return `${text}${BINARY_UNITS[unit]}`;
+}
+
+/** A claim of one of the set's templates whose ordinal lies outside start … start + replicas − 1. */
+export interface ClaimOutsideRange {
+  ordinal: number;
+  template: string;
+  claim: PersistentVolumeClaim;
+}
+
+/**
+ * The set's claims for ordinals it no longer has: what a scale-down leaves when
+ * persistentVolumeClaimRetentionPolicy.whenScaled is Retain (the default), and what a scale-up
+ * back over those ordinals re-attaches, data and all. Matched by exact generated name.
+ */
+export function claimsOutsideRange(set: StatefulSet, claims: readonly PersistentVolumeClaim[]): ClaimOutsideRange[] {
+  const name = set.metadata?.name ?? '';
+  const namespace = set.metadata?.namespace ?? 'default';
+  const templates = (set.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '').filter(Boolean);
+  const found: ClaimOutsideRange[] = [];
+  for (const claim of claims) {
+    if ((claim.metadata?.namespace ?? namespace) !== namespace) continue;
+    for (const template of templates) {
+      const ordinal = ordinalFromClaimName(claim.metadata?.name ?? '', template, name);
+      if (ordinal !== undefined && !isExpectedOrdinal(set, ordinal)) found.push({ ordinal, template, claim });
+    }
+  }
+  return found.sort((a, b) => a.ordinal - b.ordinal || a.template.localeCompare(b.template));
 }

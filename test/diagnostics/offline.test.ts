@@ -30,12 +30,12 @@ function codesOf(dump: OfflineDump, name: string): string[] {
   return diagnose(snapshotFromDump(dump, name)).map((d) => d.code);
 }
 
+// data-db-3 is kept by whenScaled: Retain after a scale-down: the report lists it, no finding.
 const EXPECTED_DB_CODES = [
   'ServiceNotHeadless',
   'OrderedReadyBlocked',
   'ForcedRollbackTrap',
   'VolumeReleased',
-  'LeftoverClaims',
   'RollingUpdateInProgress',
 ];
 
@@ -50,7 +50,6 @@ describe('offline analysis of a hand-written dump', () => {
     expect(trap.evidence.join('\n')).toContain('BackOff on pod/db-1 (x212, last seen 0s ago)');
     const blocked = findings.find((d) => d.code === 'OrderedReadyBlocked')!;
     expect(blocked.ordinals).toEqual([1, 2]);
-    expect(findings.find((d) => d.code === 'LeftoverClaims')!.ordinals).toEqual([3]);
   });
 
   it('reads the dump at the moment it was taken (its newest timestamp), not at the wall clock', async () => {
@@ -60,13 +59,11 @@ describe('offline analysis of a hand-written dump', () => {
 
   it('marks kinds absent from the dump as unreadable so no finding rests on them', async () => {
     const snapshot = snapshotFromDump(await readDump(HANDWRITTEN), 'db');
-    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual([
-      'controllerrevisions',
-      'endpointslices',
-      'nodes',
-      'storageclasses',
-    ]);
+    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual(['endpointslices', 'nodes', 'storageclasses']);
     expect(snapshot.unreadable.every((u) => u.reason === 'offline')).toBe(true);
+    expect(snapshot.unreadable.map((u) => u.message)).toContain(
+      'endpointslices of namespace shop are not in the dump: DNS publication not checked',
+    );
   });
 
   it('reports nothing for the healthy set in the same dump', async () => {
@@ -120,11 +117,106 @@ describe('offline analysis of a dump real kubectl wrote from the simulator', () 
     const snapshot = snapshotFromDump(await readDump(SIM_DUMP), 'web');
     expect(snapshot.volumes.size).toBe(3);
     expect(snapshot.endpointSlices.length).toBe(1);
-    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual([
-      'controllerrevisions',
-      'nodes',
-      'storageclasses',
+    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual(['nodes', 'storageclasses']);
+  });
+});
+
+describe('offline: a kind the dump does not hold is unknown, not none', () => {
+  const set = (name: string, namespace: string, ready = 3) => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace, generation: 2, creationTimestamp: '2026-03-01T10:00:00Z' },
+    spec: {
+      replicas: 3,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } }],
+    },
+    status: {
+      observedGeneration: 2,
+      replicas: 3,
+      readyReplicas: ready,
+      currentReplicas: 3,
+      updatedReplicas: 3,
+      currentRevision: `${name}-abc`,
+      updateRevision: `${name}-abc`,
+    },
+  });
+
+  it('a dump of StatefulSets only agrees with their status: no "has not been created", no Missing claims', () => {
+    const dump = groupObjects(parseDump(stringify({ kind: 'List', items: [set('web', 'default')] }), 'x'), ['x']);
+    const snapshot = snapshotFromDump(dump, 'web');
+    expect(diagnose(snapshot)).toEqual([]);
+    expect(snapshot.unreadable.map((u) => u.resource)).toEqual(
+      expect.arrayContaining(['pods', 'persistentvolumeclaims', 'services', 'events']),
+    );
+  });
+
+  it('presence is per namespace: Services of another namespace say nothing about this one', () => {
+    const other = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'other' }, spec: {} };
+    const dump = groupObjects(
+      parseDump(stringify({ kind: 'List', items: [set('web', 'default'), other] }), 'x'),
+      ['x'],
+    );
+    const codes = diagnose(snapshotFromDump(dump, 'web')).map((d) => d.code);
+    expect(codes).not.toContain('ServiceMissing');
+    // A Service of the same namespace, not the governing one: now its absence is known.
+    const neighbour = { ...other, metadata: { name: 'api', namespace: 'default' } };
+    const known = groupObjects(
+      parseDump(stringify({ kind: 'List', items: [set('web', 'default'), neighbour] }), 'x'),
+      ['x'],
+    );
+    expect(diagnose(snapshotFromDump(known, 'web')).map((d) => d.code)).toContain('ServiceMissing');
+  });
+
+  it('accepts duplicate YAML keys as kubectl does: the last one wins', () => {
+    const text = [
+      'apiVersion: apps/v1',
+      'kind: StatefulSet',
+      'metadata:',
+      '  name: web',
+      '  name: db',
+      '  namespace: default',
+      'spec:',
+      '  replicas: 1',
+      '  replicas: 2',
+    ].join('\n');
+    const [object] = parseDump(text, 'dup.yaml') as { metadata: { name: string }; spec: { replicas: number } }[];
+    expect([object!.metadata.name, object!.spec.replicas]).toEqual(['db', 2]);
+  });
+
+  it('a support bundle: per-namespace files, error files skipped with a note, empty typed lists known empty', async () => {
+    const root = join(workdir, 'bundle', 'cluster-resources');
+    await mkdir(join(root, 'statefulsets'), { recursive: true });
+    await mkdir(join(root, 'pods'), { recursive: true });
+    await writeFile(
+      join(root, 'statefulsets', 'shop.json'),
+      JSON.stringify({ kind: 'StatefulSetList', apiVersion: 'apps/v1', items: [set('db', 'shop', 1)] }),
+    );
+    // Read and empty: the pods of shop are known to be none.
+    await writeFile(join(root, 'pods', 'shop.json'), JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [] }));
+    await writeFile(
+      join(root, 'pvcs-errors.json'),
+      JSON.stringify([
+        'persistentvolumeclaims is forbidden: User "support" cannot list resource "persistentvolumeclaims" in API group "" in the namespace "shop"',
+      ]),
+    );
+    const dump = await readDump(join(workdir, 'bundle'));
+    expect(dump.skipped).toEqual([
+      {
+        file: join(root, 'pvcs-errors.json'),
+        reason: expect.stringMatching(/^not Kubernetes objects: the collector's errors, e\.g\. "persistentvolumeclaims is forbidden/),
+      },
     ]);
+    const snapshot = snapshotFromDump(dump, 'db');
+    const resources = snapshot.unreadable.map((u) => u.resource);
+    expect(resources).not.toContain('pods');
+    expect(resources).toContain('persistentvolumeclaims');
+    expect(snapshot.source).toMatchObject({ kind: 'offline', path: join(workdir, 'bundle'), asOf: '2026-03-01T10:00:00Z' });
+    // Pods known to be none: the controller has not created db-0, which is concluded.
+    const blocked = diagnose(snapshot).find((d) => d.code === 'OrderedReadyBlocked');
+    expect(blocked?.message).toContain('db-0 has not been created');
   });
 });
 

@@ -6,6 +6,7 @@ import {
   claim,
   claimsFor,
   event,
+  headlessService,
   healthyPods,
   node,
   pod,
@@ -51,7 +52,61 @@ const cases: Case[] = [
     ordinals: [2, 3, 4],
     message: ['waits on ordinal 2', 'cannot be scheduled', 'creation of ordinals 3, 4'],
     evidence: ['FailedScheduling on pod/web-2 (x7, last seen 60s ago)'],
-    advice: ['kubectl describe pod web-2 -n shop'],
+    advice: ['see PodUnschedulable for web-2'],
+    blocking: true,
+  },
+  {
+    name: 'an unschedulable pod: the scheduler\'s own message, whatever it holds back',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2 });
+      const message =
+        '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) were unschedulable. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
+      const cordoned = [node('node-b'), node('node-c')];
+      for (const n of cordoned) n.spec = { unschedulable: true };
+      const plane = node('node-a');
+      plane.spec = { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] };
+      return snapshot(set, {
+        pods: [pod(set, 0), pod(set, 1, { unschedulable: message, ready: false })],
+        nodes: [plane, ...cordoned],
+        events: [event('Pod', 'web-1', 'FailedScheduling', message, { count: 3 })],
+      });
+    },
+    code: 'PodUnschedulable',
+    severity: 'error',
+    ordinals: [1],
+    message: ['web-1 cannot be scheduled: 0/3 nodes are available: 1 node(s) had untolerated taint'],
+    evidence: [
+      'cordoned (spec.unschedulable): node-b, node-c',
+      'node taints: node-a node-role.kubernetes.io/control-plane:NoSchedule',
+      'FailedScheduling on pod/web-1 (x3',
+    ],
+    advice: ['`kubectl uncordon node-b`', 'toleration', 'kubectl describe pod web-1 -n shop'],
+    blocking: true,
+  },
+  {
+    name: 'Parallel: a nodeSelector no node matches; the WaitForFirstConsumer claims are named once, in its evidence',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2, policy: 'Parallel', templates: [{ name: 'data' }, { name: 'audit' }] });
+      const message =
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+      const pods = [0, 1].map((o) => {
+        const p = pod(set, o, { unschedulable: message, ready: false });
+        p.spec!.nodeSelector = { disktype: 'nvme' };
+        return p;
+      });
+      return snapshot(set, {
+        pods,
+        claims: ['data', 'audit'].flatMap((t) =>
+          [0, 1].map((o) => claim(`${t}-web-${o}`, { phase: 'Pending', storageClassName: 'local' })),
+        ),
+        storageClasses: [storageClass('local', { volumeBindingMode: 'WaitForFirstConsumer' }, true)],
+      });
+    },
+    code: 'PodUnschedulable',
+    ordinals: [0],
+    message: ["didn't match Pod's node affinity/selector"],
+    evidence: ['nodeSelector: disktype=nvme', 'claims data-web-0, audit-web-0 wait for web-0 to be scheduled'],
+    advice: ['kubectl label node <node> key=value'],
     blocking: true,
   },
   {
@@ -144,7 +199,7 @@ const cases: Case[] = [
     blocking: true,
   },
   {
-    name: 'forced-rollback trap: an image that cannot be pulled on the update revision',
+    name: 'an image the update revision cannot pull: the registry\'s answer and the fix (OrderedReady: then delete the pod)',
     snapshot: () => {
       const set = statefulSet({ replicas: 3, currentRevision: 'web-1', updateRevision: 'web-2' });
       const pods = healthyPods(set).map((p, i) =>
@@ -152,12 +207,49 @@ const cases: Case[] = [
           ? pod(set, 2, { revision: 'web-2', ready: false, waiting: 'ImagePullBackOff' })
           : pod(set, i, { revision: 'web-1' }),
       );
-      return snapshot(set, { pods });
+      pods[2]!.spec!.containers[0]!.image = 'nginx:1.99-typo';
+      return snapshot(set, {
+        pods,
+        events: [
+          event(
+            'Pod',
+            'web-2',
+            'Failed',
+            'Failed to pull image "nginx:1.99-typo": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.99-typo": failed to resolve reference "docker.io/library/nginx:1.99-typo": docker.io/library/nginx:1.99-typo: not found',
+            { count: 4 },
+          ),
+        ],
+      });
     },
-    code: 'ForcedRollbackTrap',
+    code: 'ImagePullFailed',
     ordinals: [2],
-    message: ['update revision web-2'],
-    advice: ['kubectl rollout undo statefulset/web -n shop', '`kubectl delete pod web-2 -n shop`'],
+    message: ['web-2 cannot start', '"nginx:1.99-typo"', 'no such image or tag'],
+    evidence: ['docker.io/library/nginx:1.99-typo: not found'],
+    advice: [
+      '`kubectl set image statefulset/web app=<image:tag> -n shop`',
+      'kubectl rollout undo statefulset/web -n shop',
+      '`kubectl delete pod web-2 -n shop`',
+    ],
+    blocking: true,
+  },
+  {
+    name: 'an image pull the registry refuses: credentials, no deletion',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1, policy: 'Parallel' });
+      const p = pod(set, 0, { ready: false, waiting: 'ErrImagePull' });
+      p.status!.containerStatuses![0]!.state = {
+        waiting: {
+          reason: 'ErrImagePull',
+          message:
+            'failed to pull and unpack image "registry.example.com/team/db:7": failed to resolve reference "registry.example.com/team/db:7": failed to authorize: failed to fetch oauth token: unexpected status: 401 Unauthorized',
+        },
+      };
+      return snapshot(set, { pods: [p] });
+    },
+    code: 'ImagePullFailed',
+    ordinals: [0],
+    message: ['refuses the node\'s credentials'],
+    advice: ['imagePullSecret'],
   },
   {
     name: 'Parallel: a failing pod is reported without the OrderedReady trap',
@@ -319,49 +411,20 @@ const cases: Case[] = [
     advice: ['kubectl sts status web -n shop --wait'],
   },
   {
-    name: 'leftover claims after a scale-down, kept by whenScaled: Retain',
+    name: 'claims whenScaled: Delete left behind (no owner reference): keeping is safe, deleting is a choice that says what it destroys',
     snapshot: () => {
-      const set = statefulSet({ replicas: 2 });
+      const set = statefulSet({ replicas: 2, whenScaled: 'Delete' });
       return snapshot(set, {
-        claims: [
-          ...claimsFor(set),
-          claim('data-web-2', { size: '5Gi', createdAgo: 3 * 86400 }),
-          claim('data-web-3'),
-          claim('data-web-api-0'),
-        ],
+        claims: [...claimsFor(set), claim('data-web-2', { size: '5Gi', createdAgo: 3 * 86400 }), claim('data-web-3')],
+        volumes: new Map([['pv-data-web-2', volume('pv-data-web-2', 'data-web-2', 'Bound', {})]]),
       });
     },
     code: 'LeftoverClaims',
     severity: 'warning',
     ordinals: [2, 3],
-    message: ['reattaches their old data'],
-    evidence: ['data-web-2: Bound, 5Gi, volume pv-data-web-2, age 3d; kept (whenScaled: Retain)'],
-    advice: ['`kubectl delete pvc data-web-2 data-web-3 -n shop`'],
-  },
-  {
-    name: 'leftover claims that whenScaled: Delete will remove with their pods',
-    snapshot: () => {
-      const set = statefulSet({ replicas: 1, whenScaled: 'Delete' });
-      return snapshot(set, {
-        pods: [pod(set, 0), pod(set, 1, { terminatingSince: 5 })],
-        claims: [...claimsFor(set), claim('data-web-1', { ownerPod: 'web-1' })],
-      });
-    },
-    code: 'LeftoverClaims',
-    severity: 'info',
-    ordinals: [1],
-    evidence: ['will be deleted by the garbage collector once pod web-1 is gone'],
-    advice: ['nothing to do'],
-  },
-  {
-    name: 'leftover claims below a raised ordinals.start',
-    snapshot: () => {
-      const set = statefulSet({ replicas: 2, start: 5 });
-      return snapshot(set, { claims: [...claimsFor(set), claim('data-web-0')] });
-    },
-    code: 'LeftoverClaims',
-    ordinals: [0],
-    advice: ['kubectl delete pvc data-web-0 -n shop'],
+    message: ['not deleted although whenScaled is Delete', 're-attaches their old data'],
+    evidence: ['data-web-2: Bound, 5Gi, volume pv-data-web-2, age 3d; no ownerReference to its pod'],
+    advice: ['keeping them is safe', 'destroys their data (2 claim(s), 6Gi', '`kubectl delete pvc data-web-2 data-web-3 -n shop`'],
   },
   {
     name: 'claim Pending: no storage class set and no default class',
@@ -495,16 +558,13 @@ const cases: Case[] = [
     advice: ['kubectl get pod web-2 -n shop -o yaml'],
   },
   {
-    name: 'claim Pending: WaitForFirstConsumer while its pod cannot be scheduled',
+    name: 'claim Pending: WaitForFirstConsumer while its pod cannot be scheduled (no Unschedulable condition to report it by)',
     snapshot: () => {
       const set = statefulSet({ replicas: 1 });
+      const unscheduled = pod(set, 0, { ready: false, phase: 'Pending', node: null });
+      unscheduled.status!.conditions = unscheduled.status!.conditions!.filter((c) => c.type !== 'PodScheduled');
       return snapshot(set, {
-        pods: [
-          pod(set, 0, {
-            unschedulable: '0/2 nodes are available: 2 node(s) had untolerated taint.',
-            ready: false,
-          }),
-        ],
+        pods: [unscheduled],
         claims: [claim('data-web-0', { phase: 'Pending', storageClassName: 'local' })],
         storageClasses: [storageClass('local', { volumeBindingMode: 'WaitForFirstConsumer' }, true)],
         events: [
@@ -673,6 +733,133 @@ const cases: Case[] = [
     ordinals: [0],
     advice: ['kubectl describe node node-b'],
   },
+  {
+    name: 'a pod left by an earlier set of the same name holds its ordinal: creation is blocked',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2 });
+      const stale = pod(set, 1);
+      stale.metadata!.ownerReferences = [
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-old-web', controller: true },
+      ];
+      return snapshot(set, {
+        pods: [pod(set, 0), stale].map((p, i) =>
+          i === 0
+            ? {
+                ...p,
+                metadata: {
+                  ...p.metadata,
+                  ownerReferences: [
+                    { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web', controller: true },
+                  ],
+                },
+              }
+            : p,
+        ),
+      });
+    },
+    code: 'PodFromEarlierSet',
+    severity: 'error',
+    ordinals: [1],
+    message: ['earlier StatefulSet named web', 'cannot create its own web-1'],
+    evidence: ['uid uid-old-web; this set\'s uid is uid-web'],
+    advice: ['`kubectl delete pod web-1 -n shop`'],
+    blocking: true,
+  },
+  {
+    name: 'a pod owned by the set whose name has no ordinal: ignored by the controller',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      const odd = pod(set, 0);
+      odd.metadata!.name = 'web-canary';
+      odd.metadata!.ownerReferences = [
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web', controller: true },
+      ];
+      return snapshot(set, { pods: [pod(set, 0), odd] });
+    },
+    code: 'PodWithoutOrdinal',
+    severity: 'warning',
+    ordinals: [],
+    message: ['pod web-canary', 'carries no ordinal'],
+    advice: ['kubectl delete pod web-canary -n shop'],
+  },
+  {
+    name: 'a claim deleted while its pod runs: the next restart loses it, and its Delete volume',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 2 });
+      const doomed = claim('data-web-1');
+      doomed.metadata!.deletionTimestamp = new Date(Date.parse('2026-01-10T12:00:00Z') - 300_000).toISOString();
+      doomed.metadata!.finalizers = ['kubernetes.io/pvc-protection'];
+      const pv = volume('pv-data-web-1', 'data-web-1', 'Bound', {});
+      pv.spec!.persistentVolumeReclaimPolicy = 'Delete';
+      return snapshot(set, {
+        claims: [claim('data-web-0'), doomed],
+        volumes: new Map([['pv-data-web-1', pv]]),
+      });
+    },
+    code: 'ClaimDeletedWhileInUse',
+    severity: 'error',
+    ordinals: [1],
+    message: ['the next restart of pod web-1 loses this claim', 'reclaimPolicy Delete'],
+    evidence: ['finalizers: kubernetes.io/pvc-protection', 'used by pod web-1 on node node-a', '(5m ago)'],
+    advice: [
+      'cannot be called back',
+      `\`kubectl patch pv pv-data-web-1 -p '{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}'\``,
+      'do not restart, evict or update web-1',
+    ],
+    blocking: true,
+  },
+  {
+    name: 'a filesystem resize waiting for the pod: capacity still below the request',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1, templates: [{ name: 'data', size: '2Gi' }] });
+      const growing = claim('data-web-0', { size: '1Gi' });
+      growing.spec!.resources = { requests: { storage: '2Gi' } };
+      growing.status!.conditions = [
+        {
+          type: 'FileSystemResizePending',
+          status: 'True',
+          lastTransitionTime: new Date(Date.parse('2026-01-10T12:00:00Z') - 600_000).toISOString(),
+          message: 'Waiting for user to (re-)start a pod to finish file system resize of volume on node.',
+        },
+      ];
+      return snapshot(set, { claims: [growing] });
+    },
+    code: 'ClaimResizePending',
+    severity: 'info',
+    ordinals: [0],
+    message: ['from 1Gi to 2Gi', 'FileSystemResizePending', 'the pod sees 1Gi'],
+    evidence: ['status.capacity.storage 1Gi', 'condition FileSystemResizePending: Waiting for user to (re-)start a pod'],
+    advice: ['`kubectl delete pod web-0 -n shop`'],
+  },
+  {
+    name: 'timestamps ahead of the clock are skew, not "0s"',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      const early = pod(set, 0);
+      early.metadata!.creationTimestamp = new Date(Date.parse('2026-01-10T12:00:00Z') + 45_000).toISOString();
+      return snapshot(set, { pods: [early] });
+    },
+    code: 'ClockSkew',
+    severity: 'info',
+    ordinals: [],
+    message: ['45s ahead', '<invalid>'],
+    evidence: ['pod/web-0 creationTimestamp is 45s ahead'],
+    advice: ['NTP'],
+  },
+  {
+    name: 'the removed tolerate-unready-endpoints annotation instead of publishNotReadyAddresses',
+    snapshot: () => {
+      const set = statefulSet({ replicas: 1 });
+      const service = headlessService(set);
+      service.metadata!.annotations = { 'service.alpha.kubernetes.io/tolerate-unready-endpoints': 'true' };
+      return snapshot(set, { service });
+    },
+    code: 'ServiceTolerateUnreadyAnnotation',
+    severity: 'warning',
+    ordinals: [],
+    message: ['EndpointSlices ignore', '1.24 removed'],
+    advice: [`-p '{"spec":{"publishNotReadyAddresses":true}}'`],
+  },
 ];
 
 describe('diagnostics rules', () => {
@@ -729,8 +916,45 @@ describe('diagnostics rules', () => {
     expect(found).not.toContain('ClaimStorageClassNotFound');
   });
 
+  it('claims kept by whenScaled: Retain after a scale-down are no finding (the report lists them)', () => {
+    for (const [options, extra] of [
+      [{ replicas: 2 }, ['data-web-2', 'data-web-3']],
+      [{ replicas: 2, start: 5 }, ['data-web-0']],
+    ] as const) {
+      const set = statefulSet(options);
+      const claims = [...claimsFor(set), ...extra.map((name) => claim(name))];
+      expect(diagnose(snapshot(set, { claims }))).toEqual([]);
+    }
+  });
+
+  it('claims whenScaled: Delete removes with their pods are no finding', () => {
+    const set = statefulSet({ replicas: 1, whenScaled: 'Delete' });
+    const found = diagnose(
+      snapshot(set, {
+        pods: [pod(set, 0), pod(set, 1, { terminatingSince: 5 })],
+        claims: [...claimsFor(set), claim('data-web-1', { ownerPod: 'web-1' })],
+      }),
+    );
+    expect(found.map((d) => d.code)).not.toContain('LeftoverClaims');
+  });
+
+  it('concludes nothing about pods or claims that were not read (a dump without them)', () => {
+    const set = statefulSet({ replicas: 3 });
+    const found = diagnose(
+      snapshot(set, {
+        pods: [],
+        claims: [],
+        unreadable: [
+          { resource: 'pods', reason: 'offline', message: 'pods are not in the dump' },
+          { resource: 'persistentvolumeclaims', reason: 'offline', message: 'claims are not in the dump' },
+        ],
+      }),
+    );
+    expect(found).toEqual([]);
+  });
+
   it('orders findings by severity, then ordinal', () => {
-    const set = statefulSet({ replicas: 2 });
+    const set = statefulSet({ replicas: 2, whenScaled: 'Delete' });
     const found = diagnose(
       snapshot(set, { service: undefined, claims: [...claimsFor(set), claim('data-web-5')] }),
     ).map((d) => d.code);

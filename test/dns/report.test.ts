@@ -363,6 +363,49 @@ describe('probe answers', () => {
   });
 });
 
+describe('no running pod to probe from', () => {
+  it('says so, with each pod\'s state, instead of blaming exec permissions', () => {
+    const report = buildDnsReport(
+      healthyInput({
+        probe: {
+          from: '',
+          container: undefined,
+          tool: undefined,
+          answers: {},
+          problem: {
+            code: 'ProbeNoRunningPod',
+            message: 'no pod of web is running, so there is none to resolve names from',
+            evidence: ['web-0: not scheduled (Unschedulable: 0/3 nodes are available: …)'],
+          },
+        },
+      }),
+    );
+    expect(report.probe).toMatchObject({ from: null });
+    expect(report.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'ProbeNoRunningPod',
+        evidence: ['web-0: not scheduled (Unschedulable: 0/3 nodes are available: …)'],
+        advice: expect.stringContaining('--from <pod>'),
+      }),
+    ]);
+    expect(report.diagnostics[0]!.advice).not.toContain('auth can-i');
+  });
+});
+
+describe('the removed tolerate-unready-endpoints annotation', () => {
+  it('is called out, with the field that replaced it', () => {
+    const input = healthyInput();
+    input.service = {
+      ...input.service!,
+      metadata: {
+        ...input.service!.metadata,
+        annotations: { 'service.alpha.kubernetes.io/tolerate-unready-endpoints': 'true' },
+      },
+    };
+    expect(codes(input)).toEqual(['ServiceTolerateUnreadyAnnotation']);
+  });
+});
+
 describe('JSON shape', () => {
   it('carries the keys scripts rely on', () => {
     const json = JSON.parse(JSON.stringify(buildDnsReport(healthyInput({ clusterDomain: DEFAULT_DOMAIN }))));

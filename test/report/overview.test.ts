@@ -15,7 +15,12 @@ describe('buildOverview: one health line per set from shared lists', () => {
       case: 'all pods ready and updated is Healthy',
       setPods: pods('web', 3),
       setClaims: claims('web', 3),
-      want: { health: 'Healthy', finding: null, revision: 'current', claims: { bound: 3, total: 3 } },
+      want: {
+        health: 'Healthy',
+        finding: null,
+        revision: 'current',
+        claims: { bound: 3, total: 3, retained: 0 },
+      },
     },
     {
       case: 'a crash-looping pod is Degraded and named',
@@ -30,7 +35,7 @@ describe('buildOverview: one health line per set from shared lists', () => {
       want: {
         health: 'Progressing',
         finding: '1 of 3 not ready: web-2 (Missing)',
-        claims: { bound: 2, total: 3 },
+        claims: { bound: 2, total: 3, retained: 0 },
       },
     },
   ])('$case', ({ setPods, setClaims, want }) => {
@@ -54,16 +59,17 @@ describe('buildOverview: one health line per set from shared lists', () => {
       options,
     );
     expect(overview.items.map((item) => [item.name, item.replicas.ready, item.claims])).toEqual([
-      ['web', 2, { bound: 2, total: 2 }],
-      ['web-api', 1, { bound: 1, total: 1 }],
+      ['web', 2, { bound: 2, total: 2, retained: 0 }],
+      ['web-api', 1, { bound: 1, total: 1, retained: 0 }],
     ]);
   });
 
   it('reports a rollout in progress', () => {
     const set = makeSet();
     set.status = { ...set.status, updateRevision: 'web-rev2', updatedReplicas: 1 };
+    const rolling = [makePod(0), makePod(1), makePod(2, { revision: 'web-rev2' })];
     const overview = buildOverview(
-      { statefulSets: [set], pods: pods('web', 3), claims: claims('web', 3), unreadable: [], now },
+      { statefulSets: [set], pods: rolling, claims: claims('web', 3), unreadable: [], now },
       options,
     );
     expect(overview.items[0]).toMatchObject({
@@ -77,7 +83,8 @@ describe('buildOverview: one health line per set from shared lists', () => {
 describe('buildOverview: diagnostics decide the finding', () => {
   it.each([
     { severity: 'error' as const, health: 'Degraded' },
-    { severity: 'warning' as const, health: 'Healthy' },
+    { severity: 'warning' as const, health: 'Warning' },
+    { severity: 'info' as const, health: 'Healthy' },
   ])('a healthy-looking set with an $severity finding is $health and shows it', ({ severity, health }) => {
     const finding = {
       code: 'X',
@@ -92,6 +99,73 @@ describe('buildOverview: diagnostics decide the finding', () => {
       { clusterDomain: 'cluster.local', diagnose: () => [finding] },
     );
     expect(overview.items[0]).toMatchObject({ health, finding: 'something is off', diagnostics: [finding] });
+  });
+});
+
+describe('buildOverview: the list agrees with status NAME and --problems', () => {
+  it('a routine scale-down under whenScaled: Retain is Healthy, its kept claims counted, not hidden', () => {
+    const set = makeSet({ replicas: 2 });
+    const overview = buildOverview(
+      { statefulSets: [set], pods: pods('web', 2), claims: claims('web', 4), unreadable: [], now },
+      { clusterDomain: 'cluster.local' },
+    );
+    expect(overview.items[0]).toMatchObject({
+      health: 'Healthy',
+      finding: null,
+      claims: { bound: 2, total: 2, retained: 2 },
+      diagnostics: [],
+    });
+  });
+
+  it('during a rolling update after a scale-down, FINDING is the rolling update, not the kept claims', () => {
+    const set = makeSet({ replicas: 2 });
+    set.status = { ...set.status, updateRevision: 'web-rev2' };
+    const overview = buildOverview(
+      {
+        statefulSets: [set],
+        pods: [makePod(0), makePod(1, { revision: 'web-rev2' })],
+        claims: claims('web', 4),
+        unreadable: [],
+        now,
+      },
+      { clusterDomain: 'cluster.local' },
+    );
+    expect(overview.items[0]!.health).toBe('Progressing');
+    expect(overview.items[0]!.finding).toMatch(/^rolling update to web-rev2: 1 of 2 ordinals updated/);
+  });
+
+  it('a status without updatedReplicas (before kubernetes#52653) on one revision is current, not updating', () => {
+    const set = makeSet();
+    delete set.status!.updatedReplicas;
+    const overview = buildOverview(
+      { statefulSets: [set], pods: pods('web', 3), claims: claims('web', 3), unreadable: [], now },
+      options,
+    );
+    expect(overview.items[0]).toMatchObject({ health: 'Healthy', revision: 'current', replicas: { updated: 3 } });
+  });
+
+  it('with pods not read, READY is status.readyReplicas and no claim count is invented', () => {
+    const set = makeSet();
+    const overview = buildOverview(
+      {
+        statefulSets: [set],
+        pods: [],
+        claims: [],
+        unreadable: [
+          { resource: 'pods', reason: 'offline', message: 'pods are not in the dump' },
+          { resource: 'persistentvolumeclaims', reason: 'offline', message: 'claims are not in the dump' },
+        ],
+        now,
+      },
+      { clusterDomain: 'cluster.local' },
+    );
+    expect(overview.items[0]).toMatchObject({
+      health: 'Healthy',
+      revision: 'current',
+      replicas: { desired: 3, ready: 3, updated: 3 },
+      claims: null,
+      diagnostics: [],
+    });
   });
 });
 

@@ -28,7 +28,7 @@ describe('buildStatusReport: which ordinals are shown', () => {
     expect(report.pods[1]!.phase).toBeNull();
   });
 
-  it('adds pods and claims found outside the range, marked as not expected', () => {
+  it('adds pods found outside the range, marked as not expected; claims kept there are no rows', () => {
     const set = makeSet({ replicas: 2, start: 1 });
     const snapshot = makeSnapshot({
       statefulSet: set,
@@ -40,10 +40,53 @@ describe('buildStatusReport: which ordinals are shown', () => {
       [0, false, true],
       [1, true, true],
       [2, true, true],
-      [4, false, false],
       [7, false, true],
     ]);
-    expect(report.pods.find((row) => row.ordinal === 4)!.volumes[0]!.claimExists).toBe(true);
+    expect(report.retainedClaims).toMatchObject({
+      whenScaled: 'Retain',
+      ordinals: [0, 4],
+      claims: [
+        { claim: 'data-web-0', ordinal: 0, podExists: true },
+        { claim: 'data-web-4', ordinal: 4, podExists: false },
+      ],
+      totalCapacity: '2Gi',
+      reattachedAtReplicas: 4,
+    });
+  });
+
+  it('a scale-down under whenScaled: Retain: kept claims in their own section, their total and the scale that re-attaches them', () => {
+    const set = makeSet({ replicas: 2 });
+    const snapshot = makeSnapshot({
+      statefulSet: set,
+      pods: [makePod(0), makePod(1)],
+      claims: [0, 1, 2, 3].map((o) => makeClaim(`data-web-${o}`)),
+    });
+    const report = buildStatusReport(snapshot, options);
+    expect(report.pods.map((row) => row.name)).toEqual(['web-0', 'web-1']);
+    expect(report.retainedClaims).toMatchObject({
+      ordinals: [2, 3],
+      totalCapacity: '2Gi',
+      reattachedAtReplicas: 4,
+    });
+  });
+
+  it('pods and claims not read: rows say unknown, not Missing', () => {
+    const snapshot = makeSnapshot({
+      pods: [],
+      claims: [],
+      unreadable: [
+        { resource: 'pods', reason: 'offline', message: 'pods are not in the dump' },
+        { resource: 'persistentvolumeclaims', reason: 'offline', message: 'claims are not in the dump' },
+      ],
+    });
+    const report = buildStatusReport(snapshot, options);
+    expect(report.podsKnown).toBe(false);
+    expect(report.pods.map((row) => [row.exists, row.status, row.volumes[0]!.claimExists])).toEqual([
+      [null, '<unknown>', null],
+      [null, '<unknown>', null],
+      [null, '<unknown>', null],
+    ]);
+    expect(report.retainedClaims).toBeNull();
   });
 
   it.each([
@@ -208,17 +251,19 @@ describe('buildStatusReport: readiness order', () => {
       ],
     },
     {
-      case: 'equal Ready times are broken by ordinal',
-      pods: [makePod(0, { readyAt: 9 }), makePod(1, { readyAt: 9 }), makePod(2, { readyAt: 9 })],
+      case: 'Ready in the same second: the order is not known, so they share a rank',
+      pods: [makePod(0, { readyAt: 9 }), makePod(1, { readyAt: 9 }), makePod(2, { readyAt: 12 })],
       want: [
-        [1, null],
-        [2, 0],
-        [3, 0],
+        [1, null, true],
+        [1, 0, true],
+        [3, 3, false],
       ],
     },
   ])('$case', ({ pods, want }) => {
     const report = buildStatusReport(makeSnapshot({ pods }), options);
-    expect(report.pods.map((row) => [row.readyOrder, row.readyAfterPreviousSeconds])).toEqual(want);
+    expect(
+      report.pods.map((row) => [row.readyOrder, row.readyAfterPreviousSeconds, ...(want[0]!.length > 2 ? [row.readyOrderTied] : [])]),
+    ).toEqual(want);
   });
 
   it.each([
@@ -361,7 +406,8 @@ describe('buildStatusReport: summary', () => {
       ordinalsStart: 0,
       pvcRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       minReadySeconds: 0,
-      replicas: { desired: 1, current: 0, ready: 0, updated: 0, available: 0 },
+      // A status without updatedReplicas does not say 0 were updated (kubernetes#52653).
+      replicas: { desired: 1, current: 0, ready: 0, updated: null, available: 0 },
       revisions: { current: null, update: null },
       generation: { observed: null, current: null },
     });

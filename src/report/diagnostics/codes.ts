@@ -39,6 +39,29 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
   },
   { code: 'PodFailing', severity: 'error', meaning: 'Parallel or OnDelete: a pod is failing.' },
   {
+    code: 'PodUnschedulable',
+    severity: 'error',
+    meaning:
+      "The scheduler cannot place a pod (PodScheduled=False, Unschedulable): its own message, the nodes' cordons and taints, the pod's constraints, and the WaitForFirstConsumer claims that wait on it. Any pod management policy; blocks --wait.",
+  },
+  {
+    code: 'ImagePullFailed',
+    severity: 'error',
+    meaning:
+      "A pod of the update revision cannot pull an image (ErrImagePull, ImagePullBackOff, InvalidImageName): the registry's answer, its cause (not found, unauthorized, unreachable, rate-limited) and the fix. A pod of an older revision is ForcedRollbackTrap instead.",
+  },
+  {
+    code: 'PodFromEarlierSet',
+    severity: 'error',
+    meaning:
+      "A pod owned by an earlier StatefulSet of the same name (another uid) holds an ordinal's name: the controller cannot create that ordinal's pod while it exists.",
+  },
+  {
+    code: 'PodWithoutOrdinal',
+    severity: 'warning',
+    meaning: 'A pod owned by the set has a name without an ordinal: the controller ignores it.',
+  },
+  {
     code: 'PodStuckTerminatingOnLostNode',
     severity: 'error',
     meaning:
@@ -73,7 +96,20 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
   {
     code: 'ClaimWaitingForFirstConsumer',
     severity: 'error',
-    meaning: 'A WaitForFirstConsumer claim waits for its pod, which cannot be scheduled.',
+    meaning:
+      'A WaitForFirstConsumer claim waits for its pod, which cannot be scheduled for a reason PodUnschedulable does not report (its evidence names the claims otherwise).',
+  },
+  {
+    code: 'ClaimDeletedWhileInUse',
+    severity: 'error',
+    meaning:
+      'A claim of the set was deleted while its pod uses it (Terminating, held by kubernetes.io/pvc-protection): the next restart of that pod loses the claim, and with reclaimPolicy Delete its volume and data. Blocks --wait.',
+  },
+  {
+    code: 'ClaimResizePending',
+    severity: 'info',
+    meaning:
+      "A claim's capacity is below its request: the expansion is under way (Resizing), waits for the filesystem (FileSystemResizePending), failed (warning), or nothing reports progress (warning).",
   },
   {
     code: 'ClaimPending',
@@ -106,7 +142,7 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
     code: 'LeftoverClaims',
     severity: 'warning',
     meaning:
-      'Claims named <template>-<set>-N with N outside the current range; their old data is reattached on scale-up. info when whenScaled: Delete will remove them.',
+      'whenScaled: Delete, yet claims of ordinals outside the range remain (no owner reference to their pod). Under Retain, claims kept after a scale-down are no finding: the report lists them under "Retained claims".',
   },
   {
     code: 'ServiceMissing',
@@ -125,6 +161,13 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
     severity: 'error',
     commands: BOTH,
     meaning: "The governing Service has no selector or does not select the set's pods.",
+  },
+  {
+    code: 'ServiceTolerateUnreadyAnnotation',
+    severity: 'warning',
+    commands: BOTH,
+    meaning:
+      'The governing Service relies on service.alpha.kubernetes.io/tolerate-unready-endpoints, ignored by EndpointSlices and removed in Kubernetes 1.24; info when publishNotReadyAddresses is set anyway.',
   },
   {
     code: 'GenerationNotObserved',
@@ -157,6 +200,12 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
     code: 'CurrentRevisionDrift',
     severity: 'info',
     meaning: 'status.currentRevision names a revision no pod runs (kubernetes#73492).',
+  },
+  {
+    code: 'ClockSkew',
+    severity: 'info',
+    meaning:
+      "The cluster's timestamps are ahead of this machine's clock: ages show as <invalid> and time-based findings may come late.",
   },
   {
     code: 'KubectlRolloutStatusMisleading',
@@ -238,6 +287,13 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
     code: 'ProbeNoResolverTool',
     severity: 'warning',
     meaning: "dns --probe: the probe pod's image has neither getent nor nslookup.",
+    commands: DNS,
+  },
+  {
+    code: 'ProbeNoRunningPod',
+    severity: 'warning',
+    meaning:
+      'dns --probe: the set has no running pod to resolve names from (the names are checked against the API only); the pods\' states say why.',
     commands: DNS,
   },
   {

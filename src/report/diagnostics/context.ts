@@ -18,6 +18,12 @@ export interface RuleContext {
   progress: RolloutProgress;
   /** Events by `Kind/name` of the object they are about, newest first. */
   eventIndex: Map<string, KubeEvent[]>;
+  /**
+   * Whether the set's pods and claims were read. A kind that was not (a dump without it, a
+   * forbidden list) is unknown, not empty: no finding is concluded from its absence.
+   */
+  podsKnown: boolean;
+  claimsKnown: boolean;
 }
 
 export type Rule = (context: RuleContext) => Diagnostic[];
@@ -36,6 +42,8 @@ export function buildContext(snapshot: StatefulSetSnapshot): RuleContext {
     templates: (set.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '').filter(Boolean),
     progress: buildRolloutProgress(set, snapshot.pods, snapshot.now),
     eventIndex: indexEvents(snapshot.events),
+    podsKnown: !snapshot.unreadable.some((u) => u.resource === 'pods'),
+    claimsKnown: !snapshot.unreadable.some((u) => u.resource === 'persistentvolumeclaims'),
   };
 }
 

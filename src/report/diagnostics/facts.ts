@@ -250,3 +250,111 @@ export function formatEvent(event: KubeEvent, now: Date): string {
     : 'time unknown';
   return `event ${event.type ?? 'Normal'} ${event.reason ?? ''} on ${kind}/${event.involvedObject?.name ?? '?'} (${count}${when}): ${(event.message ?? '').trim()}`;
 }
+
+/** Why the scheduler cannot place a pod, in its own words, or undefined while it is placed or placeable. */
+export interface Unschedulable {
+  /** The scheduler's message (`0/3 nodes are available: …`). */
+  message: string;
+  /** The per-node reasons of the message, each with its node count (`2 node(s) were unschedulable`). */
+  reasons: string[];
+  since: string | undefined;
+}
+
+/**
+ * A pod the scheduler has tried and failed to place: PodScheduled=False with reason
+ * Unschedulable (what `kubectl describe pod` shows under Conditions). A pod that is bound, being
+ * deleted or not yet tried has none.
+ */
+export function unschedulableOf(pod: Pod): Unschedulable | undefined {
+  if (pod.spec?.nodeName || isTerminating(pod)) return undefined;
+  const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (condition?.status !== 'False' || (condition.reason ?? 'Unschedulable') !== 'Unschedulable') return undefined;
+  const message = (condition.message ?? '').trim();
+  return { message, reasons: schedulerReasons(message), since: condition.lastTransitionTime };
+}
+
+/**
+ * The node reasons of a scheduler FitError: `0/3 nodes are available: 1 node(s) had untolerated
+ * taint {…}, 2 node(s) were unschedulable. preemption: …` → the two counted reasons. The
+ * counted parts are sorted strings joined by ", "; a reason may itself hold a comma (`had taint
+ * {k: v}, that the pod didn't tolerate` before 1.25), so parts split only before a count.
+ */
+export function schedulerReasons(message: string): string[] {
+  const match = /nodes are available:\s*(.*?)(?:\.\s+(?:[^.]*preemption:.*)?)?\.?$/s.exec(message);
+  if (!match) return message ? [message] : [];
+  return match[1]!
+    .split(/,\s+(?=\d+\s)/)
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** A container that cannot start because its image cannot be pulled. */
+export interface ImagePullFailure {
+  container: string;
+  init: boolean;
+  image: string;
+  /** ErrImagePull, ImagePullBackOff, InvalidImageName or ErrImageNeverPull. */
+  reason: string;
+  /** The runtime's last word on it (waiting message or the kubelet's Failed event). */
+  detail: string | undefined;
+  cause: 'not-found' | 'unauthorized' | 'unreachable' | 'rate-limited' | 'invalid' | 'never-pull' | 'unknown';
+}
+
+/** Whether an event is about the container (its involvedObject.fieldPath), or about the pod as a whole. */
+function fieldPathNames(event: KubeEvent, container: string): boolean {
+  const fieldPath = (event.involvedObject as { fieldPath?: string } | undefined)?.fieldPath;
+  return !fieldPath || fieldPath.includes(`{${container}}`);
+}
+
+const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+
+/** Classifies a pull error as containerd and the registries word it. */
+export function pullCause(reason: string, text: string): ImagePullFailure['cause'] {
+  if (reason === 'InvalidImageName') return 'invalid';
+  if (reason === 'ErrImageNeverPull') return 'never-pull';
+  if (/toomanyrequests|rate limit/i.test(text)) return 'rate-limited';
+  if (/unauthorized|authentication required|authorization failed|401|403 forbidden|denied/i.test(text))
+    return /pull access denied|repository does not exist/i.test(text) ? 'not-found' : 'unauthorized';
+  if (/not found|manifest unknown|NotFound|name unknown/i.test(text)) return 'not-found';
+  if (/i\/o timeout|dial tcp|no such host|connection refused|TLS handshake|x509|network is unreachable|deadline exceeded/i.test(text))
+    return 'unreachable';
+  return 'unknown';
+}
+
+/**
+ * The first container of the pod whose image cannot be pulled, with the most telling message:
+ * the waiting message of ErrImagePull carries the registry's answer; during ImagePullBackOff it
+ * is only `Back-off pulling image`, so the kubelet's last `Failed to pull image` event is used.
+ */
+export function imagePullFailureOf(pod: Pod, events: KubeEvent[]): ImagePullFailure | undefined {
+  const specs = [
+    ...(pod.spec?.initContainers ?? []).map((c) => ({ c, init: true })),
+    ...(pod.spec?.containers ?? []).map((c) => ({ c, init: false })),
+  ];
+  const statuses = [
+    ...(pod.status?.initContainerStatuses ?? []).map((s) => ({ s, init: true })),
+    ...(pod.status?.containerStatuses ?? []).map((s) => ({ s, init: false })),
+  ];
+  for (const { s, init } of statuses) {
+    const waiting = s.state?.waiting;
+    if (!waiting?.reason || !PULL_REASONS.has(waiting.reason)) continue;
+    const image = specs.find((spec) => spec.c.name === s.name && spec.init === init)?.c.image ?? s.image ?? '';
+    const pulled = events.find(
+      (e) =>
+        e.reason === 'Failed' &&
+        /^Failed to pull image/.test(e.message ?? '') &&
+        fieldPathNames(e, s.name),
+    );
+    const waitingText = waiting.message && !/^Back-off pulling image/.test(waiting.message) ? waiting.message : undefined;
+    const detail = waitingText ?? pulled?.message?.trim() ?? waiting.message;
+    return {
+      container: s.name,
+      init,
+      image,
+      reason: waiting.reason,
+      detail,
+      cause: pullCause(waiting.reason, detail ?? ''),
+    };
+  }
+  return undefined;
+}

@@ -15,16 +15,29 @@ import {
   partitionHolding,
   rollingUpdateInProgress,
 } from './rollout-rules.ts';
-import { claimProblems, leftoverClaims, releasedVolumes, volumeNodeAffinityConflict } from './storage.ts';
+import {
+  claimDeletedWhileInUse,
+  claimProblems,
+  claimResizePending,
+  leftoverClaims,
+  releasedVolumes,
+  volumeNodeAffinityConflict,
+} from './storage.ts';
+import { clockSkew, imagePullFailed, podUnschedulable, unaccountedPods } from './pods.ts';
 
 export { orderFindings } from './order.ts';
 export { DIAGNOSTIC_CODES, commandsOf, type DiagnosingCommand, type DiagnosticCodeInfo } from './codes.ts';
 
 const RULES: Rule[] = [
   orderedReadyBlocked,
+  podUnschedulable,
+  imagePullFailed,
   forcedRollbackTrap,
+  unaccountedPods,
   podsOnLostNodes,
+  claimDeletedWhileInUse,
   claimProblems,
+  claimResizePending,
   volumeNodeAffinityConflict,
   releasedVolumes,
   leftoverClaims,
@@ -36,6 +49,7 @@ const RULES: Rule[] = [
   minReadySecondsPending,
   currentRevisionDrift,
   kubectlRolloutStatusMisleading,
+  clockSkew,
 ];
 
 /** Every finding about the set, most severe first, then by lowest ordinal. */

@@ -10,6 +10,7 @@ const STUCK_AFTER_GRACE_MS = 2 * 60_000;
 
 export const podsOnLostNodes = (context: RuleContext): Diagnostic[] => {
   const findings: Diagnostic[] = [];
+  if (!context.podsKnown) return findings;
   const nodes = new Map(context.snapshot.nodes.map((n) => [n.metadata?.name ?? '', n]));
   // An empty list means nodes were not read (the overview reads no nodes): every scheduled pod
   // runs on some node, so "no nodes at all" is never the truth.

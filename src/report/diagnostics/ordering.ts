@@ -8,6 +8,7 @@
 import type { Pod } from '../../kube/types.ts';
 import type { Diagnostic, Severity } from '../snapshot.ts';
 import { claimsOf, eventEvidence, ns, ordinalsPhrase, type RuleContext } from './context.ts';
+import { imagePullOnUpdateRevision, reportedUnschedulable } from './pods.ts';
 import {
   describePodState,
   failureOf,
@@ -67,7 +68,9 @@ function waitReason(context: RuleContext, ordinal: number, pod: Pod | undefined)
       why: `${name} is failing (${failure})`,
       severity: 'error',
       evidence: [...evidence, ...eventEvidence(context, 'Pod', name)],
-      advice: `fix the cause (\`kubectl logs ${name} ${ns(context)} --previous\`), then delete the pod so it is recreated: \`kubectl delete pod ${name} ${ns(context)}\``,
+      advice: imagePullOnUpdateRevision(context, pod)
+        ? `see ImagePullFailed for ${name}`
+        : `fix the cause (\`kubectl logs ${name} ${ns(context)} --previous\`), then delete the pod so it is recreated: \`kubectl delete pod ${name} ${ns(context)}\``,
     };
   }
   if (pod.status?.phase === 'Pending' || !pod.status?.phase) {
@@ -96,7 +99,9 @@ function waitReason(context: RuleContext, ordinal: number, pod: Pod | undefined)
         why: `${name} is Pending: it cannot be scheduled`,
         severity: 'error',
         evidence: [...evidence, ...eventEvidence(context, 'Pod', name)],
-        advice: `free capacity or relax its constraints (resources, nodeSelector, affinity, taints); \`${describe}\``,
+        advice: reportedUnschedulable(pod)
+          ? `see PodUnschedulable for ${name}`
+          : `free capacity or relax its constraints (resources, nodeSelector, affinity, taints); \`${describe}\``,
       };
     }
     return {
@@ -124,7 +129,7 @@ export function firstUnhealthyOrdinal(context: RuleContext): number | undefined 
 }
 
 export const orderedReadyBlocked = (context: RuleContext): Diagnostic[] => {
-  if (!isOrderedReady(context.set)) return [];
+  if (!isOrderedReady(context.set) || !context.podsKnown) return [];
   const blocker = firstUnhealthyOrdinal(context);
   if (blocker === undefined) return [];
   const { progress } = context;
@@ -156,11 +161,13 @@ export const orderedReadyBlocked = (context: RuleContext): Diagnostic[] => {
 export const forcedRollbackTrap = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
   const findings: Diagnostic[] = [];
+  if (!context.podsKnown) return findings;
   for (const state of progress.ordinals) {
     const pod = context.pods.get(state.ordinal);
     if (!pod || isTerminating(pod)) continue;
     const failure = failureOf(pod, context.now);
-    if (!failure) continue;
+    // An image the current template cannot pull is ImagePullFailed's (which says what to fix).
+    if (!failure || imagePullOnUpdateRevision(context, pod)) continue;
     const name = state.pod;
     const revision = podRevision(pod) ?? 'unknown';
     const deleteCommand = `kubectl delete pod ${name} ${ns(context)}`;

@@ -5,6 +5,8 @@ import { ns, ordinalList, ordinalsPhrase, type RuleContext } from './context.ts'
 
 export const partitionHolding = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
+  // Progress is read from the pods: without them nothing is concluded.
+  if (!context.podsKnown) return [];
   if (progress.strategy !== 'RollingUpdate' || progress.partition === 0) return [];
   const behind = progress.ordinals.filter(
     (o) => o.target === 'current' && o.exists && o.role !== 'update' && o.role !== 'unknown',
@@ -37,6 +39,7 @@ export const partitionHolding = (context: RuleContext): Diagnostic[] => {
 
 export const onDeletePending = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
+  if (!context.podsKnown) return [];
   if (progress.strategy !== 'OnDelete' || progress.nextToReplace.length === 0) return [];
   const ordinals = progress.nextToReplace;
   const highest = ordinals[ordinals.length - 1]!;
@@ -60,6 +63,7 @@ export const onDeletePending = (context: RuleContext): Diagnostic[] => {
 
 export const minReadySecondsPending = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
+  if (!context.podsKnown) return [];
   if (progress.notAvailableOrdinals.length === 0) return [];
   return [
     {
@@ -97,6 +101,7 @@ export const generationNotObserved = (context: RuleContext): Diagnostic[] => {
 
 export const currentRevisionDrift = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
+  if (!context.podsKnown) return [];
   if (!progress.currentRevisionDrift) return [];
   return [
     {
@@ -119,6 +124,7 @@ export const currentRevisionDrift = (context: RuleContext): Diagnostic[] => {
 
 export const kubectlRolloutStatusMisleading = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
+  if (!context.podsKnown) return [];
   if (!progress.kubectl.done || progress.kubectl.error || progress.complete) return [];
   return [
     {
@@ -141,6 +147,7 @@ export const kubectlRolloutStatusMisleading = (context: RuleContext): Diagnostic
 
 export const rollingUpdateInProgress = (context: RuleContext): Diagnostic[] => {
   const { progress } = context;
+  if (!context.podsKnown) return [];
   if (progress.strategy !== 'RollingUpdate' || !progress.generationObserved) return [];
   const replaceable = progress.ordinals.filter((o) => o.target === 'update' && o.exists && !o.upToDate);
   if (replaceable.length === 0) return [];

@@ -15,11 +15,14 @@ import {
   claimClassName,
   claimName,
   defaultStorageClass,
+  isTerminating,
   ordinalFromClaimName,
   parseQuantity,
   parseTime,
   podName,
 } from './facts.ts';
+import { claimDeletionPending, claimResizeOf, claimsOutsideRange, formatBytes } from '../volumes.ts';
+import { reportedUnschedulable, VOLUME_CONFLICT } from './pods.ts';
 import { humanDuration } from '../../core/duration.ts';
 
 function age(context: RuleContext, timestamp: string | undefined): string {
@@ -31,54 +34,170 @@ function requestOf(claim: { spec?: { resources?: { requests?: Record<string, str
   return claim?.spec?.resources?.requests?.storage;
 }
 
+/**
+ * What deleting claims destroys, said before the command that does it: how many, how much, and
+ * whether their volumes go too (reclaimPolicy Delete) or stay Released (Retain).
+ */
+export function deletionCost(context: RuleContext, claims: PersistentVolumeClaim[]): string {
+  const bytes = claims.map((c) => parseQuantity(c.status?.capacity?.storage ?? requestOf(c)));
+  const total = bytes.every((b) => b !== undefined) ? formatBytes(bytes.reduce((a, b) => a! + b!, 0)!) : undefined;
+  const policies = new Set(
+    claims.map((c) => {
+      const pv = c.spec?.volumeName ? context.snapshot.volumes.get(c.spec.volumeName) : undefined;
+      return pv?.spec?.persistentVolumeReclaimPolicy ?? 'unknown';
+    }),
+  );
+  const fate = policies.has('Delete')
+    ? 'their volumes are deleted with them (reclaimPolicy Delete)'
+    : policies.has('unknown')
+      ? 'volumes with reclaimPolicy Delete are deleted with them'
+      : 'their volumes stay, Released (reclaimPolicy Retain)';
+  return `${claims.length} claim(s)${total ? `, ${total}` : ''}; ${fate}`;
+}
+
+/**
+ * Claims outside the range that whenScaled: Delete should have removed and did not. Under
+ * Retain (the default) claims kept after a scale-down are the policy working: the status report
+ * lists them in a section of their own, and they are no finding.
+ */
 export const leftoverClaims = (context: RuleContext): Diagnostic[] => {
-  const expected = new Set(context.progress.ordinals.map((o) => o.ordinal));
-  const leftovers: { ordinal: number; claim: PersistentVolumeClaim }[] = [];
-  for (const template of context.templates) {
-    for (const claim of context.snapshot.claims) {
-      const ordinal = ordinalFromClaimName(claim.metadata?.name ?? '', template, context.name);
-      if (ordinal === undefined || expected.has(ordinal)) continue;
-      leftovers.push({ ordinal, claim });
-    }
-  }
-  if (leftovers.length === 0) return [];
+  if (!context.claimsKnown) return [];
   const whenScaled = context.set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled ?? 'Retain';
-  const evidence: string[] = [];
-  let allGoing = whenScaled === 'Delete';
-  for (const { ordinal, claim } of leftovers) {
-    const name = claim.metadata?.name ?? '';
-    const size = claim.status?.capacity?.storage ?? requestOf(claim) ?? 'unknown size';
-    const volume = claim.spec?.volumeName ? `, volume ${claim.spec.volumeName}` : '';
-    const ownedByPod = (claim.metadata?.ownerReferences ?? []).some(
-      (ref) => ref.kind === 'Pod' && ref.name === podName(context.set, ordinal),
-    );
-    let fate: string;
-    if (whenScaled !== 'Delete') fate = 'kept (whenScaled: Retain)';
-    else if (ownedByPod)
-      fate = `will be deleted by the garbage collector once pod ${podName(context.set, ordinal)} is gone`;
-    else {
-      fate =
-        'NOT deleted automatically despite whenScaled: Delete (no ownerReference to its pod; it predates the policy or was orphaned)';
-      allGoing = false;
-    }
-    evidence.push(
-      `${name}: ${claim.status?.phase ?? 'unknown phase'}, ${size}${volume}, age ${age(context, claim.metadata?.creationTimestamp)}; ${fate}`,
-    );
-  }
-  const ordinals = [...new Set(leftovers.map((l) => l.ordinal))].sort((a, b) => a - b);
-  const names = leftovers.map((l) => l.claim.metadata?.name ?? '');
+  if (whenScaled !== 'Delete') return [];
+  const stranded = claimsOutsideRange(context.set, context.snapshot.claims).filter(({ ordinal, claim }) => {
+    const pod = podName(context.set, ordinal);
+    const ownedByPod = (claim.metadata?.ownerReferences ?? []).some((ref) => ref.kind === 'Pod' && ref.name === pod);
+    // While the pod exists the controller is still removing it (and marks the claim to follow).
+    return !ownedByPod && !context.pods.has(ordinal) && !claim.metadata?.deletionTimestamp;
+  });
+  if (stranded.length === 0) return [];
+  const ordinals = [...new Set(stranded.map((l) => l.ordinal))];
+  const claims = stranded.map((l) => l.claim);
+  const names = claims.map((c) => c.metadata?.name ?? '');
   return [
     {
       code: 'LeftoverClaims',
-      severity: allGoing ? 'info' : 'warning',
-      message: `${names.length} claim(s) of ${ordinalsPhrase(ordinals)} outside the current range (${context.progress.replicas} replicas from ${context.progress.startOrdinal}) still exist; scaling up again reattaches their old data`,
+      severity: 'warning',
+      message: `${names.length} claim(s) of ${ordinalsPhrase(ordinals)} outside the current range were not deleted although whenScaled is Delete: they carry no owner reference to their pod (created before the policy was set, or orphaned); scaling up again re-attaches their old data`,
       ordinals,
-      evidence: [...evidence, `persistentVolumeClaimRetentionPolicy.whenScaled: ${whenScaled}`],
-      advice: allGoing
-        ? 'nothing to do: they are removed with their pods'
-        : `if the old data is not needed, delete them before scaling up: \`kubectl delete pvc ${names.join(' ')} ${ns(context)}\``,
+      evidence: [
+        ...claims.map((claim) => {
+          const size = claim.status?.capacity?.storage ?? requestOf(claim) ?? 'unknown size';
+          const volume = claim.spec?.volumeName ? `, volume ${claim.spec.volumeName}` : '';
+          return `${claim.metadata?.name}: ${claim.status?.phase ?? 'unknown phase'}, ${size}${volume}, age ${age(context, claim.metadata?.creationTimestamp)}; no ownerReference to its pod`;
+        }),
+        'persistentVolumeClaimRetentionPolicy.whenScaled: Delete',
+      ],
+      advice: `keeping them is safe (a scale-up re-attaches them). Deleting them destroys their data (${deletionCost(context, claims)}); only if it is no longer needed: \`kubectl delete pvc ${names.join(' ')} ${ns(context)}\``,
     },
   ];
+};
+
+/**
+ * A claim deleted while a pod of the set still uses it. The pvc-protection finalizer keeps the
+ * claim (and its volume) only until that pod stops: a restart, an eviction, a rolling update or
+ * a node drain then loses it, and the controller creates an empty claim of the same name.
+ */
+export const claimDeletedWhileInUse = (context: RuleContext): Diagnostic[] => {
+  if (!context.claimsKnown) return [];
+  const findings: Diagnostic[] = [];
+  for (const state of context.progress.ordinals) {
+    for (const template of context.templates) {
+      const name = claimName(template, context.set, state.ordinal);
+      const claim = context.claims.get(name);
+      if (!claim || !claimDeletionPending(claim)) continue;
+      const pod = context.pods.get(state.ordinal);
+      const podText = pod ? (pod.metadata?.name ?? state.pod) : state.pod;
+      const pvName = claim.spec?.volumeName;
+      const pv = pvName ? context.snapshot.volumes.get(pvName) : undefined;
+      const policy = pv?.spec?.persistentVolumeReclaimPolicy;
+      const using = !context.podsKnown
+        ? `if a pod uses it, the next restart of that pod loses this claim`
+        : pod && !isTerminating(pod)
+          ? `the next restart of pod ${podText} loses this claim`
+          : pod
+            ? `pod ${podText} is terminating: once it is gone the claim goes, and its replacement starts on a new, empty claim`
+            : `no pod uses it any more, so it goes as soon as its other finalizers are done`;
+      const volumeFate =
+        policy === 'Delete'
+          ? `; its volume ${pvName} has reclaimPolicy Delete and is deleted with it, data and all`
+          : policy === 'Retain'
+            ? `; its volume ${pvName} (reclaimPolicy Retain) stays, Released, with the data`
+            : pvName
+              ? `; whether its volume ${pvName} survives depends on its reclaimPolicy (${pv ? 'unset' : 'volume not read'})`
+              : '';
+      const retainStep =
+        pvName && policy !== 'Retain'
+          ? `first make the volume outlive the claim: \`kubectl patch pv ${pvName} -p '{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}'\`; `
+          : '';
+      findings.push({
+        code: 'ClaimDeletedWhileInUse',
+        severity: 'error',
+        message: `claim ${name} has been deleted while in use: ${using}${volumeFate}`,
+        ordinals: [state.ordinal],
+        evidence: [
+          `claim ${name}: deletionTimestamp ${claim.metadata?.deletionTimestamp} (${age(context, claim.metadata?.deletionTimestamp)} ago)`,
+          `finalizers: ${(claim.metadata?.finalizers ?? []).join(', ') || 'none'}`,
+          ...(pod
+            ? [`used by pod ${podText} on node ${pod.spec?.nodeName ?? '(none)'}${isTerminating(pod) ? ' (Terminating)' : ''}`]
+            : []),
+          ...(pvName
+            ? [`volume ${pvName}: reclaimPolicy ${policy ?? (pv ? 'unset' : 'unknown (not read)')}`]
+            : []),
+          ...eventEvidence(context, 'PersistentVolumeClaim', name, 2),
+        ],
+        advice: `a deletion cannot be called back. To keep the data, ${retainStep}do not restart, evict or update ${podText} until what matters is copied out; after the claim is gone, re-attach the Released volume to the new ${name} (clear its claimRef uid, see VolumeReleased)`,
+        blocking: true,
+      });
+    }
+  }
+  return findings;
+};
+
+/** Claims whose expansion has not reached the filesystem yet: capacity below the request. */
+export const claimResizePending = (context: RuleContext): Diagnostic[] => {
+  if (!context.claimsKnown) return [];
+  const findings: Diagnostic[] = [];
+  for (const state of context.progress.ordinals) {
+    for (const template of context.templates) {
+      const name = claimName(template, context.set, state.ordinal);
+      const resize = claimResizeOf(context.claims.get(name));
+      if (!resize) continue;
+      const pod = context.pods.get(state.ordinal);
+      const podName_ = pod?.metadata?.name ?? state.pod;
+      const since = resize.since ? ` since ${resize.since} (${age(context, resize.since)})` : '';
+      const evidence = [
+        `claim ${name}: spec.resources.requests.storage ${resize.requested}, status.capacity.storage ${resize.capacity}`,
+        ...(resize.reason ? [`condition ${resize.reason}${since}`] : []),
+        ...eventEvidence(context, 'PersistentVolumeClaim', name, 2),
+      ];
+      const restart = `restart ${podName_} when convenient (\`kubectl delete pod ${podName_} ${ns(context)}\`; the controller recreates it on the same claim)`;
+      const byState = {
+        filesystem: {
+          severity: 'info' as const,
+          message: `claim ${name} is being expanded from ${resize.capacity} to ${resize.requested}: the volume has grown, its filesystem not yet (FileSystemResizePending); the pod sees ${resize.capacity} until the kubelet expands it`,
+          advice: `drivers with online expansion finish on their own within a minute or two; otherwise the filesystem grows when the volume is next mounted: ${restart}`,
+        },
+        controller: {
+          severity: 'info' as const,
+          message: `claim ${name} is being expanded from ${resize.capacity} to ${resize.requested}: the storage driver is resizing the volume`,
+          advice: `wait; if it lasts, read the resizer's events: \`kubectl describe pvc ${name} ${ns(context)}\``,
+        },
+        failed: {
+          severity: 'warning' as const,
+          message: `claim ${name} asks for ${resize.requested} but the expansion failed; it still has ${resize.capacity}`,
+          advice: `read the error (\`kubectl describe pvc ${name} ${ns(context)}\`); since Kubernetes 1.32 you may lower the request back to a size the driver accepts (above ${resize.capacity}) to retry`,
+        },
+        waiting: {
+          severity: 'warning' as const,
+          message: `claim ${name} asks for ${resize.requested} but has ${resize.capacity}, and nothing reports a resize in progress`,
+          advice: `check that the StorageClass allows expansion and that the driver's resizer (external-resizer sidecar) runs: \`kubectl describe pvc ${name} ${ns(context)}\``,
+        },
+      }[resize.state];
+      findings.push({ code: 'ClaimResizePending', ordinals: [state.ordinal], evidence, ...byState });
+    }
+  }
+  return findings;
 };
 
 function pendingClaimFinding(
@@ -155,6 +274,8 @@ function pendingClaimFinding(
   const pod = context.pods.get(ordinal);
   if (storageClass?.volumeBindingMode === 'WaitForFirstConsumer' && !pod?.spec?.nodeName) {
     if (!pod) return undefined; // normal: the claim binds when its pod is created and scheduled
+    // The pod's PodUnschedulable finding names the scheduler's reason, once for all its claims.
+    if (reportedUnschedulable(pod)) return undefined;
     const scheduling = warningEvents(context, 'Pod', podName(context.set, ordinal), ['FailedScheduling']);
     if (scheduling.length === 0) return undefined;
     return {
@@ -205,6 +326,7 @@ function pendingClaimFinding(
 
 export const claimProblems = (context: RuleContext): Diagnostic[] => {
   const findings: Diagnostic[] = [];
+  if (!context.claimsKnown) return findings;
   const templates = new Map(
     (context.set.spec?.volumeClaimTemplates ?? []).map((t) => [t.metadata?.name ?? '', t] as const),
   );
@@ -265,13 +387,14 @@ export const claimProblems = (context: RuleContext): Diagnostic[] => {
 
 export const volumeNodeAffinityConflict = (context: RuleContext): Diagnostic[] => {
   const findings: Diagnostic[] = [];
+  if (!context.podsKnown) return findings;
   for (const state of context.progress.ordinals) {
     const pod = context.pods.get(state.ordinal);
     if (!pod || pod.spec?.nodeName) continue;
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     const events = warningEvents(context, 'Pod', state.pod, ['FailedScheduling']);
     const messages = [scheduled?.message ?? '', ...events.map((e) => e.message ?? '')];
-    if (!messages.some((m) => /volume node affinity conflict/i.test(m))) continue;
+    if (!messages.some((m) => VOLUME_CONFLICT.test(m))) continue;
     const claims = context.templates
       .map((t) => context.claims.get(claimName(t, context.set, state.ordinal)))
       .filter((c): c is PersistentVolumeClaim => c !== undefined && c.status?.phase === 'Bound');
