@@ -227,7 +227,11 @@ function retainedLines(report: StatusReport): string[] {
     lines.push(
       `  A scale-up to ${retained.reattachedAtReplicas} replicas re-attaches them, data and all; nothing to do to keep them.`,
     );
-    const going = kept.some((c) => c.reclaimPolicy === 'Delete') ? ' and their reclaimPolicy Delete volumes' : '';
+    const going = kept.some((c) => c.reclaimPolicy === 'Delete')
+      ? ' and their reclaimPolicy Delete volumes'
+      : kept.some((c) => c.reclaimPolicy === null)
+        ? ' and, where reclaimPolicy is Delete, their volumes'
+        : '';
     lines.push(
       `  To discard that data instead (destroys ${kept.length} claim(s)${going}): kubectl delete pvc ${kept.map((c) => c.claim).join(' ')} -n ${set.namespace}`,
     );
