@@ -204,6 +204,9 @@ function inputFor(scope: Scope, set: StatefulSet): Omit<DnsInput, 'clusterDomain
   };
 }
 
+/** containerd's words for an exec of a program the image does not have (no exit code: a failed start). */
+const MISSING_EXECUTABLE = /executable file not found|exec: "[^"]*": stat [^:]*: no such file or directory/;
+
 /**
  * The cluster domain: the flag; else the search line of a running pod's /etc/resolv.conf;
  * else the kubernetes zone of CoreDNS's Corefile; else cluster.local. Says where it came from.
@@ -239,6 +242,12 @@ export async function detectClusterDomain(
         );
         if (result.exitCode === 0) break;
       } catch (error) {
+        // containerd fails the exec itself when the image lacks the program (distroless): that
+        // is this container's doing; another container of the pod may have `cat`.
+        if (MISSING_EXECUTABLE.test(messageOf(error))) {
+          tried.push(`pod ${where} container ${container}: no cat in its image`);
+          continue;
+        }
         // Exec refused or timed out: likely the same for every pod (RBAC, API faults); move on.
         tried.push(`pod ${where}: ${messageOf(error)}`);
         break pods;
@@ -352,7 +361,7 @@ async function probeContainer(
   } catch (error) {
     // containerd reports a missing executable as a failed exec (an InternalError status), not
     // as an exit code: `OCI runtime exec failed: … exec: "sh": executable file not found in $PATH`.
-    if (/executable file not found|no such file or directory/.test(messageOf(error))) {
+    if (MISSING_EXECUTABLE.test(messageOf(error))) {
       outcome.problem = {
         code: 'ProbeNoShell',
         message: `the image of pod ${from} (${image}) has no shell: names cannot be resolved from it`,

@@ -183,7 +183,8 @@ function bundlePlace(source: string): { kind: string; namespace: string } | unde
   if (namespaced && BUNDLE_DIRECTORIES[namespaced[1]!])
     return { kind: BUNDLE_DIRECTORIES[namespaced[1]!]!, namespace: namespaced[2]! };
   const clusterWide = /(?:^|\/)cluster-resources\/([^/]+)\.json$/.exec(path);
-  if (clusterWide && BUNDLE_FILES[clusterWide[1]!]) return { kind: BUNDLE_FILES[clusterWide[1]!]!, namespace: '' };
+  if (clusterWide && BUNDLE_FILES[clusterWide[1]!])
+    return { kind: BUNDLE_FILES[clusterWide[1]!]!, namespace: '' };
   return undefined;
 }
 
@@ -239,7 +240,8 @@ function parseDumpFile(text: string, source: string): ParsedFile {
   };
   for (const document of documents) visit(document);
   // A bare array in a bundle file (older troubleshoot.sh) is a list of that kind too.
-  if (place && documents.some((d) => Array.isArray(d))) result.listed.push(`${place.kind}/${place.namespace}`);
+  if (place && documents.some((d) => Array.isArray(d)))
+    result.listed.push(`${place.kind}/${place.namespace}`);
   return result;
 }
 
@@ -418,7 +420,12 @@ export function sourceOf(dump: OfflineDump): SnapshotSource {
   };
 }
 
-function snapshotOf(set: StatefulSet, dump: OfflineDump, now: Date, source: SnapshotSource): StatefulSetSnapshot {
+function snapshotOf(
+  set: StatefulSet,
+  dump: OfflineDump,
+  now: Date,
+  source: SnapshotSource,
+): StatefulSetSnapshot {
   const namespace = set.metadata?.namespace ?? 'default';
   const inNamespace = <T extends KubeObject>(objects: T[]) =>
     objects.filter((o) => (o.metadata?.namespace ?? 'default') === namespace);
@@ -496,7 +503,6 @@ function dumpPath(dump: OfflineDump): string {
   for (const other of rest) while (!other.startsWith(prefix)) prefix = prefix.slice(0, -1);
   return prefix.replace(/[^/\\]*$/, '').replace(/[/\\]$/, '') || '.';
 }
-
 
 /** One snapshot per StatefulSet in the dump that matches the options, ordered by namespace and name. */
 export function snapshotsFromDump(dump: OfflineDump, options: OfflineOptions = {}): StatefulSetSnapshot[] {

@@ -203,7 +203,10 @@ export default class Status extends StsCommand {
     );
     // A dump of several namespaces is listed as `-A` lists them: a set's name alone is ambiguous.
     const namespaces = new Set(overview.items.map((item) => item.namespace));
-    return this.printOverview(overview, scope, { ...request, allNamespaces: request.allNamespaces || namespaces.size > 1 });
+    return this.printOverview(overview, scope, {
+      ...request,
+      allNamespaces: request.allNamespaces || namespaces.size > 1,
+    });
   }
 
   /** `--wait`: the rollout gate; prints the final report, then fails with ROLLOUT_STUCK or TIMEOUT. */

@@ -58,7 +58,10 @@ function summaryLines(report: StatusReport): [string, string][] {
       'Replicas',
       `${r.desired} desired | ${r.current} current | ${r.ready} ready | ${r.updated ?? 'unreported'} updated | ${r.available} available`,
     ],
-    ['Revision', `${revisions} (rollout ${report.rollout.state === 'current' ? 'complete' : report.rollout.state})`],
+    [
+      'Revision',
+      `${revisions} (rollout ${report.rollout.state === 'current' ? 'complete' : report.rollout.state})`,
+    ],
     ['Generation', generation],
   ];
 }
@@ -325,7 +328,9 @@ export function clockTime(date: Date): string {
 function podLine(row: PodStatusRow): string {
   const ready = row.ready ? `Ready (order ${row.readyOrder ?? '?'})` : 'NotReady';
   const claims = row.volumes.map((volume) => `${volume.claim} ${claimPhase(volume)}`).join(', ');
-  const base = row.exists ? `${row.name} ${row.status} ${row.readyContainers} ${ready}` : `${row.name} ${row.status}`;
+  const base = row.exists
+    ? `${row.name} ${row.status} ${row.readyContainers} ${ready}`
+    : `${row.name} ${row.status}`;
   return claims ? `${base} [${claims}]` : base;
 }
 

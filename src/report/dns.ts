@@ -97,7 +97,12 @@ export interface DnsReport {
   clusterDomainDetail: string;
   srv: SrvName[];
   records: DnsRecord[];
-  probe?: { from: string | null; container: string | null; tool: ResolverTool | null; problem: ProbeProblem | null };
+  probe?: {
+    from: string | null;
+    container: string | null;
+    tool: ResolverTool | null;
+    problem: ProbeProblem | null;
+  };
   diagnostics: Diagnostic[];
 }
 

@@ -136,7 +136,8 @@ export function podsOutsideOrdinals(pods: readonly Pod[], set: StatefulSet): Una
     const controller = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
     if (!controller || controller.kind !== 'StatefulSet' || controller.name !== setName) continue;
     const ordinal = podOrdinal(pod, setName);
-    if (setUid && controller.uid && controller.uid !== setUid) found.push({ pod, reason: 'earlier-set', ordinal });
+    if (setUid && controller.uid && controller.uid !== setUid)
+      found.push({ pod, reason: 'earlier-set', ordinal });
     else if (ordinal === undefined) found.push({ pod, reason: 'no-ordinal', ordinal });
   }
   return found;

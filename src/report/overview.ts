@@ -79,7 +79,9 @@ export function healthOf(report: StatusReport): StatefulSetHealth {
   // Most severe first; the engine's rule order breaks ties (a rolling update before a note).
   const sorted = report.diagnostics
     .map((finding, index) => ({ finding, index }))
-    .sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.index - b.index)
+    .sort(
+      (a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.index - b.index,
+    )
     .map(({ finding }) => finding);
   const top = sorted[0];
   const failing = expected.find((row) => row.exists === true && FAILING_STATUS.test(row.status));
@@ -165,7 +167,9 @@ export function buildOverview(input: OverviewInput, options: Omit<StatusOptions,
       ['persistentvolumes', input.volumes],
     ] as const
   )
-    .filter(([resource, list]) => list === undefined && !input.unreadable.some((u) => u.resource === resource))
+    .filter(
+      ([resource, list]) => list === undefined && !input.unreadable.some((u) => u.resource === resource),
+    )
     .map(([resource]) => ({ resource, reason: 'error', message: `${resource} were not read` }));
   const unreadable = [...input.unreadable, ...notPassed];
   const items = [...input.statefulSets]

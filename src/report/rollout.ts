@@ -310,7 +310,8 @@ export function summarizeRollout(set: StatefulSet, pods: Pod[] | undefined, now:
   if (pods !== undefined) {
     const progress = buildRolloutProgress(set, pods, now);
     const updated = progress.ordinals.filter(
-      (o) => o.exists && (o.role === 'update' || (o.role === 'unknown' && progress.updateRevision === undefined)),
+      (o) =>
+        o.exists && (o.role === 'update' || (o.role === 'unknown' && progress.updateRevision === undefined)),
     ).length;
     const state: RolloutState = !progress.generationObserved
       ? 'pending'
@@ -324,11 +325,14 @@ export function summarizeRollout(set: StatefulSet, pods: Pod[] | undefined, now:
   const observed = status.observedGeneration;
   const replicas = desiredReplicas(set);
   const partition =
-    set.spec?.updateStrategy?.type === 'OnDelete' ? 0 : (set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0);
+    set.spec?.updateStrategy?.type === 'OnDelete'
+      ? 0
+      : (set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0);
   const sameRevision =
     status.updateRevision === undefined || status.currentRevision === status.updateRevision;
   const updated =
-    status.updatedReplicas ?? (sameRevision && status.updateRevision !== undefined ? (status.currentReplicas ?? null) : null);
+    status.updatedReplicas ??
+    (sameRevision && status.updateRevision !== undefined ? (status.currentReplicas ?? null) : null);
   let state: RolloutState = 'current';
   if (generation !== undefined && (observed === undefined || observed < generation)) state = 'pending';
   else if (status.updatedReplicas !== undefined) {

@@ -201,7 +201,10 @@ export interface ClaimOutsideRange {
  * persistentVolumeClaimRetentionPolicy.whenScaled is Retain (the default), and what a scale-up
  * back over those ordinals re-attaches, data and all. Matched by exact generated name.
  */
-export function claimsOutsideRange(set: StatefulSet, claims: readonly PersistentVolumeClaim[]): ClaimOutsideRange[] {
+export function claimsOutsideRange(
+  set: StatefulSet,
+  claims: readonly PersistentVolumeClaim[],
+): ClaimOutsideRange[] {
   const name = set.metadata?.name ?? '';
   const namespace = set.metadata?.namespace ?? 'default';
   const templates = (set.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '').filter(Boolean);

@@ -59,7 +59,11 @@ describe('offline analysis of a hand-written dump', () => {
 
   it('marks kinds absent from the dump as unreadable so no finding rests on them', async () => {
     const snapshot = snapshotFromDump(await readDump(HANDWRITTEN), 'db');
-    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual(['endpointslices', 'nodes', 'storageclasses']);
+    expect(snapshot.unreadable.map((u) => u.resource).sort()).toEqual([
+      'endpointslices',
+      'nodes',
+      'storageclasses',
+    ]);
     expect(snapshot.unreadable.every((u) => u.reason === 'offline')).toBe(true);
     expect(snapshot.unreadable.map((u) => u.message)).toContain(
       'endpointslices of namespace shop are not in the dump: DNS publication not checked',
@@ -130,8 +134,13 @@ describe('offline: a kind the dump does not hold is unknown, not none', () => {
       replicas: 3,
       serviceName: name,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } }],
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'c', image: 'nginx' }] },
+      },
+      volumeClaimTemplates: [
+        { metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } },
+      ],
     },
     status: {
       observedGeneration: 2,
@@ -145,7 +154,9 @@ describe('offline: a kind the dump does not hold is unknown, not none', () => {
   });
 
   it('a dump of StatefulSets only agrees with their status: no "has not been created", no Missing claims', () => {
-    const dump = groupObjects(parseDump(stringify({ kind: 'List', items: [set('web', 'default')] }), 'x'), ['x']);
+    const dump = groupObjects(parseDump(stringify({ kind: 'List', items: [set('web', 'default')] }), 'x'), [
+      'x',
+    ]);
     const snapshot = snapshotFromDump(dump, 'web');
     expect(diagnose(snapshot)).toEqual([]);
     expect(snapshot.unreadable.map((u) => u.resource)).toEqual(
@@ -154,7 +165,12 @@ describe('offline: a kind the dump does not hold is unknown, not none', () => {
   });
 
   it('presence is per namespace: Services of another namespace say nothing about this one', () => {
-    const other = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'other' }, spec: {} };
+    const other = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'api', namespace: 'other' },
+      spec: {},
+    };
     const dump = groupObjects(
       parseDump(stringify({ kind: 'List', items: [set('web', 'default'), other] }), 'x'),
       ['x'],
@@ -182,7 +198,10 @@ describe('offline: a kind the dump does not hold is unknown, not none', () => {
       '  replicas: 1',
       '  replicas: 2',
     ].join('\n');
-    const [object] = parseDump(text, 'dup.yaml') as { metadata: { name: string }; spec: { replicas: number } }[];
+    const [object] = parseDump(text, 'dup.yaml') as {
+      metadata: { name: string };
+      spec: { replicas: number };
+    }[];
     expect([object!.metadata.name, object!.spec.replicas]).toEqual(['db', 2]);
   });
 
@@ -195,7 +214,10 @@ describe('offline: a kind the dump does not hold is unknown, not none', () => {
       JSON.stringify({ kind: 'StatefulSetList', apiVersion: 'apps/v1', items: [set('db', 'shop', 1)] }),
     );
     // Read and empty: the pods of shop are known to be none.
-    await writeFile(join(root, 'pods', 'shop.json'), JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [] }));
+    await writeFile(
+      join(root, 'pods', 'shop.json'),
+      JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [] }),
+    );
     await writeFile(
       join(root, 'pvcs-errors.json'),
       JSON.stringify([
@@ -206,14 +228,20 @@ describe('offline: a kind the dump does not hold is unknown, not none', () => {
     expect(dump.skipped).toEqual([
       {
         file: join(root, 'pvcs-errors.json'),
-        reason: expect.stringMatching(/^not Kubernetes objects: the collector's errors, e\.g\. "persistentvolumeclaims is forbidden/),
+        reason: expect.stringMatching(
+          /^not Kubernetes objects: the collector's errors, e\.g\. "persistentvolumeclaims is forbidden/,
+        ),
       },
     ]);
     const snapshot = snapshotFromDump(dump, 'db');
     const resources = snapshot.unreadable.map((u) => u.resource);
     expect(resources).not.toContain('pods');
     expect(resources).toContain('persistentvolumeclaims');
-    expect(snapshot.source).toMatchObject({ kind: 'offline', path: join(workdir, 'bundle'), asOf: '2026-03-01T10:00:00Z' });
+    expect(snapshot.source).toMatchObject({
+      kind: 'offline',
+      path: join(workdir, 'bundle'),
+      asOf: '2026-03-01T10:00:00Z',
+    });
     // Pods known to be none: the controller has not created db-0, which is concluded.
     const blocked = diagnose(snapshot).find((d) => d.code === 'OrderedReadyBlocked');
     expect(blocked?.message).toContain('db-0 has not been created');

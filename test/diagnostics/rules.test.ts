@@ -56,7 +56,7 @@ const cases: Case[] = [
     blocking: true,
   },
   {
-    name: 'an unschedulable pod: the scheduler\'s own message, whatever it holds back',
+    name: "an unschedulable pod: the scheduler's own message, whatever it holds back",
     snapshot: () => {
       const set = statefulSet({ replicas: 2 });
       const message =
@@ -86,7 +86,11 @@ const cases: Case[] = [
   {
     name: 'Parallel: a nodeSelector no node matches; the WaitForFirstConsumer claims are named once, in its evidence',
     snapshot: () => {
-      const set = statefulSet({ replicas: 2, policy: 'Parallel', templates: [{ name: 'data' }, { name: 'audit' }] });
+      const set = statefulSet({
+        replicas: 2,
+        policy: 'Parallel',
+        templates: [{ name: 'data' }, { name: 'audit' }],
+      });
       const message =
         "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
       const pods = [0, 1].map((o) => {
@@ -105,7 +109,10 @@ const cases: Case[] = [
     code: 'PodUnschedulable',
     ordinals: [0],
     message: ["didn't match Pod's node affinity/selector"],
-    evidence: ['nodeSelector: disktype=nvme', 'claims data-web-0, audit-web-0 wait for web-0 to be scheduled'],
+    evidence: [
+      'nodeSelector: disktype=nvme',
+      'claims data-web-0, audit-web-0 wait for web-0 to be scheduled',
+    ],
     advice: ['kubectl label node <node> key=value'],
     blocking: true,
   },
@@ -199,7 +206,7 @@ const cases: Case[] = [
     blocking: true,
   },
   {
-    name: 'an image the update revision cannot pull: the registry\'s answer and the fix (OrderedReady: then delete the pod)',
+    name: "an image the update revision cannot pull: the registry's answer and the fix (OrderedReady: then delete the pod)",
     snapshot: () => {
       const set = statefulSet({ replicas: 3, currentRevision: 'web-1', updateRevision: 'web-2' });
       const pods = healthyPods(set).map((p, i) =>
@@ -248,7 +255,7 @@ const cases: Case[] = [
     },
     code: 'ImagePullFailed',
     ordinals: [0],
-    message: ['refuses the node\'s credentials'],
+    message: ["refuses the node's credentials"],
     advice: ['imagePullSecret'],
   },
   {
@@ -415,7 +422,11 @@ const cases: Case[] = [
     snapshot: () => {
       const set = statefulSet({ replicas: 2, whenScaled: 'Delete' });
       return snapshot(set, {
-        claims: [...claimsFor(set), claim('data-web-2', { size: '5Gi', createdAgo: 3 * 86400 }), claim('data-web-3')],
+        claims: [
+          ...claimsFor(set),
+          claim('data-web-2', { size: '5Gi', createdAgo: 3 * 86400 }),
+          claim('data-web-3'),
+        ],
         volumes: new Map([['pv-data-web-2', volume('pv-data-web-2', 'data-web-2', 'Bound', {})]]),
       });
     },
@@ -424,7 +435,11 @@ const cases: Case[] = [
     ordinals: [2, 3],
     message: ['not deleted although whenScaled is Delete', 're-attaches their old data'],
     evidence: ['data-web-2: Bound, 5Gi, volume pv-data-web-2, age 3d; no ownerReference to its pod'],
-    advice: ['keeping them is safe', 'destroys their data (2 claim(s), 6Gi', '`kubectl delete pvc data-web-2 data-web-3 -n shop`'],
+    advice: [
+      'keeping them is safe',
+      'destroys their data (2 claim(s), 6Gi',
+      '`kubectl delete pvc data-web-2 data-web-3 -n shop`',
+    ],
   },
   {
     name: 'claim Pending: no storage class set and no default class',
@@ -562,7 +577,9 @@ const cases: Case[] = [
     snapshot: () => {
       const set = statefulSet({ replicas: 1 });
       const unscheduled = pod(set, 0, { ready: false, phase: 'Pending', node: null });
-      unscheduled.status!.conditions = unscheduled.status!.conditions!.filter((c) => c.type !== 'PodScheduled');
+      unscheduled.status!.conditions = unscheduled.status!.conditions!.filter(
+        (c) => c.type !== 'PodScheduled',
+      );
       return snapshot(set, {
         pods: [unscheduled],
         claims: [claim('data-web-0', { phase: 'Pending', storageClassName: 'local' })],
@@ -749,7 +766,13 @@ const cases: Case[] = [
                 metadata: {
                   ...p.metadata,
                   ownerReferences: [
-                    { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web', controller: true },
+                    {
+                      apiVersion: 'apps/v1',
+                      kind: 'StatefulSet',
+                      name: 'web',
+                      uid: 'uid-web',
+                      controller: true,
+                    },
                   ],
                 },
               }
@@ -761,7 +784,7 @@ const cases: Case[] = [
     severity: 'error',
     ordinals: [1],
     message: ['earlier StatefulSet named web', 'cannot create its own web-1'],
-    evidence: ['uid uid-old-web; this set\'s uid is uid-web'],
+    evidence: ["uid uid-old-web; this set's uid is uid-web"],
     advice: ['`kubectl delete pod web-1 -n shop`'],
     blocking: true,
   },
@@ -787,7 +810,9 @@ const cases: Case[] = [
     snapshot: () => {
       const set = statefulSet({ replicas: 2 });
       const doomed = claim('data-web-1');
-      doomed.metadata!.deletionTimestamp = new Date(Date.parse('2026-01-10T12:00:00Z') - 300_000).toISOString();
+      doomed.metadata!.deletionTimestamp = new Date(
+        Date.parse('2026-01-10T12:00:00Z') - 300_000,
+      ).toISOString();
       doomed.metadata!.finalizers = ['kubernetes.io/pvc-protection'];
       const pv = volume('pv-data-web-1', 'data-web-1', 'Bound', {});
       pv.spec!.persistentVolumeReclaimPolicy = 'Delete';
@@ -828,7 +853,10 @@ const cases: Case[] = [
     severity: 'info',
     ordinals: [0],
     message: ['from 1Gi to 2Gi', 'FileSystemResizePending', 'the pod sees 1Gi'],
-    evidence: ['status.capacity.storage 1Gi', 'condition FileSystemResizePending: Waiting for user to (re-)start a pod'],
+    evidence: [
+      'status.capacity.storage 1Gi',
+      'condition FileSystemResizePending: Waiting for user to (re-)start a pod',
+    ],
     advice: ['`kubectl delete pod web-0 -n shop`'],
   },
   {

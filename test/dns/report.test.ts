@@ -364,7 +364,7 @@ describe('probe answers', () => {
 });
 
 describe('no running pod to probe from', () => {
-  it('says so, with each pod\'s state, instead of blaming exec permissions', () => {
+  it("says so, with each pod's state, instead of blaming exec permissions", () => {
     const report = buildDnsReport(
       healthyInput({
         probe: {

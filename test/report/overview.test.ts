@@ -141,7 +141,11 @@ describe('buildOverview: the list agrees with status NAME and --problems', () =>
       { statefulSets: [set], pods: pods('web', 3), claims: claims('web', 3), unreadable: [], now },
       options,
     );
-    expect(overview.items[0]).toMatchObject({ health: 'Healthy', revision: 'current', replicas: { updated: 3 } });
+    expect(overview.items[0]).toMatchObject({
+      health: 'Healthy',
+      revision: 'current',
+      replicas: { updated: 3 },
+    });
   });
 
   it('with pods not read, READY is status.readyReplicas and no claim count is invented', () => {

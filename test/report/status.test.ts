@@ -262,7 +262,11 @@ describe('buildStatusReport: readiness order', () => {
   ])('$case', ({ pods, want }) => {
     const report = buildStatusReport(makeSnapshot({ pods }), options);
     expect(
-      report.pods.map((row) => [row.readyOrder, row.readyAfterPreviousSeconds, ...(want[0]!.length > 2 ? [row.readyOrderTied] : [])]),
+      report.pods.map((row) => [
+        row.readyOrder,
+        row.readyAfterPreviousSeconds,
+        ...(want[0]!.length > 2 ? [row.readyOrderTied] : []),
+      ]),
     ).toEqual(want);
   });
 

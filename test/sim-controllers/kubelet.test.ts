@@ -192,6 +192,75 @@ describe('kubelet', () => {
     );
   });
 
+  it.each([
+    {
+      image: 'nginx:1.99-typo',
+      error:
+        'rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.99-typo": failed to resolve reference "docker.io/library/nginx:1.99-typo": docker.io/library/nginx:1.99-typo: not found',
+    },
+    {
+      image: 'ngnix:1.27',
+      error:
+        'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/ngnix:1.27": failed to resolve reference "docker.io/library/ngnix:1.27": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed',
+    },
+    {
+      image: 'registry.example.com/team/db:7',
+      error:
+        'rpc error: code = Unknown desc = failed to pull and unpack image "registry.example.com/team/db:7": failed to resolve reference "registry.example.com/team/db:7": failed to do request: Head "https://registry.example.com/v2/team/db/manifests/7": dial tcp: lookup registry.example.com on 127.0.0.53:53: no such host',
+    },
+  ])('a registry answers for $image as a real one does', async ({ image, error }) => {
+    sim = await startHarness({
+      manifests: podManifest().replace('image: postgres:11.6-alpine', `image: ${image}`),
+      timing: { imagePullMs: 500 },
+    });
+    const h = sim;
+    await h.until(
+      () => h.pod('app')?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull',
+      10_000,
+      'ErrImagePull',
+    );
+    expect(h.pod('app')?.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe(error);
+    expect(h.events('app').map((e) => e.message)).toContain(`Failed to pull image "${image}": ${error}`);
+  });
+
+  it('an image in the catalogue pulls; the annotation `image-pull: pass` lets any image through', async () => {
+    sim = await startHarness({
+      manifests: podManifest({ annotations: { 'sim.kubectl-sts.dev/image-pull': 'pass' } }).replace(
+        'image: postgres:11.6-alpine',
+        'image: registry.example.com/team/db:7',
+      ),
+    });
+    const h = sim;
+    await h.until(() => isReady(h.pod('app')), 30_000, 'Ready');
+  });
+
+  it("retries with the kubelet's back-off (10s, 20s, 40s…) and never flickers back to ContainerCreating", async () => {
+    sim = await startHarness({
+      manifests: podManifest().replace('image: postgres:11.6-alpine', 'image: postgres:16.2-broken'),
+      timing: { imagePullMs: 500 },
+    });
+    const h = sim;
+    const sequence: string[] = [];
+    h.store.subscribe('pods', (e) => {
+      const reason = (e.object as Pod).status?.containerStatuses?.[0]?.state?.waiting?.reason ?? 'none';
+      if (sequence[sequence.length - 1] !== reason) sequence.push(reason);
+    });
+    await h.advance(90_000, 500);
+    const first = sequence.indexOf('ErrImagePull');
+    expect(first).toBeGreaterThanOrEqual(0);
+    const after = sequence.slice(first);
+    expect(after).not.toContain('ContainerCreating');
+    expect(after.join(' ')).toMatch(
+      /^ErrImagePull ImagePullBackOff ErrImagePull ImagePullBackOff ErrImagePull ImagePullBackOff/,
+    );
+    // Pulls at 0s, ~11s, ~32s and ~73s: back-offs of 10s, 20s and 40s (events aggregate into a count).
+    const attempts = h
+      .events('app')
+      .filter((e) => e.reason === 'Pulling')
+      .reduce((sum, e) => sum + (e.count ?? 1), 0);
+    expect(attempts).toBe(4);
+  });
+
   it('terminates gracefully: the pod stays Terminating until its containers stop', async () => {
     sim = await startHarness({ manifests: podManifest(), timing: { stopAfterMs: 5000 } });
     const h = sim;

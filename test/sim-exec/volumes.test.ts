@@ -216,14 +216,25 @@ describe('images without a shell', () => {
       image: 'busybox',
       annotations: { [TOOLS_ANNOTATION]: 'none' },
     },
-  ])('$name fails to start sh with exit 126', async ({ image, annotations }) => {
+    { name: 'etcd 3.5 (distroless)', image: 'registry.k8s.io/etcd:3.5.16-0', annotations: undefined },
+  ])(
+    '$name cannot start sh: the runtime fails the exec (InternalError), no exit code',
+    async ({ image, annotations }) => {
+      const { store, handler } = setup();
+      store.create('pods', runningPod('web-0', { image, annotations }));
+      await expect(sh(handler, 'web-0', 'echo hi')).rejects.toMatchObject({
+        code: 500,
+        reason: 'InternalError',
+        message: expect.stringMatching(
+          /^Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in \$PATH: unknown$/,
+        ),
+      });
+    },
+  );
+
+  it('etcd before 3.5 still had a shell', async () => {
     const { store, handler } = setup();
-    store.create('pods', runningPod('web-0', { image, annotations }));
-    expect(await sh(handler, 'web-0', 'echo hi')).toEqual({
-      stdout: '',
-      stderr:
-        'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown\r\n',
-      exitCode: 126,
-    });
+    store.create('pods', runningPod('web-0', { image: 'k8s.gcr.io/etcd:3.2.24' }));
+    expect((await sh(handler, 'web-0', 'echo hi')).stdout).toBe('hi\n');
   });
 });

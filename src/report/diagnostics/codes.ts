@@ -293,7 +293,7 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
     code: 'ProbeNoRunningPod',
     severity: 'warning',
     meaning:
-      'dns --probe: the set has no running pod to resolve names from (the names are checked against the API only); the pods\' states say why.',
+      "dns --probe: the set has no running pod to resolve names from (the names are checked against the API only); the pods' states say why.",
     commands: DNS,
   },
   {

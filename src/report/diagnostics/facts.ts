@@ -268,7 +268,8 @@ export interface Unschedulable {
 export function unschedulableOf(pod: Pod): Unschedulable | undefined {
   if (pod.spec?.nodeName || isTerminating(pod)) return undefined;
   const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (condition?.status !== 'False' || (condition.reason ?? 'Unschedulable') !== 'Unschedulable') return undefined;
+  if (condition?.status !== 'False' || (condition.reason ?? 'Unschedulable') !== 'Unschedulable')
+    return undefined;
   const message = (condition.message ?? '').trim();
   return { message, reasons: schedulerReasons(message), since: condition.lastTransitionTime };
 }
@@ -316,7 +317,11 @@ export function pullCause(reason: string, text: string): ImagePullFailure['cause
   if (/unauthorized|authentication required|authorization failed|401|403 forbidden|denied/i.test(text))
     return /pull access denied|repository does not exist/i.test(text) ? 'not-found' : 'unauthorized';
   if (/not found|manifest unknown|NotFound|name unknown/i.test(text)) return 'not-found';
-  if (/i\/o timeout|dial tcp|no such host|connection refused|TLS handshake|x509|network is unreachable|deadline exceeded/i.test(text))
+  if (
+    /i\/o timeout|dial tcp|no such host|connection refused|TLS handshake|x509|network is unreachable|deadline exceeded/i.test(
+      text,
+    )
+  )
     return 'unreachable';
   return 'unknown';
 }
@@ -338,14 +343,17 @@ export function imagePullFailureOf(pod: Pod, events: KubeEvent[]): ImagePullFail
   for (const { s, init } of statuses) {
     const waiting = s.state?.waiting;
     if (!waiting?.reason || !PULL_REASONS.has(waiting.reason)) continue;
-    const image = specs.find((spec) => spec.c.name === s.name && spec.init === init)?.c.image ?? s.image ?? '';
+    const image =
+      specs.find((spec) => spec.c.name === s.name && spec.init === init)?.c.image ?? s.image ?? '';
     const pulled = events.find(
       (e) =>
-        e.reason === 'Failed' &&
-        /^Failed to pull image/.test(e.message ?? '') &&
-        fieldPathNames(e, s.name),
+        e.reason === 'Failed' && /^Failed to pull image/.test(e.message ?? '') && fieldPathNames(e, s.name),
     );
-    const waitingText = waiting.message && !/^Back-off pulling image/.test(waiting.message) ? waiting.message : undefined;
+    // Newer kubelets append the last error to the back-off message (`Back-off pulling image "x": ErrImagePull: …`).
+    const backOff = /^Back-off pulling image "[^"]*"(?::\s*(?:ErrImagePull:\s*)?(.+))?$/s.exec(
+      waiting.message ?? '',
+    );
+    const waitingText = backOff ? backOff[1] : waiting.message || undefined;
     const detail = waitingText ?? pulled?.message?.trim() ?? waiting.message;
     return {
       container: s.name,

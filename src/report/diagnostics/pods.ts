@@ -18,13 +18,14 @@ import {
 } from './facts.ts';
 
 /** Volume conflicts have their own finding (VolumeNodeAffinityConflict), which names the volume. */
-export const VOLUME_CONFLICT =
-  /volume node affinity conflict|didn't match PersistentVolume's node affinity/i;
+export const VOLUME_CONFLICT = /volume node affinity conflict|didn't match PersistentVolume's node affinity/i;
 /** The scheduler blames an unbound claim: the claim's own finding explains why it is not bound. */
 const UNBOUND_IMMEDIATE = /unbound immediate PersistentVolumeClaims/i;
 
 function listNames(names: string[], limit = 4): string {
-  return names.length <= limit ? names.join(', ') : `${names.slice(0, limit).join(', ')} and ${names.length - limit} more`;
+  return names.length <= limit
+    ? names.join(', ')
+    : `${names.slice(0, limit).join(', ')} and ${names.length - limit} more`;
 }
 
 /** What the nodes themselves say about the reasons (cordons, taints, readiness); empty when nodes were not read. */
@@ -59,8 +60,10 @@ function podFacts(pod: Pod, reasons: string[]): string[] {
   const selector = Object.entries(pod.spec?.nodeSelector ?? {});
   if (/affinity\/selector/.test(text)) {
     if (selector.length) facts.push(`nodeSelector: ${selector.map(([k, v]) => `${k}=${v}`).join(', ')}`);
-    const required = (pod.spec?.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } } | undefined)
-      ?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    const required = (
+      pod.spec?.affinity as
+        { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } } | undefined
+    )?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     if (required) facts.push(`required node affinity: ${JSON.stringify(required)}`);
   }
   if (/Insufficient/.test(text)) {
@@ -78,10 +81,10 @@ function schedulingAdvice(context: RuleContext, name: string, reasons: string[])
   const text = reasons.join(' ');
   const steps: string[] = [];
   if (/were unschedulable/.test(text)) {
-    const cordoned = context.snapshot.nodes.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name ?? '');
-    steps.push(
-      `uncordon nodes whose maintenance is over (\`kubectl uncordon ${cordoned[0] ?? '<node>'}\`)`,
-    );
+    const cordoned = context.snapshot.nodes
+      .filter((n) => n.spec?.unschedulable)
+      .map((n) => n.metadata?.name ?? '');
+    steps.push(`uncordon nodes whose maintenance is over (\`kubectl uncordon ${cordoned[0] ?? '<node>'}\`)`);
   }
   if (/taint/.test(text))
     steps.push(
@@ -92,7 +95,7 @@ function schedulingAdvice(context: RuleContext, name: string, reasons: string[])
       'label a node to match the nodeSelector/affinity (`kubectl label node <node> key=value`) or correct spec.template.spec.nodeSelector/affinity',
     );
   if (/Insufficient|Too many pods/.test(text))
-    steps.push('free capacity or add nodes, or lower the pod template\'s resource requests');
+    steps.push("free capacity or add nodes, or lower the pod template's resource requests");
   if (/anti-affinity/.test(text))
     steps.push(
       'required pod anti-affinity allows one pod per topology domain: add nodes (or zones), or make the rule preferred',
@@ -139,7 +142,9 @@ export const podUnschedulable = (context: RuleContext): Diagnostic[] => {
       ...podFacts(pod, unschedulable.reasons),
       ...nodeFacts(context, unschedulable.reasons),
       ...(claims.length
-        ? [`claims ${claims.join(', ')} wait for ${name} to be scheduled (WaitForFirstConsumer): they bind once it is`]
+        ? [
+            `claims ${claims.join(', ')} wait for ${name} to be scheduled (WaitForFirstConsumer): they bind once it is`,
+          ]
         : []),
       ...eventEvidence(context, 'Pod', name, 2),
     ];
@@ -158,7 +163,7 @@ export const podUnschedulable = (context: RuleContext): Diagnostic[] => {
 
 const CAUSE_TEXT: Record<ImagePullFailure['cause'], string> = {
   'not-found': 'the registry has no such image or tag',
-  unauthorized: 'the registry refuses the node\'s credentials',
+  unauthorized: "the registry refuses the node's credentials",
   unreachable: 'the node cannot reach the registry',
   'rate-limited': 'the registry is rate-limiting pulls',
   invalid: 'the image reference is not valid',
@@ -203,7 +208,8 @@ export const imagePullFailed = (context: RuleContext): Diagnostic[] => {
         advice = `check that node ${pod.spec?.nodeName ?? '(its node)'} can reach the registry (DNS, proxy, firewall); the kubelet retries with a back-off of up to 5 minutes`;
         break;
       case 'rate-limited':
-        advice = 'wait for the limit to reset, or pull with registry credentials (an imagePullSecret) or from a mirror';
+        advice =
+          'wait for the limit to reset, or pull with registry credentials (an imagePullSecret) or from a mirror';
         break;
       case 'never-pull':
         advice = `load the image onto the node or set imagePullPolicy: IfNotPresent: ${fixTemplate}${recreate}`;
@@ -231,35 +237,39 @@ export const imagePullFailed = (context: RuleContext): Diagnostic[] => {
 /** Pods that name the set as their controller but that no ordinal accounts for. */
 export const unaccountedPods = (context: RuleContext): Diagnostic[] => {
   if (!context.podsKnown) return [];
-  return podsOutsideOrdinals(context.snapshot.pods, context.set).map(({ pod, reason, ordinal }): Diagnostic => {
-    const name = pod.metadata?.name ?? '';
-    const owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
-    const evidence = [
-      `${name}: controller StatefulSet/${owner?.name} uid ${owner?.uid ?? 'unset'}; this set's uid is ${context.set.metadata?.uid ?? 'unset'}`,
-      `${name}: created ${pod.metadata?.creationTimestamp ?? 'at an unknown time'}, phase ${pod.status?.phase ?? 'unknown'}${isTerminating(pod) ? ', Terminating' : ''}`,
-    ];
-    if (reason === 'earlier-set') {
+  return podsOutsideOrdinals(context.snapshot.pods, context.set).map(
+    ({ pod, reason, ordinal }): Diagnostic => {
+      const name = pod.metadata?.name ?? '';
+      const owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
+      const evidence = [
+        `${name}: controller StatefulSet/${owner?.name} uid ${owner?.uid ?? 'unset'}; this set's uid is ${context.set.metadata?.uid ?? 'unset'}`,
+        `${name}: created ${pod.metadata?.creationTimestamp ?? 'at an unknown time'}, phase ${pod.status?.phase ?? 'unknown'}${isTerminating(pod) ? ', Terminating' : ''}`,
+      ];
+      if (reason === 'earlier-set') {
+        return {
+          code: 'PodFromEarlierSet',
+          severity: 'error',
+          message: `pod ${name} belongs to an earlier StatefulSet named ${context.name} (another uid)${
+            ordinal !== undefined
+              ? `: the controller cannot create its own ${name} (ordinal ${ordinal}) while it exists`
+              : ''
+          }`,
+          ordinals: ordinal !== undefined ? [ordinal] : [],
+          evidence: [...evidence, ...eventEvidence(context, 'StatefulSet', context.name, 2)],
+          advice: `the garbage collector removes it once it sees its owner is gone; if it stays, check what it runs, then \`kubectl delete pod ${name} ${ns(context)}\` (its claims are kept)`,
+          blocking: ordinal !== undefined,
+        };
+      }
       return {
-        code: 'PodFromEarlierSet',
-        severity: 'error',
-        message: `pod ${name} belongs to an earlier StatefulSet named ${context.name} (another uid)${
-          ordinal !== undefined ? `: the controller cannot create its own ${name} (ordinal ${ordinal}) while it exists` : ''
-        }`,
-        ordinals: ordinal !== undefined ? [ordinal] : [],
-        evidence: [...evidence, ...eventEvidence(context, 'StatefulSet', context.name, 2)],
-        advice: `the garbage collector removes it once it sees its owner is gone; if it stays, check what it runs, then \`kubectl delete pod ${name} ${ns(context)}\` (its claims are kept)`,
-        blocking: ordinal !== undefined,
+        code: 'PodWithoutOrdinal',
+        severity: 'warning',
+        message: `pod ${name} is owned by this StatefulSet but its name carries no ordinal: the controller ignores it (it is never counted, updated or removed)`,
+        ordinals: [],
+        evidence,
+        advice: `if nothing needs it, \`kubectl delete pod ${name} ${ns(context)}\`; a pod that should run beside the set belongs to a workload of its own`,
       };
-    }
-    return {
-      code: 'PodWithoutOrdinal',
-      severity: 'warning',
-      message: `pod ${name} is owned by this StatefulSet but its name carries no ordinal: the controller ignores it (it is never counted, updated or removed)`,
-      ordinals: [],
-      evidence,
-      advice: `if nothing needs it, \`kubectl delete pod ${name} ${ns(context)}\`; a pod that should run beside the set belongs to a workload of its own`,
-    };
-  });
+    },
+  );
 };
 
 /** Timestamps the snapshot holds that are later than its clock reading, with where each is. */
@@ -300,7 +310,7 @@ export const clockSkew = (context: RuleContext): Diagnostic[] => {
         `this machine's clock: ${context.now.toISOString()}`,
         ...ahead.slice(0, 2).map((entry) => `${entry.what} is ${Math.round(entry.aheadMs / 1000)}s ahead`),
       ],
-      advice: 'synchronise the clocks (NTP) of this machine and of the cluster\'s control plane',
+      advice: "synchronise the clocks (NTP) of this machine and of the cluster's control plane",
     },
   ];
 };

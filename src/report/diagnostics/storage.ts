@@ -40,7 +40,9 @@ function requestOf(claim: { spec?: { resources?: { requests?: Record<string, str
  */
 export function deletionCost(context: RuleContext, claims: PersistentVolumeClaim[]): string {
   const bytes = claims.map((c) => parseQuantity(c.status?.capacity?.storage ?? requestOf(c)));
-  const total = bytes.every((b) => b !== undefined) ? formatBytes(bytes.reduce((a, b) => a! + b!, 0)!) : undefined;
+  const total = bytes.every((b) => b !== undefined)
+    ? formatBytes(bytes.reduce((a, b) => a! + b!, 0)!)
+    : undefined;
   const policies = new Set(
     claims.map((c) => {
       const pv = c.spec?.volumeName ? context.snapshot.volumes.get(c.spec.volumeName) : undefined;
@@ -66,7 +68,9 @@ export const leftoverClaims = (context: RuleContext): Diagnostic[] => {
   if (whenScaled !== 'Delete') return [];
   const stranded = claimsOutsideRange(context.set, context.snapshot.claims).filter(({ ordinal, claim }) => {
     const pod = podName(context.set, ordinal);
-    const ownedByPod = (claim.metadata?.ownerReferences ?? []).some((ref) => ref.kind === 'Pod' && ref.name === pod);
+    const ownedByPod = (claim.metadata?.ownerReferences ?? []).some(
+      (ref) => ref.kind === 'Pod' && ref.name === pod,
+    );
     // While the pod exists the controller is still removing it (and marks the claim to follow).
     return !ownedByPod && !context.pods.has(ordinal) && !claim.metadata?.deletionTimestamp;
   });
@@ -139,7 +143,9 @@ export const claimDeletedWhileInUse = (context: RuleContext): Diagnostic[] => {
           `claim ${name}: deletionTimestamp ${claim.metadata?.deletionTimestamp} (${age(context, claim.metadata?.deletionTimestamp)} ago)`,
           `finalizers: ${(claim.metadata?.finalizers ?? []).join(', ') || 'none'}`,
           ...(pod
-            ? [`used by pod ${podText} on node ${pod.spec?.nodeName ?? '(none)'}${isTerminating(pod) ? ' (Terminating)' : ''}`]
+            ? [
+                `used by pod ${podText} on node ${pod.spec?.nodeName ?? '(none)'}${isTerminating(pod) ? ' (Terminating)' : ''}`,
+              ]
             : []),
           ...(pvName
             ? [`volume ${pvName}: reclaimPolicy ${policy ?? (pv ? 'unset' : 'unknown (not read)')}`]

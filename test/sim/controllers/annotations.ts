@@ -13,7 +13,10 @@ export const simAnnotations = {
   readiness: `${SIM_PREFIX}readiness`,
   /** `true` (every app container) or a comma-separated list of container names (init containers too) that exit with code 1 after running briefly, then CrashLoopBackOff. */
   crash: `${SIM_PREFIX}crash`,
-  /** `fail`: every image pull fails (ErrImagePull, then ImagePullBackOff). */
+  /**
+   * `fail`: every image pull fails (ErrImagePull, then ImagePullBackOff); `pass`: images outside
+   * the simulated registries' catalogue (controllers/images.ts) pull as if they existed.
+   */
   imagePull: `${SIM_PREFIX}image-pull`,
   /** Duration each init container runs before it completes. */
   initDuration: `${SIM_PREFIX}init-duration`,
@@ -33,6 +36,8 @@ export interface PodBehaviour {
   /** Whether a container named in the list crashes (init containers crash only when named). */
   crashesByName: (container: string) => boolean;
   imagePullFails: boolean;
+  /** Images outside the catalogue are taken to exist. */
+  imagePullPasses: boolean;
   initDurationMs: number | undefined;
   stopAfterMs: number | 'grace' | undefined;
   pullDurationMs: number | undefined;
@@ -55,6 +60,7 @@ export function behaviourOf(pod: Pod): PodBehaviour {
     crashes: (container) => crash === 'true' || crashing.has(container),
     crashesByName: (container) => crashing.has(container),
     imagePullFails: annotations[simAnnotations.imagePull]?.trim() === 'fail',
+    imagePullPasses: annotations[simAnnotations.imagePull]?.trim() === 'pass',
     initDurationMs: parseDuration(annotations[simAnnotations.initDuration]),
     stopAfterMs: stopAfter === 'grace' ? 'grace' : parseDuration(stopAfter),
     pullDurationMs: parseDuration(annotations[simAnnotations.pullDuration]),

@@ -16,6 +16,7 @@ import type {
 } from '../../../src/kube/types.ts';
 import { environmentFor } from '../exec/container.ts';
 import { behaviourOf } from './annotations.ts';
+import { isValidImageName, pullImage, type PullResult } from './images.ts';
 import { findStaticVolume, quantityBytes } from './volumes.ts';
 import type { PodBehaviour } from './annotations.ts';
 import type { ControllerContext } from './runtime.ts';
@@ -35,7 +36,9 @@ type ContainerPhase =
   /** Stopped because the pod is being deleted. */
   | 'stopped'
   /** Its environment names a ConfigMap, Secret or key that does not exist (CreateContainerConfigError). */
-  | 'configError';
+  | 'configError'
+  /** The image reference cannot be parsed (InvalidImageName); the kubelet never pulls it. */
+  | 'invalidImage';
 
 interface TerminatedInfo {
   exitCode: number;
@@ -57,6 +60,8 @@ interface ContainerRun {
   /** Exits with an error so far; the first is restarted at once, later ones after a growing back-off. */
   crashes: number;
   pullFailures: number;
+  /** The last pull's error as containerd reported it (`rpc error: code = NotFound desc = …`). */
+  pullError?: string;
   lastTerminated?: TerminatedInfo;
   everStarted: boolean;
   lastUnhealthyEvent?: number;
@@ -105,6 +110,20 @@ function imageDigest(image: string): string {
   const repo = normaliseImage(image).replace(/[:@][^/]+$/, '');
   const digest = Buffer.from(image).toString('hex').padEnd(64, '0').slice(0, 64);
   return `${repo}@sha256:${digest}`;
+}
+
+/** What pulling `image` gives: the pod's annotation first (`fail`, `pass`), then the registries' catalogue. */
+function pullResult(image: string, behaviour: PodBehaviour): PullResult {
+  if (behaviour.imagePullFails) {
+    const reference = normaliseImage(image);
+    return {
+      ok: false,
+      code: 'NotFound',
+      error: `failed to pull and unpack image "${reference}": failed to resolve reference "${reference}": ${reference}: not found`,
+    };
+  }
+  if (behaviour.imagePullPasses) return { ok: true };
+  return pullImage(image);
 }
 
 /** Durations as Go prints them in kubelet messages: `800ms`, `1.5s`. */
@@ -757,6 +776,18 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     for (let guard = 0; guard < 20; guard++) {
       switch (container.phase) {
         case 'pending': {
+          if (!isValidImageName(image)) {
+            podEvent(
+              pod,
+              'Warning',
+              'InspectFailed',
+              `Failed to apply default image tag "${image}": couldn't parse image reference "${image}": invalid reference format`,
+              container,
+            );
+            podEvent(pod, 'Warning', 'Failed', 'Error: InvalidImageName', container);
+            container.phase = 'invalidImage';
+            continue;
+          }
           const policy = (container.spec as { imagePullPolicy?: string }).imagePullPolicy;
           if (images.has(image) && policy !== 'Always' && !behaviour.imagePullFails) {
             podEvent(
@@ -776,15 +807,23 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         }
         case 'pulling': {
           if (now < container.until) return container.until;
-          if (behaviour.imagePullFails) {
+          const pulled = pullResult(image, behaviour);
+          if (!pulled.ok) {
             container.pullFailures++;
-            const message = `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${normaliseImage(image)}": failed to resolve reference "${normaliseImage(image)}": ${normaliseImage(image)}: not found`;
-            podEvent(pod, 'Warning', 'Failed', message, container);
+            container.pullError = `rpc error: code = ${pulled.code} desc = ${pulled.error}`;
+            podEvent(
+              pod,
+              'Warning',
+              'Failed',
+              `Failed to pull image "${image}": ${container.pullError}`,
+              container,
+            );
             podEvent(pod, 'Warning', 'Failed', 'Error: ErrImagePull', container);
             container.phase = 'pullError';
             container.until = now + 1000;
             continue;
           }
+          container.pullError = undefined;
           const took = behaviour.pullDurationMs ?? timing.imagePullMs;
           images.add(image);
           podEvent(
@@ -879,6 +918,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
           if ((container.phase as ContainerPhase) === 'configError') return container.until;
           continue;
         }
+        case 'invalidImage':
         case 'completed':
         case 'stopped':
           return undefined;
@@ -1027,17 +1067,26 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     switch (container.phase) {
       case 'pending':
       case 'pulling':
+        // Once a pull has failed, the retry after the back-off does not show ContainerCreating
+        // again: the kubelet pulls within its sync and reports the outcome, so the status stays
+        // ImagePullBackOff until the pull fails again (ErrImagePull) or succeeds.
+        status.state =
+          container.pullFailures > 0 && container.pullError
+            ? { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } }
+            : {
+                waiting: { reason: initializing || container.init ? 'PodInitializing' : 'ContainerCreating' },
+              };
+        break;
+      case 'invalidImage':
         status.state = {
-          waiting: { reason: initializing || container.init ? 'PodInitializing' : 'ContainerCreating' },
+          waiting: {
+            reason: 'InvalidImageName',
+            message: `Failed to apply default image tag "${image}": couldn't parse image reference "${image}": invalid reference format`,
+          },
         };
         break;
       case 'pullError':
-        status.state = {
-          waiting: {
-            reason: 'ErrImagePull',
-            message: `failed to pull and unpack image "${normaliseImage(image)}"`,
-          },
-        };
+        status.state = { waiting: { reason: 'ErrImagePull', message: container.pullError ?? '' } };
         break;
       case 'configError':
         status.state = {

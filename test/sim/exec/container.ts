@@ -52,7 +52,9 @@ export function profileFor(pod: Pod, container: Container): ImageProfile {
       getent: tools.has('getent'),
     };
   }
-  if (/distroless|(^|\/)scratch(:|$)|(^|\/)pause(:|$)/.test(image)) {
+  // Distroless images have no shell: gcr.io/distroless/*, the pause image, and etcd from 3.5 on
+  // (registry.k8s.io/etcd:3.5.x-0 is built FROM distroless).
+  if (/distroless|(^|\/)scratch(:|$)|(^|\/)pause(:|$)|(^|\/)etcd:3\.([5-9]|\d{2,})/.test(image)) {
     return { shell: false, flavor, nslookup: undefined, getent: false };
   }
   if (/busybox/.test(image)) return { shell: true, flavor, nslookup: 'busybox', getent: false };

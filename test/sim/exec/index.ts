@@ -31,6 +31,27 @@ export class ExecApiError extends Error implements ApiErrorShape {
 
 const SHELLS = new Set(['sh', 'ash', 'bash', 'dash']);
 
+/**
+ * A program the image does not have, as containerd reports it: runc fails to start the process,
+ * so there is no exit code; the kubelet answers with an InternalError, which the API server's
+ * WebSocket translator (kubectl >= 1.30) wraps once more. kubectl prints `error: Internal error
+ * occurred: Internal error occurred: error executing command in container: …` and exits 1.
+ */
+function execStartFailed(program: string): ExecApiError {
+  const execId = Array.from({ length: 64 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join(
+    '',
+  );
+  const runtime = `error executing command in container: failed to exec in container: failed to start exec "${execId}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${program}": executable file not found in $PATH: unknown`;
+  return new ExecApiError(
+    500,
+    'InternalError',
+    `Internal error occurred: Internal error occurred: ${runtime}`,
+    {
+      causes: [{ message: `Internal error occurred: ${runtime}` }],
+    },
+  );
+}
+
 export interface SimExecHandler extends ExecHandler {
   /** Stops following store changes (tree clean-up). */
   close(): void;
@@ -170,14 +191,7 @@ function startProcess(
     const profile = profileFor(pod, container);
     const argv = request.command.length > 0 ? request.command : ['sh'];
     const program = argv[0]!.split('/').pop()!;
-    if (!profile.shell) {
-      io.stderr(
-        Buffer.from(
-          `OCI runtime exec failed: exec failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH: unknown\r\n`,
-        ),
-      );
-      return 126;
-    }
+    if (!profile.shell) throw execStartFailed(argv[0]!);
     const env = environmentFor(store, pod, container);
     const vfs = new Vfs(mountsFor(store, registry, pod, container, options.clusterDomain, env));
     const utilities = coreUtilities(pod.spec?.hostname ?? pod.metadata?.name ?? '', () => clock.now());
@@ -229,22 +243,21 @@ function startProcess(
     for (const name of SHELLS)
       if (name !== 'bash' || profile.flavor === 'gnu') utilities.set(name, shellProgram);
     const shell = makeShell();
-    if (!utilities.has(program) && !['exit', 'cd', 'true', 'false', 'pwd'].includes(program)) {
-      io.stderr(
-        Buffer.from(
-          `OCI runtime exec failed: exec failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH: unknown\r\n`,
-        ),
-      );
-      return 126;
-    }
+    if (!utilities.has(program) && !['exit', 'cd', 'true', 'false', 'pwd'].includes(program))
+      throw execStartFailed(argv[0]!);
     return shell.runArgv(argv, io);
   };
 
   const exit = run().catch((error: unknown) => {
+    if (error instanceof ExecApiError) throw error;
     if (abort.signal.aborted) return 137;
     io.stderr(Buffer.from(`simulator: ${error instanceof Error ? error.message : String(error)}\n`));
     return 1;
   });
+  const exitCode = exit.then((code) => (abort.signal.aborted ? 137 : code));
+  // A failed start rejects before the server attaches its handler (it waits for the runtime's
+  // start-up delay): mark it handled here; the server still sees the rejection.
+  exitCode.catch(() => undefined);
 
   return {
     writeStdin(data) {
@@ -259,7 +272,7 @@ function startProcess(
     onStderr(listener) {
       stderr.listen(listener);
     },
-    exit: exit.then((code) => (abort.signal.aborted ? 137 : code)),
+    exit: exitCode,
     kill() {
       abort.abort();
       stdin.end();
