@@ -24,7 +24,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { nodes?: number; timing?: Partial<SimTiming>; manifests?: string } = {},
+  options: { nodes?: number; timing?: Partial<SimTiming>; manifests?: string; kubernetesMinor?: number } = {},
 ): Promise<Harness> {
   const clock = new SimulatedClock({ manual: true, start: new Date('2026-01-01T00:00:00Z') });
   const store = new MemoryStore(clock);
@@ -36,6 +36,7 @@ export async function startHarness(
   const controllers = installControllers(store, clock, {
     clusterDomain: 'cluster.local',
     timing: options.timing ?? {},
+    ...(options.kubernetesMinor !== undefined ? { kubernetesMinor: options.kubernetesMinor } : {}),
     onError: (error) => {
       throw error;
     },

@@ -53,6 +53,56 @@ describe('scheduler', () => {
   });
 });
 
+describe('scheduler messages, as each version words them', () => {
+  const unscheduled = (h: Harness) =>
+    h.pod('app')?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message;
+
+  it.each([
+    {
+      minor: 24,
+      message:
+        "0/3 nodes are available: 1 node(s) had taint {node-role.kubernetes.io/control-plane: }, that the pod didn't tolerate, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    },
+    {
+      minor: 33,
+      message:
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    },
+    {
+      minor: 35,
+      message:
+        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    },
+  ])('1.$minor: a nodeSelector no node matches', async ({ minor, message }) => {
+    sim = await startHarness({
+      kubernetesMinor: minor,
+      manifests: podManifest({ extraSpec: '  nodeSelector: { disk: ssd }' }),
+    });
+    expect(unscheduled(sim)).toBe(message);
+  });
+
+  it('resources: preemption finds no victims on the nodes that lack memory, and is not helpful on the tainted one', async () => {
+    sim = await startHarness({
+      manifests: podManifest().replace(
+        'image: postgres:11.6-alpine',
+        'image: postgres:11.6-alpine\n      resources: { requests: { memory: 64Gi } }',
+      ),
+    });
+    expect(unscheduled(sim)).toBe(
+      '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
+    );
+  });
+
+  it('cordoned nodes: the scheduler retries every 5 minutes and the FailedScheduling event counts up', async () => {
+    sim = await startHarness({ manifests: podManifest({ extraSpec: '  nodeSelector: { disk: ssd }' }) });
+    const h = sim;
+    const failed = () => h.events('app').find((e) => e.reason === 'FailedScheduling');
+    expect(failed()?.count ?? 1).toBe(1);
+    await h.advance(11 * 60_000, 10_000);
+    expect(failed()?.count).toBe(3);
+  });
+});
+
 describe('kubelet', () => {
   it('runs init containers one by one before the main container (Init:N/M)', async () => {
     sim = await startHarness({
@@ -371,7 +421,7 @@ describe('kubelet', () => {
     ]);
     const pending = ['a', 'b', 'c'].find((name) => !h.pod(name)?.spec?.nodeName) as string;
     expect(h.pod(pending)?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toBe(
-      '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+      '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
     );
   });
 

@@ -174,7 +174,9 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
 
   const disruption = installDisruptionController(store, clock);
   const controllers =
-    options.controllers === false ? { stop() {} } : installControllers(store, clock, { clusterDomain });
+    options.controllers === false
+      ? { stop() {} }
+      : installControllers(store, clock, { clusterDomain, kubernetesMinor: Number.parseInt(version.minor, 10) });
   let execHandler: ExecHandler | undefined = options.execHandler;
   const exec = (): ExecHandler => (execHandler ??= createExecHandler(store, clock, { clusterDomain }));
   const api = new ApiServer({

@@ -21,6 +21,8 @@ export interface ControllerOptions {
   timing?: Partial<SimTiming>;
   /** Where controller failures are reported (default: stderr). */
   onError?: (error: unknown, key: string) => void;
+  /** The Kubernetes minor version the controllers' messages follow (default 32). */
+  kubernetesMinor?: number;
 }
 
 export interface RunningControllers {
@@ -64,6 +66,7 @@ export function installControllers(
     recorder: new EventRecorder(store, clock),
     clusterDomain: options.clusterDomain,
     timing,
+    kubernetesMinor: options.kubernetesMinor ?? 32,
     disposers: [],
     timers: new Set(),
   };

@@ -154,6 +154,20 @@ function requestsOf(pod: Pod): { cpu: number; memory: number } {
   return main;
 }
 
+/** podMaxInUnschedulablePodsDuration: an unschedulable pod is retried at least this often. */
+const UNSCHEDULABLE_RETRY_MS = 5 * 60_000;
+
+/**
+ * TaintToleration's reason, as each version words it: `had taint {k: v}, that the pod didn't
+ * tolerate` until 1.24, `had untolerated taint {k: v}` from 1.25 (kubernetes#109119), and without
+ * the taint in 1.35 (kubernetes#134740: taint keys and values no longer go into pod status).
+ */
+function taintReason(taint: { key: string; value?: string }, minor: number): string {
+  if (minor >= 35) return 'node(s) had untolerated taint(s)';
+  if (minor >= 25) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+  return `node(s) had taint {${taint.key}: ${taint.value ?? ''}}, that the pod didn't tolerate`;
+}
+
 function tolerates(pod: Pod, taint: { key: string; effect: string; value?: string }): boolean {
   const tolerations = (pod.spec?.tolerations ?? []) as {
     key?: string;
@@ -189,6 +203,8 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
   const runs = new Map<string, PodRun>(); // pod key → runtime
   const claimUsers = new Map<string, Set<string>>(); // "ns/claim" → pod names
   const imagesOnNode = new Map<string, Set<string>>();
+  /** When the scheduler last reported a pod unschedulable (it retries at least every 5 minutes). */
+  const lastFailedScheduling = new Map<string, number>();
   const ipsOnNode = new Map<string, { next: number; used: Set<string> }>();
 
   const enqueuePod = (namespace: string | undefined, name: string): void => {
@@ -328,9 +344,17 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     const nodes = store.list<Node>('nodes');
     const namespace = pod.metadata?.namespace;
     const reasons = new Map<string, number>();
-    const reject = (reason: string): void => {
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    // Per node, whether preemption could help: plugins answer UnschedulableAndUnresolvable for
+    // cordons, taints, node affinity and volume conflicts (evicting pods changes nothing), and
+    // Unschedulable for resources and pod anti-affinity (evicting lower-priority pods might).
+    let unresolvable = 0;
+    let resolvable = 0;
+    const rejectNode = (nodeReasons: string[], resolvableByPreemption: boolean): void => {
+      for (const reason of nodeReasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      if (resolvableByPreemption) resolvable++;
+      else unresolvable++;
     };
+    const { kubernetesMinor } = ctx;
     const claims: PersistentVolumeClaim[] = [];
     for (const claimName of claimsOf(pod)) {
       const claim = peek<PersistentVolumeClaim>(store, 'persistentvolumeclaims', namespace, claimName);
@@ -377,25 +401,25 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     for (const node of nodes) {
       const labels = node.metadata?.labels ?? {};
       if (node.spec?.unschedulable) {
-        reject('node(s) were unschedulable');
+        rejectNode(['node(s) were unschedulable'], false);
         continue;
       }
       const taint = (node.spec?.taints ?? []).find(
         (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t),
       );
       if (taint) {
-        reject(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+        rejectNode([taintReason(taint, kubernetesMinor)], false);
         continue;
       }
       if (!isNodeReady(node)) {
-        reject('node(s) were not ready');
+        rejectNode(['node(s) were not ready'], false);
         continue;
       }
       const capacity = Number(
         (node.status as { allocatable?: { pods?: string } } | undefined)?.allocatable?.pods ?? 110,
       );
       if (othersOn(node) >= capacity) {
-        reject('Too many pods');
+        rejectNode(['Too many pods'], true);
         continue;
       }
       if (wanted.cpu > 0 || wanted.memory > 0) {
@@ -418,7 +442,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
             : []),
         ];
         if (short.length > 0) {
-          for (const reason of short) reject(reason);
+          rejectNode(short, true);
           continue;
         }
       }
@@ -441,7 +465,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         labels,
       );
       if (!selectorOk || !affinityOk) {
-        reject("node(s) didn't match Pod's node affinity/selector");
+        rejectNode(["node(s) didn't match Pod's node affinity/selector"], false);
         continue;
       }
       const antiAffinity = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
@@ -461,12 +485,20 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         );
       });
       if (conflicts) {
-        reject("node(s) didn't match pod anti-affinity rules");
+        rejectNode(["node(s) didn't match pod anti-affinity rules"], true);
         continue;
       }
       const volumeConflict = volumeTerms.some((terms) => !matchesNodeSelectorTerms(terms, labels));
       if (volumeConflict) {
-        reject('node(s) had volume node affinity conflict');
+        // Reworded in 1.33 (VolumeBinding's ErrReasonNodeConflict).
+        rejectNode(
+          [
+            kubernetesMinor >= 33
+              ? "node(s) didn't match PersistentVolume's node affinity"
+              : 'node(s) had volume node affinity conflict',
+          ],
+          false,
+        );
         continue;
       }
       // Claims nobody provisions (kubernetes.io/no-provisioner) need a local volume on this node.
@@ -480,7 +512,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         return findStaticVolume(store, claim, className, node) === undefined;
       });
       if (noVolume) {
-        reject("node(s) didn't find available persistent volumes to bind");
+        rejectNode(["node(s) didn't find available persistent volumes to bind"], false);
         continue;
       }
       candidates.push(node);
@@ -495,6 +527,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
         pod,
         nodes.length,
         nodes.length === 0 ? 'no nodes available to schedule pods' : detail,
+        { unresolvable, resolvable },
       );
     }
     const load = othersOn;
@@ -546,16 +579,52 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     }
   }
 
-  function unschedulable(pod: Pod, nodeCount: number, detail: string): void {
+  /**
+   * Records a failed attempt as kube-scheduler does: FitError's `0/N nodes are available: <sorted
+   * counted reasons>.`, then DefaultPreemption's PostFilter message, which counts the nodes where
+   * preemption cannot help (`Preemption is not helpful for scheduling`) apart from those where no
+   * lower-priority pod could make room (`No preemption victims found for incoming pod`). The
+   * scheduler retries an unschedulable pod at least every 5 minutes
+   * (podMaxInUnschedulablePodsDuration); each retry repeats the event, so its count grows.
+   */
+  function unschedulable(
+    pod: Pod,
+    nodeCount: number,
+    detail: string,
+    preemption: { unresolvable: number; resolvable: number } = { unresolvable: nodeCount, resolvable: 0 },
+  ): void {
+    const victims = [
+      ...(preemption.unresolvable > 0 ? [`${preemption.unresolvable} Preemption is not helpful for scheduling`] : []),
+      ...(preemption.resolvable > 0 ? [`${preemption.resolvable} No preemption victims found for incoming pod`] : []),
+    ].sort();
+    // From 1.34 the DynamicResources plugin's PostFilter runs too (DRA is on by default) and its
+    // answer is listed before DefaultPreemption's (seen on 1.34 clusters).
+    const postFilter = `${ctx.kubernetesMinor >= 34 ? 'no new claims to deallocate, ' : ''}preemption: 0/${nodeCount} nodes are available: ${victims.join(', ')}.`;
+    // FitError carries PostFilter's message since 1.23.
     const message =
       detail === 'no nodes available to schedule pods'
         ? detail
-        : `0/${nodeCount} nodes are available: ${detail}. preemption: 0/${nodeCount} nodes are available: ${nodeCount} Preemption is not helpful for scheduling.`;
+        : `0/${nodeCount} nodes are available: ${detail}.${ctx.kubernetesMinor >= 23 ? ` ${postFilter}` : ''}`;
+    const key = keyOf(pod);
+    const retry = (): void => {
+      const fresh = peek<Pod>(store, 'pods', pod.metadata?.namespace, pod.metadata?.name ?? '');
+      if (fresh && fresh.metadata?.uid === pod.metadata?.uid && !fresh.spec?.nodeName && !fresh.metadata?.deletionTimestamp)
+        queue.enqueue(`schedule:${key}`, () => schedule(fresh));
+    };
     const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    if (current?.status === 'False' && current.message === message) return;
-    const updated = store.mutate<Pod>('pods', pod.metadata?.namespace, pod.metadata?.name ?? '', (draft) => {
-      setCondition(draft, 'PodScheduled', 'False', 'Unschedulable', message);
-    });
+    const last = lastFailedScheduling.get(key);
+    const now = clock.now().getTime();
+    if (current?.status === 'False' && current.message === message && last !== undefined && now - last < UNSCHEDULABLE_RETRY_MS) {
+      return;
+    }
+    lastFailedScheduling.set(key, now);
+    after(ctx, UNSCHEDULABLE_RETRY_MS, retry);
+    const updated =
+      current?.status === 'False' && current.message === message
+        ? pod
+        : store.mutate<Pod>('pods', pod.metadata?.namespace, pod.metadata?.name ?? '', (draft) => {
+            setCondition(draft, 'PodScheduled', 'False', 'Unschedulable', message);
+          });
     if (updated) podEvent(updated, 'Warning', 'FailedScheduling', message, undefined, 'default-scheduler');
   }
 

@@ -77,6 +77,8 @@ export interface ControllerContext {
   recorder: EventRecorder;
   clusterDomain: string;
   timing: SimTiming;
+  /** The Kubernetes minor version simulated (messages that changed between versions follow it). */
+  kubernetesMinor: number;
   /** Subscriptions to release on stop. */
   disposers: (() => void)[];
   /** Pending timers, cancelled on stop. */
