@@ -33,6 +33,8 @@ export async function startScenario(name: string, namespace = 'diag', speed = 20
     clusterDomain: scenario.settings.clusterDomain ?? 'cluster.local',
     speed,
     namespace,
+    // The reads below take the simulated clock as theirs: timestamps in simulated time too.
+    timestamps: 'simulated',
   });
   const connection = await connect(
     { kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false },

@@ -51,3 +51,42 @@ describe('real-time clock', () => {
     expect(() => new SimulatedClock({ speed: 0 })).toThrow('clock speed must be positive');
   });
 });
+
+describe('timestamps at speed > 1', () => {
+  it('are served at the real moment each simulated instant happened: never ahead of the wall clock', async () => {
+    const clock = new SimulatedClock({ speed: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const simulated = clock.now();
+    const wall = Date.now();
+    // Two simulated seconds have passed in 40 real milliseconds.
+    expect(simulated.getTime() - wall).toBeGreaterThan(1_000);
+    const shown = clock.present(simulated).getTime();
+    expect(shown).toBeLessThanOrEqual(Date.now());
+    expect(wall - shown).toBeLessThan(50);
+  });
+
+  it("rewrites every timestamp of a JSON text, keeping each field's precision", () => {
+    const clock = new SimulatedClock({ speed: 10 });
+    const later = new Date(clock.now().getTime() + 100_000);
+    const text = JSON.stringify({
+      creationTimestamp: later.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      eventTime: later.toISOString().replace('Z', '000Z'),
+      message: 'not a timestamp: 2026',
+    });
+    const shown = JSON.parse(clock.presentJson(text)) as Record<string, string>;
+    expect(shown.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(shown.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    // 100 simulated seconds are 10 real ones.
+    expect(Date.parse(shown.creationTimestamp!) - clock.present(clock.now()).getTime()).toBeGreaterThan(
+      8_000,
+    );
+    expect(Date.parse(shown.creationTimestamp!) - clock.present(clock.now()).getTime()).toBeLessThan(11_000);
+    expect(shown.message).toBe('not a timestamp: 2026');
+  });
+
+  it('are served as simulated when asked (tests that read the cluster on the simulated clock)', () => {
+    const clock = new SimulatedClock({ speed: 10, timestamps: 'simulated' });
+    const text = '{"t":"2026-01-01T00:00:00Z"}';
+    expect(clock.presentJson(text)).toBe(text);
+  });
+});

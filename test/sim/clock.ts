@@ -9,7 +9,17 @@ export interface ClockOptions {
   start?: Date;
   /** When true, time moves only through advance(); timers fire during advance(). */
   manual?: boolean;
+  /**
+   * How timestamps reach API clients. `wall` (the default): at the moment each simulated instant
+   * happened in real time, so at --speed > 1 no timestamp is ever ahead of the clients' clocks
+   * (kubectl would show `<invalid>` ages; kubectl-sts would report clock skew) and durations read
+   * from timestamps are real durations. `simulated`: as the controllers wrote them, for tests
+   * that read the cluster with the simulated clock as theirs (time-based findings in seconds).
+   */
+  timestamps?: 'wall' | 'simulated';
 }
+
+const TIMESTAMP = /"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?Z"/g;
 
 interface Timer {
   due: number;
@@ -23,6 +33,9 @@ export class SimulatedClock implements SimClock {
   readonly #manual: boolean;
   readonly #realStart: number;
   #simStart: number;
+  /** The fixed correspondence of simulated and real time (advance() moves #simStart, not this). */
+  readonly #anchorSim: number;
+  readonly #wallTimestamps: boolean;
   #timers = new Set<Timer>();
   #stopped = false;
 
@@ -32,6 +45,29 @@ export class SimulatedClock implements SimClock {
     this.#manual = options.manual ?? false;
     this.#realStart = Date.now();
     this.#simStart = (options.start ?? new Date()).getTime();
+    this.#anchorSim = this.#simStart;
+    this.#wallTimestamps = (options.timestamps ?? 'wall') === 'wall' && !this.#manual && this.speed !== 1;
+  }
+
+  /** The real instant at which the simulated instant `date` happened (identity unless wall timestamps). */
+  present(date: Date): Date {
+    if (!this.#wallTimestamps) return date;
+    return new Date(this.#realStart + (date.getTime() - this.#anchorSim) / this.speed);
+  }
+
+  /**
+   * Rewrites every RFC 3339 timestamp of a JSON text (metav1.Time, MicroTime) as clients see it:
+   * one place, on the way out of the API server, so the controllers keep simulated time.
+   */
+  presentJson(text: string): string {
+    if (!this.#wallTimestamps) return text;
+    return text.replace(TIMESTAMP, (_match, seconds: string, fraction: string | undefined) => {
+      const shown = this.present(
+        new Date(`${seconds}${fraction ? fraction.slice(0, 4) : ''}Z`),
+      ).toISOString();
+      // Keep the field's precision: seconds for Time, microseconds for MicroTime.
+      return `"${fraction ? `${shown.slice(0, 19)}.${(shown.slice(20, 23) + '000000000').slice(0, fraction.length - 1)}Z` : `${shown.slice(0, 19)}Z`}"`;
+    });
   }
 
   #nowMs(): number {

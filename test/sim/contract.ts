@@ -102,6 +102,13 @@ export interface SimClock {
   setTimeout(fn: () => void, ms: number): { cancel(): void };
   /** Simulated milliseconds per real millisecond (1 = real time). */
   readonly speed: number;
+  /**
+   * The API's timestamps in a JSON text as clients see them (see SimulatedClock.presentJson);
+   * absent or identity when simulated time is served as it is.
+   */
+  presentJson?(text: string): string;
+  /** The instant clients see for a simulated one (identity when timestamps are served as they are). */
+  present?(date: Date): Date;
 }
 
 /** A process started by `pods/exec`; the API server streams its output over the WebSocket. */

@@ -41,6 +41,12 @@ export interface SimClusterOptions {
   clusterDomain?: string;
   /** Simulated milliseconds per real millisecond (default 1). */
   speed?: number;
+  /**
+   * At speed > 1: `wall` (default) serves timestamps at the real moment each instant happened,
+   * never ahead of the clients' clocks; `simulated` serves the controllers' simulated time (for
+   * tests that read the cluster with `sim.clock.now()` as their clock).
+   */
+  timestamps?: 'wall' | 'simulated';
   /** Number of Ready nodes (default 3: sim-control-plane, sim-worker, sim-worker2). */
   nodes?: number;
   /** Multi-document YAML applied at start, validated as over HTTP. */
@@ -159,7 +165,7 @@ export function applyManifestsToStore(
 export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
   const version = parseVersion(options.kubernetesVersion ?? '1.32.2');
-  const clock = new SimulatedClock({ speed: options.speed ?? 1 });
+  const clock = new SimulatedClock({ speed: options.speed ?? 1, timestamps: options.timestamps ?? 'wall' });
   const store = new MemoryStore(clock, options.historySize ? { historySize: options.historySize } : {});
   bootstrapCluster(
     store,
@@ -176,7 +182,10 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const controllers =
     options.controllers === false
       ? { stop() {} }
-      : installControllers(store, clock, { clusterDomain, kubernetesMinor: Number.parseInt(version.minor, 10) });
+      : installControllers(store, clock, {
+          clusterDomain,
+          kubernetesMinor: Number.parseInt(version.minor, 10),
+        });
   let execHandler: ExecHandler | undefined = options.execHandler;
   const exec = (): ExecHandler => (execHandler ??= createExecHandler(store, clock, { clusterDomain }));
   const api = new ApiServer({

@@ -594,8 +594,12 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     preemption: { unresolvable: number; resolvable: number } = { unresolvable: nodeCount, resolvable: 0 },
   ): void {
     const victims = [
-      ...(preemption.unresolvable > 0 ? [`${preemption.unresolvable} Preemption is not helpful for scheduling`] : []),
-      ...(preemption.resolvable > 0 ? [`${preemption.resolvable} No preemption victims found for incoming pod`] : []),
+      ...(preemption.unresolvable > 0
+        ? [`${preemption.unresolvable} Preemption is not helpful for scheduling`]
+        : []),
+      ...(preemption.resolvable > 0
+        ? [`${preemption.resolvable} No preemption victims found for incoming pod`]
+        : []),
     ].sort();
     // From 1.34 the DynamicResources plugin's PostFilter runs too (DRA is on by default) and its
     // answer is listed before DefaultPreemption's (seen on 1.34 clusters).
@@ -608,13 +612,23 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
     const key = keyOf(pod);
     const retry = (): void => {
       const fresh = peek<Pod>(store, 'pods', pod.metadata?.namespace, pod.metadata?.name ?? '');
-      if (fresh && fresh.metadata?.uid === pod.metadata?.uid && !fresh.spec?.nodeName && !fresh.metadata?.deletionTimestamp)
+      if (
+        fresh &&
+        fresh.metadata?.uid === pod.metadata?.uid &&
+        !fresh.spec?.nodeName &&
+        !fresh.metadata?.deletionTimestamp
+      )
         queue.enqueue(`schedule:${key}`, () => schedule(fresh));
     };
     const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     const last = lastFailedScheduling.get(key);
     const now = clock.now().getTime();
-    if (current?.status === 'False' && current.message === message && last !== undefined && now - last < UNSCHEDULABLE_RETRY_MS) {
+    if (
+      current?.status === 'False' &&
+      current.message === message &&
+      last !== undefined &&
+      now - last < UNSCHEDULABLE_RETRY_MS
+    ) {
       return;
     }
     lastFailedScheduling.set(key, now);

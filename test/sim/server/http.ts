@@ -357,8 +357,31 @@ export class ApiServer {
   }
 
   #ok(res: ServerResponse, body: unknown, code = 200): number {
-    sendJson(res, code, body);
+    this.#sendText(res, code, JSON.stringify(body));
     return code;
+  }
+
+  /** Every JSON body leaves through here or the list/watch writers: timestamps as clients see them. */
+  #sendText(res: ServerResponse, code: number, text: string): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const shown = this.#present(text);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(shown) });
+    res.end(shown);
+  }
+
+  #present(text: string): string {
+    return this.#deps.clock.presentJson ? this.#deps.clock.presentJson(text) : text;
+  }
+
+  /** Table rows compute AGE from the timestamps: both as clients see them. */
+  #tableInput(items: Json[]): { items: Json[]; now: Date } {
+    const clock = this.#deps.clock;
+    const now = clock.present ? clock.present(clock.now()) : clock.now();
+    if (!clock.presentJson || now.getTime() === clock.now().getTime()) return { items, now: clock.now() };
+    return { items: items.map((item) => JSON.parse(this.#present(serializeFrozen(item))) as Json), now };
   }
 
   async #resource(ctx: Context, route: ResourceRoute): Promise<number> {
@@ -402,7 +425,8 @@ export class ApiServer {
 
   #respondObject(ctx: Context, resource: ResourceName, object: Json, code = 200): number {
     if (wantsTable(ctx.req.headers.accept)) {
-      const table = toTable(resource, [object], this.#deps.clock.now(), this.#includeObject(ctx), {
+      const shown = this.#tableInput([object]);
+      const table = toTable(resource, shown.items, shown.now, this.#includeObject(ctx), {
         resourceVersion: object.metadata?.resourceVersion,
       });
       return this.#ok(ctx.res, table, code);
@@ -436,7 +460,7 @@ export class ApiServer {
   }
 
   #list(ctx: Context, route: ResourceRoute, resource: ResourceName): number {
-    const { store, clock } = this.#deps;
+    const { store } = this.#deps;
     const { labels, fields } = this.#selectors(ctx, resource);
     const resourceVersion = store.resourceVersion();
     let items = store.list<Json>(resource, route.namespace);
@@ -466,14 +490,15 @@ export class ApiServer {
       listMeta.remainingItemCount = remaining;
     }
     if (wantsTable(ctx.req.headers.accept)) {
-      return this.#ok(ctx.res, toTable(resource, items, clock.now(), this.#includeObject(ctx), listMeta));
+      const shown = this.#tableInput(items);
+      return this.#ok(ctx.res, toTable(resource, shown.items, shown.now, this.#includeObject(ctx), listMeta));
     }
     const head = JSON.stringify({
       kind: listKind(route.info),
       apiVersion: apiVersionOf(route.info),
       metadata: listMeta,
     });
-    const text = `${head.slice(0, -1)},"items":[${items.map(serializeFrozen).join(',')}]}`;
+    const text = this.#present(`${head.slice(0, -1)},"items":[${items.map(serializeFrozen).join(',')}]}`);
     ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     ctx.res.end(text);
     return 200;
@@ -613,7 +638,7 @@ export class ApiServer {
   // ---- watch -------------------------------------------------------------------------------------
 
   #watch(ctx: Context, route: ResourceRoute, resource: ResourceName): number {
-    const { store, clock, faults } = this.#deps;
+    const { store, faults } = this.#deps;
     const { res, url } = ctx;
     const { labels, fields } = this.#selectors(ctx, resource);
     if (route.name !== undefined) fields.push({ field: 'metadata.name', operator: '=', value: route.name });
@@ -655,18 +680,19 @@ export class ApiServer {
       if (res.writableEnded || res.destroyed) return;
       let payload: Json = object;
       if (table && type !== 'ERROR' && type !== 'BOOKMARK') {
+        const shown = this.#tableInput([object]);
         payload = toTable(
           resource,
           [],
-          clock.now(),
+          shown.now,
           include,
           { resourceVersion: object.metadata?.resourceVersion },
           firstTable,
         );
-        payload.rows = [tableRow(resource, object, clock.now(), include)];
+        payload.rows = [tableRow(resource, shown.items[0]!, shown.now, include)];
         firstTable = false;
       }
-      res.write(`${JSON.stringify({ type, object: payload })}\n`);
+      res.write(`${this.#present(JSON.stringify({ type, object: payload }))}\n`);
     };
     if (expiredError) {
       write('ERROR', statusBody(expiredError));
