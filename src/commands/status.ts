@@ -158,55 +158,18 @@ export default class Status extends StsCommand {
     scope: string | undefined,
     request: StatusRequest,
   ): Promise<OverviewReport> {
-    if (request.problems)
-      overview = { ...overview, items: overview.items.filter((item) => hasProblems(item.diagnostics)) };
-    const { output } = request;
-    if (output.format === 'json') process.stdout.write(renderJson(overview));
-    else if (output.format === 'yaml')
-      process.stdout.write((await import('../render/yaml.ts')).renderYaml(overview));
-    else if (overview.items.length === 0)
-      process.stderr.write(
-        `No StatefulSets ${request.problems ? 'with problems ' : ''}found${scope ? ` in ${scope} namespace` : ''}.\n`,
-      );
-    else
-      process.stdout.write(
-        (await import('../render/status.ts')).renderOverview(overview, {
-          wide: output.format === 'wide',
-          noHeaders: output.noHeaders,
-          color: output.color,
-          allNamespaces: request.allNamespaces,
-        }),
-      );
-    return overview;
+    const printed = await formatOverview(overview, scope, request);
+    process.stdout.write(printed.stdout);
+    process.stderr.write(printed.stderr);
+    return printed.result;
   }
 
   /** `-f dump.yaml`: the same report and diagnostics from a saved dump, with no API access. */
   protected async showOffline(path: string, request: StatusRequest): Promise<StatusReport | OverviewReport> {
-    // Only -f reads dumps: the YAML/JSON dump reader loads here, not on every run.
-    const { readDump, snapshotFromDump, snapshotsFromDump, sourceOf } = await import('../collect/offline.ts');
-    const dump = await readDump(path);
-    const options = { clusterDomain: request.clusterDomain };
-    if (request.name !== undefined) {
-      const report = buildStatusReport(
-        snapshotFromDump(dump, request.name, { namespace: request.namespace }),
-        options,
-      );
-      process.stdout.write(await formatReport(report, request.output));
-      return report;
-    }
-    const scope = request.allNamespaces ? undefined : request.namespace;
-    const snapshots = snapshotsFromDump(dump, { namespace: scope });
-    const overview = offlineOverview(
-      snapshots.map((snapshot) => healthOf(buildStatusReport(snapshot, options))),
-      snapshots,
-      sourceOf(dump),
-    );
-    // A dump of several namespaces is listed as `-A` lists them: a set's name alone is ambiguous.
-    const namespaces = new Set(overview.items.map((item) => item.namespace));
-    return this.printOverview(overview, scope, {
-      ...request,
-      allNamespaces: request.allNamespaces || namespaces.size > 1,
-    });
+    const printed = await offlineOutput(path, request);
+    process.stdout.write(printed.stdout);
+    process.stderr.write(printed.stderr);
+    return printed.result;
   }
 
   /** `--wait`: the rollout gate; prints the final report, then fails with ROLLOUT_STUCK or TIMEOUT. */
@@ -314,6 +277,68 @@ export default class Status extends StsCommand {
     // The last report shown; undefined when interrupted before the first one.
     return last;
   }
+}
+
+/** What a command prints, kept apart from printing it (the corpus compares it with files). */
+export interface Printed<T> {
+  stdout: string;
+  stderr: string;
+  result: T;
+}
+
+/** The list in the requested format (`--problems` applied); an empty list is a note on stderr. */
+export async function formatOverview(
+  overview: OverviewReport,
+  scope: string | undefined,
+  request: StatusRequest,
+): Promise<Printed<OverviewReport>> {
+  if (request.problems)
+    overview = { ...overview, items: overview.items.filter((item) => hasProblems(item.diagnostics)) };
+  const { output } = request;
+  if (output.format === 'json') return { stdout: renderJson(overview), stderr: '', result: overview };
+  if (output.format === 'yaml')
+    return { stdout: (await import('../render/yaml.ts')).renderYaml(overview), stderr: '', result: overview };
+  if (overview.items.length === 0)
+    return {
+      stdout: '',
+      stderr: `No StatefulSets ${request.problems ? 'with problems ' : ''}found${scope ? ` in ${scope} namespace` : ''}.\n`,
+      result: overview,
+    };
+  const stdout = (await import('../render/status.ts')).renderOverview(overview, {
+    wide: output.format === 'wide',
+    noHeaders: output.noHeaders,
+    color: output.color,
+    allNamespaces: request.allNamespaces,
+  });
+  return { stdout, stderr: '', result: overview };
+}
+
+/** `status [NAME] -f dump`: the report or the list of a saved dump, with no API access. */
+export async function offlineOutput(
+  path: string,
+  request: StatusRequest,
+): Promise<Printed<StatusReport | OverviewReport>> {
+  // Only -f reads dumps: the YAML/JSON dump reader loads here, not on every run.
+  const { readDump, snapshotFromDump, snapshotsFromDump, sourceOf } = await import('../collect/offline.ts');
+  const dump = await readDump(path);
+  const options = { clusterDomain: request.clusterDomain };
+  if (request.name !== undefined) {
+    const report = buildStatusReport(snapshotFromDump(dump, request.name, { namespace: request.namespace }), options);
+    return { stdout: await formatReport(report, request.output), stderr: '', result: report };
+  }
+  const scope = request.allNamespaces ? undefined : request.namespace;
+  const snapshots = snapshotsFromDump(dump, { namespace: scope });
+  const overview = offlineOverview(
+    snapshots.map((snapshot) => healthOf(buildStatusReport(snapshot, options))),
+    snapshots,
+    sourceOf(dump),
+  );
+  // A dump of several namespaces is listed as `-A` lists them: a set's name alone is ambiguous.
+  const namespaces = new Set(overview.items.map((item) => item.namespace));
+  return formatOverview(overview, scope, {
+    ...request,
+    allNamespaces: request.allNamespaces || namespaces.size > 1,
+  });
 }
 
 /** The list of a dump's sets: what the dump lacks said once, not once per set. */

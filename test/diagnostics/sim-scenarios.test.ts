@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupObjects, parseDump, snapshotFromDump } from '../../src/collect/offline.ts';
 import { collectOverview } from '../../src/collect/snapshot.ts';
-import { buildOverview } from '../../src/report/overview.ts';
+import { buildOverview, healthOf } from '../../src/report/overview.ts';
+import { buildStatusReport } from '../../src/report/status.ts';
 import { waitForRollout, type GateClock } from '../../src/flows/rollout-gate.ts';
 import { diagnose } from '../../src/report/diagnostics/index.ts';
 import type { Node, PersistentVolume } from '../../src/kube/types.ts';
@@ -124,18 +125,22 @@ describe('storage (diag-storage)', () => {
     expect(finding.evidence.join('\n')).toContain('ExternalProvisioning');
   });
 
-  it('WaitForFirstConsumer while the pod cannot be scheduled', async () => {
+  it("WaitForFirstConsumer while the pod cannot be scheduled: the scheduler's reason, the claim named once", async () => {
     const findings = await until('pinned diagnosed', async () => {
       const found = await run.diagnose('pinned');
-      return found.some((d) => d.code === 'ClaimWaitingForFirstConsumer') && found;
+      return found.some((d) => d.code === 'PodUnschedulable') && found;
     });
-    const finding = find(findings, 'ClaimWaitingForFirstConsumer');
+    const finding = find(findings, 'PodUnschedulable');
     expect(finding.ordinals).toEqual([0]);
-    expect(finding.evidence.join('\n')).toContain('FailedScheduling');
+    expect(finding.message).toMatch(/^pinned-0 cannot be scheduled: 0\/3 nodes are available: /);
+    expect(finding.evidence.join('\n')).toContain('claims data-pinned-0 wait for pinned-0 to be scheduled');
     expect(finding.advice).toContain('kubectl describe pod pinned-0 -n diag');
+    expect(finding.blocking).toBe(true);
+    expect(findings.map((d) => d.code)).not.toContain('ClaimWaitingForFirstConsumer');
     const blocked = find(findings, 'OrderedReadyBlocked');
     expect(blocked.ordinals).toEqual([0, 1]);
     expect(blocked.message).toContain('pinned-0 is Pending: it cannot be scheduled');
+    expect(blocked.advice).toBe('see PodUnschedulable for pinned-0');
   });
 
   it('no default StorageClass: a claim without storageClassName that nothing provisions', async () => {
@@ -242,15 +247,23 @@ describe('rollout progress (diag-rollout)', () => {
     expect(result.evaluation!.progress.notAvailableOrdinals).toEqual([0, 1]);
   });
 
-  it('a scale-down leaves claims behind, with size, age and the retention policy', async () => {
+  it('a scale-down under whenScaled: Retain keeps the claims: a report section, no finding, Healthy', async () => {
     await run.kubectl('scale', 'statefulset/cache', '--replicas=1');
     await until('cache scaled down', () => !podNamed(run, 'cache-1') && !podNamed(run, 'cache-2'));
-    const finding = find(await run.diagnose('cache'), 'LeftoverClaims');
-    expect(finding.ordinals).toEqual([1, 2]);
-    expect(finding.evidence[0]).toMatch(
-      /^data-cache-1: Bound, 2Gi, volume \S+, age \S+; kept \(whenScaled: Retain\)$/,
-    );
-    expect(finding.advice).toContain('`kubectl delete pvc data-cache-1 data-cache-2 -n diag`');
+    const snapshot = await run.snapshot('cache');
+    expect(diagnose(snapshot)).toEqual([]);
+    const report = buildStatusReport(snapshot, { clusterDomain: 'cluster.local' });
+    expect(report.pods.map((row) => row.name)).toEqual(['cache-0']);
+    expect(report.retainedClaims).toMatchObject({
+      whenScaled: 'Retain',
+      ordinals: [1, 2],
+      totalCapacity: '4Gi',
+      reattachedAtReplicas: 3,
+    });
+    expect(healthOf(report)).toMatchObject({
+      health: 'Healthy',
+      claims: { bound: 1, total: 1, retained: 2 },
+    });
   });
 
   it('a deleted claim leaves its Retain volume Released: found in a dump kubectl writes', async () => {
@@ -268,10 +281,10 @@ describe('rollout progress (diag-rollout)', () => {
     expect(released.advice).toMatch(
       /^to reattach the data to a new data-cache-2, .*kubectl patch pv \S+ --type json/,
     );
-    expect(find(findings, 'LeftoverClaims').ordinals).toEqual([1]);
+    expect(findings.map((d) => d.code)).not.toContain('LeftoverClaims');
   });
 
-  it('the live overview (status -A --problems) finds the same Released volume and leftover claim', async () => {
+  it('the live overview (status -A --problems) finds the same Released volume, and counts the kept claim', async () => {
     const collected = await collectOverview(run.connection.gateway, run.namespace, {
       now: () => run.sim.clock.now(),
     });
@@ -279,8 +292,8 @@ describe('rollout progress (diag-rollout)', () => {
       (item) => item.name === 'cache',
     );
     const codes = cache?.diagnostics.map((finding) => finding.code) ?? [];
-    expect(codes).toContain('VolumeReleased');
-    expect(codes).toContain('LeftoverClaims');
+    expect(codes).toEqual(['VolumeReleased']);
+    expect(cache).toMatchObject({ health: 'Warning', claims: { retained: 1 } });
   });
 
   it('a set recreated with a larger claim template: the existing claim is smaller and is not resized', async () => {

@@ -274,3 +274,66 @@ spec: { storageClassName: '', volumeName: chosen, accessModes: [ReadWriteOnce], 
     expect(getClaim(h, 'data')).toBeUndefined();
   });
 });
+
+describe('volume expansion (external-resizer and kubelet)', () => {
+  const expandable = (online: boolean) => `
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: grow }
+provisioner: csi.sim.kubectl-sts.dev
+volumeBindingMode: Immediate
+allowVolumeExpansion: true
+parameters: { sim.kubectl-sts.dev/online-expansion: "${online}" }
+---
+`;
+  const grow = (h: Harness) =>
+    h.store.mutate<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data', (draft) => {
+      draft.spec!.resources = { requests: { storage: '5Gi' } };
+    });
+  const conditionTypes = (h: Harness) => (getClaim(h, 'data')?.status?.conditions ?? []).map((c) => c.type);
+
+  it('without online expansion the filesystem waits for the pod to restart (FileSystemResizePending)', async () => {
+    sim = await startHarness({ manifests: expandable(false) + claim('data', 'grow') + podUsing('data') });
+    const h = sim;
+    await h.until(() => getClaim(h, 'data')?.status?.phase === 'Bound', 30_000, 'Bound');
+    await h.advance(5_000);
+    grow(h);
+    await h.advance(1_000);
+    expect(conditionTypes(h)).toEqual(['Resizing']);
+    await h.advance(10_000);
+    const pending = getClaim(h, 'data')!;
+    expect(conditionTypes(h)).toEqual(['FileSystemResizePending']);
+    expect(pending.status?.conditions?.[0]?.message).toBe(
+      'Waiting for user to (re-)start a pod to finish file system resize of volume on node.',
+    );
+    expect(pending.status?.capacity?.storage).toBe('2Gi');
+    expect(
+      h.get<PersistentVolume>('persistentvolumes', pending.spec!.volumeName!)?.spec?.capacity?.storage,
+    ).toBe('5Gi');
+    await h.advance(60_000);
+    expect(conditionTypes(h)).toEqual(['FileSystemResizePending']);
+    // A new pod mounts the claim: the kubelet grows the filesystem.
+    h.store.delete('pods', 'default', 'user', { gracePeriodSeconds: 0 });
+    await h.advance(1_000);
+    h.apply(podUsing('data'));
+    await h.advance(10_000);
+    expect(getClaim(h, 'data')?.status?.capacity?.storage).toBe('5Gi');
+    expect(conditionTypes(h)).toEqual([]);
+    expect(eventMessages(h, 'data')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Resizing: External resizer is resizing volume /),
+        'FileSystemResizeRequired: Require file system resize of volume on node',
+        expect.stringMatching(/^FileSystemResizeSuccessful: MountVolume.NodeExpandVolume succeeded/),
+      ]),
+    );
+  });
+
+  it('with online expansion the kubelet finishes while the pod runs', async () => {
+    sim = await startHarness({ manifests: expandable(true) + claim('data', 'grow') + podUsing('data') });
+    const h = sim;
+    await h.until(() => getClaim(h, 'data')?.status?.phase === 'Bound', 30_000, 'Bound');
+    grow(h);
+    await h.until(() => getClaim(h, 'data')?.status?.capacity?.storage === '5Gi', 30_000, 'expanded');
+    expect(conditionTypes(h)).toEqual([]);
+  });
+});

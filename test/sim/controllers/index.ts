@@ -5,6 +5,7 @@ import type { SimClock, Store } from '../contract.ts';
 import { simAnnotations } from './annotations.ts';
 import { installEndpointSliceController } from './endpointslice.ts';
 import { installGarbageCollector } from './gc.ts';
+import { installResizeController } from './resize.ts';
 import { installKubelet } from './kubelet.ts';
 import type { ControllerContext, SimTiming } from './runtime.ts';
 import { EventRecorder, WorkQueue, defaultTiming } from './runtime.ts';
@@ -73,7 +74,8 @@ export function installControllers(
   installGarbageCollector(ctx);
   installStorageControllers(ctx);
   installStatefulSetController(ctx);
-  const kubelet = installKubelet(ctx);
+  const resize = installResizeController(ctx);
+  const kubelet = installKubelet(ctx, { onMount: resize.finishOnMount });
   installEndpointSliceController(ctx);
 
   const annotate = (namespace: string, pod: string, key: string, value: string | undefined): void => {

@@ -198,7 +198,12 @@ export interface KubeletControls {
   setNodeReady(name: string, ready: boolean): void;
 }
 
-export function installKubelet(ctx: ControllerContext): KubeletControls {
+export interface KubeletHooks {
+  /** The kubelet mounts a claim for a new pod (a pending filesystem expansion completes then). */
+  onMount?: (namespace: string, claim: string, node: string) => void;
+}
+
+export function installKubelet(ctx: ControllerContext, hooks: KubeletHooks = {}): KubeletControls {
   const { store, clock, queue, recorder, timing } = ctx;
   const runs = new Map<string, PodRun>(); // pod key → runtime
   const claimUsers = new Map<string, Set<string>>(); // "ns/claim" → pod names
@@ -1336,6 +1341,7 @@ export function installKubelet(ctx: ControllerContext): KubeletControls {
       }
       run.sandboxAt = now;
       run.podIP = allocateIP(node);
+      for (const claim of claimsOf(pod)) hooks.onMount?.(namespace, claim, nodeName);
     }
 
     let initDone = true;
