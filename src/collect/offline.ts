@@ -344,14 +344,14 @@ export function groupObjects(objects: KubeObject[], sources: string[], listed: s
 
 /** The kinds findings rest on, and what cannot be checked without each. */
 const KIND_RESOURCES: [kind: string, resource: string, unchecked: string][] = [
-  ['Pod', 'pods', 'per-ordinal state, readiness order, rollout progress and the pod findings'],
-  ['PersistentVolumeClaim', 'persistentvolumeclaims', 'claims and the storage findings'],
-  ['PersistentVolume', 'persistentvolumes', 'volume details (reclaim policy, Released and Failed volumes)'],
-  ['Service', 'services', 'the governing Service checks'],
+  ['Pod', 'pods', 'pod states, readiness order, rollout progress, pod findings'],
+  ['PersistentVolumeClaim', 'persistentvolumeclaims', 'claims, storage findings'],
+  ['PersistentVolume', 'persistentvolumes', 'volume details (reclaim policy, Released/Failed volumes)'],
+  ['Service', 'services', 'the governing Service'],
   ['EndpointSlice', 'endpointslices', 'DNS publication'],
-  ['Event', 'events', 'event evidence (scheduling, image pulls, provisioning)'],
-  ['StorageClass', 'storageclasses', 'storage class checks (default class, expansion)'],
-  ['Node', 'nodes', 'node checks (lost nodes, cordons, taints)'],
+  ['Event', 'events', 'event evidence'],
+  ['StorageClass', 'storageclasses', 'storage classes (default class, expansion)'],
+  ['Node', 'nodes', 'nodes (lost, cordoned, tainted)'],
 ];
 
 const TIMESTAMP_KEYS = new Set([
@@ -477,6 +477,8 @@ function snapshotOf(
     resource,
     reason: 'offline',
     message: `${resource}${CLUSTER_SCOPED.has(kind) ? '' : ` of namespace ${namespace}`} are not in the dump: ${unchecked} not checked`,
+    ...(CLUSTER_SCOPED.has(kind) ? {} : { namespace }),
+    unchecked,
   }));
   return {
     statefulSet: set,

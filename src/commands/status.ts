@@ -323,7 +323,10 @@ export async function offlineOutput(
   const dump = await readDump(path);
   const options = { clusterDomain: request.clusterDomain };
   if (request.name !== undefined) {
-    const report = buildStatusReport(snapshotFromDump(dump, request.name, { namespace: request.namespace }), options);
+    const report = buildStatusReport(
+      snapshotFromDump(dump, request.name, { namespace: request.namespace }),
+      options,
+    );
     return { stdout: await formatReport(report, request.output), stderr: '', result: report };
   }
   const scope = request.allNamespaces ? undefined : request.namespace;

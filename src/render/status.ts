@@ -26,6 +26,12 @@ function painted(text: string, colour: Colour | undefined, enabled: boolean): st
   return colour ? paint(text, colour, enabled) : text;
 }
 
+const ROLLOUT_TEXT: Record<StatusReport['rollout']['state'], string> = {
+  current: 'every pod on it',
+  updating: 'rollout in progress',
+  pending: 'spec change not yet observed',
+};
+
 function summaryLines(report: StatusReport): [string, string][] {
   const set = report.statefulSet;
   const strategy = set.updateStrategy;
@@ -58,10 +64,7 @@ function summaryLines(report: StatusReport): [string, string][] {
       'Replicas',
       `${r.desired} desired | ${r.current} current | ${r.ready} ready | ${r.updated ?? 'unreported'} updated | ${r.available} available`,
     ],
-    [
-      'Revision',
-      `${revisions} (rollout ${report.rollout.state === 'current' ? 'complete' : report.rollout.state})`,
-    ],
+    ['Revision', `${revisions} (${ROLLOUT_TEXT[report.rollout.state]})`],
     ['Generation', generation],
   ];
 }
@@ -118,7 +121,7 @@ function volumeCells(volumes: VolumeStatus[], wide: boolean, color: boolean): st
     return [
       volume.claim,
       phase,
-      volume.volume ?? NONE,
+      volume.volume ?? (volume.claimExists === null ? '-' : NONE),
       ...(wide
         ? [
             volume.capacity ?? NONE,
@@ -152,16 +155,18 @@ export function renderPodTable(report: StatusReport, options: StatusRenderOption
     ...volumeHeaders(templates, wide),
     ...(anyNotes ? ['NOTES'] : []),
   ];
+  // Pods not read (a dump without them): nothing but the name and what the set itself says.
+  const unknown = (row: PodStatusRow, text: string) => (row.exists === null ? '-' : text);
   const rows = report.pods.map((row) => [
     row.name,
     row.readyContainers ?? '-',
     painted(row.status, statusColour(row.status), color),
-    String(row.restarts),
+    unknown(row, String(row.restarts)),
     row.ageSeconds === null ? '-' : humanDuration(row.ageSeconds),
     // Pods Ready within the same second share a rank: `=1` says their order is not known.
     row.readyOrder === null ? '-' : `${row.readyOrderTied ? '=' : ''}${row.readyOrder}`,
     ...(wide ? [row.readySince ?? '-', readyAfterText(row), row.podIP ?? NONE] : []),
-    row.node ?? NONE,
+    unknown(row, row.node ?? NONE),
     row.revision.state ?? '-',
     ...(wide ? [row.revision.hash ?? NONE] : []),
     row.dns,
@@ -189,13 +194,30 @@ export function offlineHeader(source: StatusReport['source']): string | undefine
   ].join('\n');
 }
 
-/** Unreadable kinds, one line each (offline: what the dump lacks and what could not be checked). */
+/**
+ * Unreadable kinds: a line each for what could not be read; what a dump lacks said once, in two
+ * lines (the kinds, by namespace, then what could therefore not be checked).
+ */
 export function unreadableLines(unreadable: StatusReport['unreadable']): string[] {
-  return unreadable.map((entry) =>
-    entry.reason === 'offline'
-      ? `Note: ${entry.message}`
-      : `Note: could not read ${entry.resource} (${entry.reason}): ${entry.message}`,
-  );
+  const lines = unreadable
+    .filter((entry) => entry.reason !== 'offline')
+    .map((entry) => `Note: could not read ${entry.resource} (${entry.reason}): ${entry.message}`);
+  const offline = unreadable.filter((entry) => entry.reason === 'offline');
+  if (offline.length === 0) return lines;
+  const byScope = new Map<string, string[]>();
+  for (const entry of offline) {
+    const scope = entry.namespace ? `namespace ${entry.namespace}` : '';
+    const kinds = byScope.get(scope) ?? [];
+    if (!kinds.includes(entry.resource)) kinds.push(entry.resource);
+    byScope.set(scope, kinds);
+  }
+  const missing = [...byScope]
+    .sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))
+    .map(([scope, kinds]) => `${kinds.join(', ')}${scope ? ` of ${scope}` : ''}`);
+  const unchecked = [...new Set(offline.map((entry) => entry.unchecked ?? entry.resource))];
+  lines.push(`Note: not in the dump (unknown, not none): ${missing.join('; ')}`);
+  lines.push(`Note: not checked: ${unchecked.join('; ')}`);
+  return lines;
 }
 
 /** Claims a scale-down left (whenScaled: Retain): information, with the explicit choice to discard them. */

@@ -19,6 +19,10 @@ export interface Unreadable {
   resource: string;
   reason: 'forbidden' | 'not-found' | 'error' | 'offline';
   message: string;
+  /** Offline: the namespace the dump lacks the kind for (absent for cluster-scoped kinds). */
+  namespace?: string;
+  /** What could not be checked without it. */
+  unchecked?: string;
 }
 
 /** A snapshot read from a dump rather than a live API server. */

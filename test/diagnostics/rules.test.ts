@@ -80,7 +80,7 @@ const cases: Case[] = [
       'node taints: node-a node-role.kubernetes.io/control-plane:NoSchedule',
       'FailedScheduling on pod/web-1 (x3',
     ],
-    advice: ['`kubectl uncordon node-b`', 'toleration', 'kubectl describe pod web-1 -n shop'],
+    advice: ['`kubectl uncordon node-b`', 'kubectl describe pod web-1 -n shop'],
     blocking: true,
   },
   {
@@ -107,11 +107,16 @@ const cases: Case[] = [
       });
     },
     code: 'PodUnschedulable',
-    ordinals: [0],
-    message: ["didn't match Pod's node affinity/selector"],
+    ordinals: [0, 1],
+    message: [
+      'web-0, web-1 cannot be scheduled: 0/3 nodes are available',
+      "didn't match Pod's node affinity/selector",
+    ],
     evidence: [
+      '2 pods: PodScheduled=False (Unschedulable)',
       'nodeSelector: disktype=nvme',
       'claims data-web-0, audit-web-0 wait for web-0 to be scheduled',
+      'claims data-web-1, audit-web-1 wait for web-1 to be scheduled',
     ],
     advice: ['kubectl label node <node> key=value'],
     blocking: true,
@@ -942,6 +947,24 @@ describe('diagnostics rules', () => {
     expect(found).not.toContain('PodStuckTerminatingOnLostNode');
     expect(found).not.toContain('ClaimNoStorageClass');
     expect(found).not.toContain('ClaimStorageClassNotFound');
+  });
+
+  it("the control plane's own taint gets no advice to remove it; another taint does, by key", () => {
+    const set = statefulSet({ replicas: 1 });
+    const advise = (message: string) =>
+      diagnose(snapshot(set, { pods: [pod(set, 0, { unschedulable: message, ready: false })] })).find(
+        (d) => d.code === 'PodUnschedulable',
+      )!.advice;
+    expect(
+      advise(
+        '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) were unschedulable. preemption: …',
+      ),
+    ).not.toContain('toleration');
+    expect(
+      advise(
+        '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) had untolerated taint {dedicated: db}. preemption: …',
+      ),
+    ).toContain('`kubectl taint node <node> dedicated-`');
   });
 
   it('claims kept by whenScaled: Retain after a scale-down are no finding (the report lists them)', () => {

@@ -36,8 +36,9 @@ const RULES: Rule[] = [
   unaccountedPods,
   podsOnLostNodes,
   claimDeletedWhileInUse,
-  claimProblems,
+  // Before claimProblems: a resize under way explains a claim larger than its template.
   claimResizePending,
+  claimProblems,
   volumeNodeAffinityConflict,
   releasedVolumes,
   leftoverClaims,

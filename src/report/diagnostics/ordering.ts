@@ -206,7 +206,10 @@ export const forcedRollbackTrap = (context: RuleContext): Diagnostic[] => {
       ordinals: [state.ordinal],
       evidence,
       advice: onUpdate
-        ? `fix or revert the template (\`kubectl rollout undo statefulset/${context.name} ${ns(context)}\`), then delete the failing pod so it is recreated from the good revision: \`${deleteCommand}\``
+        ? progress.currentRevision === progress.updateRevision
+          ? // The set has never run another revision (an initial rollout): nothing to undo to.
+            `fix the template (\`kubectl edit statefulset/${context.name} ${ns(context)}\`; it has no earlier revision to undo to), then delete the failing pod so it is recreated from the fixed one: \`${deleteCommand}\``
+          : `fix or revert the template (\`kubectl rollout undo statefulset/${context.name} ${ns(context)}\`), then delete the failing pod so it is recreated from the good revision: \`${deleteCommand}\``
         : `the template is already fixed; delete the failing pod so it is recreated from revision ${progress.updateRevision ?? 'the update revision'}: \`${deleteCommand}\``,
       blocking: true,
     });

@@ -86,9 +86,14 @@ function schedulingAdvice(context: RuleContext, name: string, reasons: string[])
       .map((n) => n.metadata?.name ?? '');
     steps.push(`uncordon nodes whose maintenance is over (\`kubectl uncordon ${cordoned[0] ?? '<node>'}\`)`);
   }
-  if (/taint/.test(text))
+  // The control plane's own taint keeps workloads off it on purpose: no advice to remove it.
+  const taints = [...text.matchAll(/taint \{([^:}]+)/g)].map((m) => m[1]!);
+  const planeOnly =
+    taints.length > 0 &&
+    taints.every((key) => /^node-role\.kubernetes\.io\/(control-plane|master)$/.test(key));
+  if (/taint/.test(text) && !planeOnly)
     steps.push(
-      'give the pod template a toleration for the taint, or remove the taint from the nodes meant for it (`kubectl taint node <node> <key>-`)',
+      `give the pod template a toleration for the taint, or remove the taint from the nodes meant for it (\`kubectl taint node <node> ${taints.find((key) => !/^node-role/.test(key)) ?? '<key>'}-\`)`,
     );
   if (/affinity\/selector/.test(text))
     steps.push(
@@ -129,36 +134,55 @@ export function reportedUnschedulable(pod: Pod | undefined): Unschedulable | und
   return unschedulable;
 }
 
+/**
+ * One finding per scheduler message: a Parallel set's pods usually share one (the same
+ * nodeSelector, the same cordons), and the same sentence three times says nothing more.
+ */
 export const podUnschedulable = (context: RuleContext): Diagnostic[] => {
   if (!context.podsKnown) return [];
-  const findings: Diagnostic[] = [];
+  const byMessage = new Map<string, { ordinal: number; pod: Pod; unschedulable: Unschedulable }[]>();
   for (const [ordinal, pod] of [...context.pods].sort((a, b) => a[0] - b[0])) {
     const unschedulable = reportedUnschedulable(pod);
     if (!unschedulable) continue;
-    const name = pod.metadata?.name ?? '';
-    const claims = waitingForConsumer(context, ordinal).map((c) => c.metadata?.name ?? '');
-    const evidence = [
-      `${name}: PodScheduled=False (Unschedulable)${unschedulable.since ? ` since ${unschedulable.since}` : ''}`,
-      ...podFacts(pod, unschedulable.reasons),
-      ...nodeFacts(context, unschedulable.reasons),
-      ...(claims.length
+    const group = byMessage.get(unschedulable.message) ?? [];
+    group.push({ ordinal, pod, unschedulable });
+    byMessage.set(unschedulable.message, group);
+  }
+  return [...byMessage.values()].map((group): Diagnostic => {
+    const [first] = group as [(typeof group)[number]];
+    const names = group.map((entry) => entry.pod.metadata?.name ?? '');
+    const who =
+      names.length <= 3
+        ? names.join(', ')
+        : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more pods`;
+    const firstName = names[0]!;
+    const waiting = group.flatMap(({ ordinal, pod }) => {
+      const claims = waitingForConsumer(context, ordinal).map((c) => c.metadata?.name ?? '');
+      const name = pod.metadata?.name ?? '';
+      return claims.length
         ? [
             `claims ${claims.join(', ')} wait for ${name} to be scheduled (WaitForFirstConsumer): they bind once it is`,
           ]
-        : []),
-      ...eventEvidence(context, 'Pod', name, 2),
-    ];
-    findings.push({
+        : [];
+    });
+    const since = first.unschedulable.since;
+    return {
       code: 'PodUnschedulable',
       severity: 'error',
-      message: `${name} cannot be scheduled: ${unschedulable.message || 'the scheduler gives no reason'}`,
-      ordinals: [ordinal],
-      evidence,
-      advice: schedulingAdvice(context, name, unschedulable.reasons),
+      message: `${who} cannot be scheduled: ${first.unschedulable.message || 'the scheduler gives no reason'}`,
+      ordinals: group.map((entry) => entry.ordinal),
+      evidence: [
+        `${names.length > 1 ? `${names.length} pods` : firstName}: PodScheduled=False (Unschedulable)${since ? ` since ${since}` : ''}`,
+        ...podFacts(first.pod, first.unschedulable.reasons),
+        ...nodeFacts(context, first.unschedulable.reasons),
+        ...waiting.slice(0, 3),
+        ...(waiting.length > 3 ? [`… and the claims of ${waiting.length - 3} more pods`] : []),
+        ...eventEvidence(context, 'Pod', firstName, 2),
+      ],
+      advice: schedulingAdvice(context, firstName, first.unschedulable.reasons),
       blocking: true,
-    });
-  }
-  return findings;
+    };
+  });
 };
 
 const CAUSE_TEXT: Record<ImagePullFailure['cause'], string> = {
