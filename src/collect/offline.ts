@@ -480,6 +480,19 @@ function snapshotOf(
     ...(CLUSTER_SCOPED.has(kind) ? {} : { namespace }),
     unchecked,
   }));
+  // Pods of the namespace are in the dump, but none of this set's although its status counts
+  // some: the dump was not taken of them (`kubectl get pods -l app=other`, objects from
+  // elsewhere). Reading that as "not created" would contradict the set's own status.
+  const counted = set.status?.replicas ?? 0;
+  if (pods.length === 0 && counted > 0 && !unreadable.some((u) => u.resource === 'pods')) {
+    unreadable.unshift({
+      resource: 'pods',
+      reason: 'offline',
+      message: `none of ${set.metadata?.name}'s pods are in the dump although its status counts ${counted}: they were not captured`,
+      why: `none of ${set.metadata?.name}'s pods are in the dump although its status counts ${counted}: they were not captured, so its pods are unknown`,
+      unchecked: KIND_RESOURCES[0]![2],
+    });
+  }
   return {
     statefulSet: set,
     pods,

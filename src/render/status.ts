@@ -204,8 +204,9 @@ export function unreadableLines(unreadable: StatusReport['unreadable']): string[
     .map((entry) => `Note: could not read ${entry.resource} (${entry.reason}): ${entry.message}`);
   const offline = unreadable.filter((entry) => entry.reason === 'offline');
   if (offline.length === 0) return lines;
+  for (const entry of offline) if (entry.why) lines.push(`Note: ${entry.why}`);
   const byScope = new Map<string, string[]>();
-  for (const entry of offline) {
+  for (const entry of offline.filter((e) => !e.why)) {
     const scope = entry.namespace ? `namespace ${entry.namespace}` : '';
     const kinds = byScope.get(scope) ?? [];
     if (!kinds.includes(entry.resource)) kinds.push(entry.resource);
@@ -215,7 +216,7 @@ export function unreadableLines(unreadable: StatusReport['unreadable']): string[
     .sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))
     .map(([scope, kinds]) => `${kinds.join(', ')}${scope ? ` of ${scope}` : ''}`);
   const unchecked = [...new Set(offline.map((entry) => entry.unchecked ?? entry.resource))];
-  lines.push(`Note: not in the dump (unknown, not none): ${missing.join('; ')}`);
+  if (missing.length > 0) lines.push(`Note: not in the dump (unknown, not none): ${missing.join('; ')}`);
   lines.push(`Note: not checked: ${unchecked.join('; ')}`);
   return lines;
 }

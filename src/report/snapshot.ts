@@ -23,6 +23,8 @@ export interface Unreadable {
   namespace?: string;
   /** What could not be checked without it. */
   unchecked?: string;
+  /** Offline: why a kind the dump holds is still unknown here (said on a line of its own). */
+  why?: string;
 }
 
 /** A snapshot read from a dump rather than a live API server. */

@@ -186,6 +186,24 @@ describe('offline: a kind the dump does not hold is unknown, not none', () => {
     expect(diagnose(snapshotFromDump(known, 'web')).map((d) => d.code)).toContain('ServiceMissing');
   });
 
+  it("pods of the namespace but none of the set's while its status counts some: its pods are unknown", () => {
+    const other = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'api-7d9f', namespace: 'default', labels: { app: 'api' } },
+      status: { phase: 'Running' },
+    };
+    const dump = groupObjects(
+      parseDump(stringify({ kind: 'List', items: [set('web', 'default'), other] }), 'x'),
+      ['x'],
+    );
+    const snapshot = snapshotFromDump(dump, 'web');
+    expect(snapshot.unreadable.find((u) => u.resource === 'pods')?.why).toBe(
+      "none of web's pods are in the dump although its status counts 3: they were not captured, so its pods are unknown",
+    );
+    expect(diagnose(snapshot).map((d) => d.code)).not.toContain('OrderedReadyBlocked');
+  });
+
   it('accepts duplicate YAML keys as kubectl does: the last one wins', () => {
     const text = [
       'apiVersion: apps/v1',
