@@ -46,6 +46,8 @@ export interface OfflineDump {
    * nothing is concluded from its absence.
    */
   presence: Map<string, Set<string>>;
+  /** `Kind/namespace` read as a whole list of that namespace (a support bundle's per-namespace files). */
+  listed: Set<string>;
   /** Files (or parts of files) that hold no Kubernetes objects, skipped, with why. */
   skipped: SkippedFile[];
 }
@@ -289,6 +291,7 @@ export function groupObjects(objects: KubeObject[], sources: string[], listed: s
     revisions: [],
     kinds: new Set(),
     presence: new Map(),
+    listed: new Set(listed),
     skipped: [],
   };
   const present = (kind: string, namespace: string) => {
@@ -483,8 +486,14 @@ function snapshotOf(
   // Pods of the namespace are in the dump, but none of this set's although its status counts
   // some: the dump was not taken of them (`kubectl get pods -l app=other`, objects from
   // elsewhere). Reading that as "not created" would contradict the set's own status.
+  // A whole list of the namespace's pods (a bundle's pods/<namespace>.json) is not partial.
   const counted = set.status?.replicas ?? 0;
-  if (pods.length === 0 && counted > 0 && !unreadable.some((u) => u.resource === 'pods')) {
+  if (
+    pods.length === 0 &&
+    counted > 0 &&
+    !dump.listed.has(`Pod/${namespace}`) &&
+    !unreadable.some((u) => u.resource === 'pods')
+  ) {
     unreadable.unshift({
       resource: 'pods',
       reason: 'offline',
