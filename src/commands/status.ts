@@ -301,16 +301,19 @@ export async function formatOverview(
   if (overview.items.length === 0)
     return {
       stdout: '',
-      stderr: `No StatefulSets ${request.problems ? 'with problems ' : ''}found${scope ? ` in ${scope} namespace` : ''}.\n`,
+      stderr: `${overview.source ? (await import('../render/status.ts')).overviewNotes(overview) : ''}No StatefulSets ${
+        request.problems ? 'with problems ' : ''
+      }found${scope ? ` in ${scope} namespace` : ''}.\n`,
       result: overview,
     };
-  const stdout = (await import('../render/status.ts')).renderOverview(overview, {
+  const { renderOverview, overviewNotes } = await import('../render/status.ts');
+  const stdout = renderOverview(overview, {
     wide: output.format === 'wide',
     noHeaders: output.noHeaders,
     color: output.color,
     allNamespaces: request.allNamespaces,
   });
-  return { stdout, stderr: '', result: overview };
+  return { stdout, stderr: overviewNotes(overview), result: overview };
 }
 
 /** `status [NAME] -f dump`: the report or the list of a saved dump, with no API access. */

@@ -336,10 +336,18 @@ export function renderOverview(
     healthCell(item, options.color),
     item.finding ?? '-',
   ]);
-  const offline = offlineHeader(overview.source);
-  const notes = unreadableLines(overview.unreadable);
-  const table = renderTable(headers, rows, { noHeaders: options.noHeaders });
-  return `${offline ? `${offline}\n` : ''}${table}${notes.length ? `${notes.join('\n')}\n` : ''}`;
+  return renderTable(headers, rows, { noHeaders: options.noHeaders });
+}
+
+/**
+ * What the list says beside its rows (where a dump came from, what it lacks, what could not be
+ * read): on stderr, so that the rows on stdout stay one line per set for scripts.
+ */
+export function overviewNotes(overview: OverviewReport): string {
+  const lines = [offlineHeader(overview.source), ...unreadableLines(overview.unreadable)].filter(
+    (line): line is string => line !== undefined,
+  );
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 /** `12:00:01` in the local time zone, as kubectl prints event times. */

@@ -77,7 +77,9 @@ export function healthOf(report: StatusReport): StatefulSetHealth {
   const expected = report.pods.filter((row) => row.expected);
   const claims = expected.flatMap((row) => row.volumes);
   // Most severe first; the engine's rule order breaks ties (a rolling update before a note).
+  // ClockSkew is about this machine's clock, not the set: never a set's FINDING.
   const sorted = report.diagnostics
+    .filter((finding) => finding.code !== 'ClockSkew')
     .map((finding, index) => ({ finding, index }))
     .sort(
       (a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] || a.index - b.index,

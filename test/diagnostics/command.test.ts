@@ -98,10 +98,11 @@ describe('status --wait against the simulated cluster', () => {
 
     const stuck = await wait('--stuck-after', '0s');
     expect(stuck.code).toBe(ExitCode.ROLLOUT_STUCK);
-    expect(stuck.stdout).toContain('ForcedRollbackTrap [ordinals 2]');
+    // The update revision's image cannot be pulled: what to fix, then the delete (OrderedReady).
+    expect(stuck.stdout).toContain('ImagePullFailed [ordinals 2]');
     const lastLine = stuck.stderr.trim().split('\n').at(-1)!;
     expect(lastLine).toMatch(
-      /^error: rollout of statefulset\/web in diag is stuck: ForcedRollbackTrap: .*`kubectl delete pod web-2 -n diag`$/,
+      /^error: rollout of statefulset\/web in diag is stuck: ImagePullFailed: .*`kubectl delete pod web-2 -n diag`$/,
     );
 
     const timedOut = await wait('--stuck-after', '1h', '--timeout', '1s', '-o', 'json');

@@ -44,7 +44,12 @@ async function transcript(dump: string, args: string[]): Promise<string> {
   }
   const printed = await offlineOutput(dump, statusRequestFrom({ name }, flags));
   const command = `$ kubectl sts status ${args.join(' ')} -f ${dump}`;
-  return `${command}\n${printed.stdout}${printed.stderr ? `[stderr] ${printed.stderr}` : ''}`;
+  const stderr = printed.stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => `[stderr] ${line}\n`)
+    .join('');
+  return `${command}\n${stderr}${printed.stdout}`;
 }
 
 describe('diagnostics corpus: kubectl sts status -f <dump>', () => {
