@@ -138,12 +138,14 @@ function launch(args: string[], snapshot: boolean, options: RunOptions): Promise
  * column keeps its width and the table padding is compared as is.
  */
 function normalise(text: string): string {
-  return text
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
-    .replace(/("?ageSeconds"?:\s*)\d+/g, '$1<n>')
-    .replace(/(?<=\s)\d+[dhms](?:\d+[hms])*(?=\s|$)/gm, '<age>')
-    // An age's width moves the column after it ("9s" in one run, "10s" in the other).
-    .replace(/<age>( +)/g, '<age> ');
+  return (
+    text
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
+      .replace(/("?ageSeconds"?:\s*)\d+/g, '$1<n>')
+      .replace(/(?<=\s)\d+[dhms](?:\d+[hms])*(?=\s|$)/gm, '<age>')
+      // An age's width moves the column after it ("9s" in one run, "10s" in the other).
+      .replace(/<age>( +)/g, '<age> ')
+  );
 }
 
 async function bothModes(
