@@ -126,7 +126,7 @@ export function releaseDefaults(
   return {
     version: readPackageVersion(),
     targets: RELEASE_TARGETS,
-    baseUri: env.KUBECTL_STS_RELEASE_BASE_URI || (repository && githubReleaseBaseUri(repository)),
+    baseUri: repository && githubReleaseBaseUri(repository),
     homepage: repository,
     nodeVersion: process.versions.node,
     nodeCacheDir: defaultNodeCacheDir(env),

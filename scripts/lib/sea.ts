@@ -240,7 +240,11 @@ export function describePlan(target: ReleaseTarget, snapshot: boolean): string {
   return [
     `${targetId(target)}: single executable`,
     snapshot ? 'start-up snapshot' : canUseCodeCache(target) ? 'code cache' : 'compiled at start',
-    plan.strip ? 'stripped' : "not stripped (strip reads only this machine's format)",
+    plan.strip
+      ? 'stripped'
+      : target.os === 'windows'
+        ? 'no symbol table to strip'
+        : "not stripped (cross-built: this machine's strip cannot read it)",
     ...(plan.sign ? ['signed with codesign'] : []),
   ].join(', ');
 }

@@ -1,13 +1,16 @@
 // `npm run release` and the release workflow's commands refuse bad requests with one line and
 // exit code 2, before building anything.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTarGz, createZip } from '../../scripts/lib/archive.ts';
+import { parseKrewManifest, sha256File } from '../../scripts/lib/krew.ts';
 import { readPackageVersion } from '../../scripts/lib/release.ts';
+import { RELEASE_TARGETS, archiveName, executableName } from '../../scripts/lib/targets.ts';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../scripts/release.ts', import.meta.url));
@@ -58,5 +61,62 @@ describe('scripts/release.ts', () => {
       stderr:
         'error: darwin/arm64 is signed with codesign, which only macOS has: build it on a Mac (the release workflow does, on a macOS runner)\n',
     });
+  });
+});
+
+// What the release workflow's github-release job runs on the five archives the build jobs made.
+describe('scripts/release.ts assemble', () => {
+  const REPOSITORY = 'https://github.com/example/kubectl-sts';
+  const text = (value: string) => new TextEncoder().encode(value);
+
+  function fiveArchives(leaveOut?: string): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-assemble-'));
+    for (const target of RELEASE_TARGETS) {
+      const entries = [
+        { name: executableName(target), data: text(`${target.os}/${target.arch}`), mode: 0o755 },
+        { name: 'LICENSE', data: text('Apache License'), mode: 0o644 },
+      ].filter((entry) => entry.name !== leaveOut);
+      const data = target.archiveFormat === 'zip' ? createZip(entries, 0) : createTarGz(entries, 0);
+      writeFileSync(path.join(dir, archiveName(VERSION, target)), data);
+    }
+    return dir;
+  }
+
+  it('writes SHA256SUMS and sts.yaml pointing at the release of the tag in the given repository', async () => {
+    const dir = fiveArchives();
+    try {
+      const result = await release(['assemble', '--dir', dir, '--repository', REPOSITORY, '--tag', `v${VERSION}`]);
+      expect(result).toMatchObject({ code: 0, stdout: '' });
+      const names = RELEASE_TARGETS.map((target) => archiveName(VERSION, target));
+      expect(readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8')).toBe(
+        names.map((name) => `${sha256File(path.join(dir, name))}  ${name}\n`).join(''),
+      );
+      const plugin = parseKrewManifest(readFileSync(path.join(dir, 'sts.yaml'), 'utf8'));
+      expect(plugin.spec!.homepage).toBe(REPOSITORY);
+      expect(plugin.spec!.version).toBe(`v${VERSION}`);
+      expect(plugin.spec!.platforms!.map((platform) => [platform.uri, platform.sha256])).toEqual(
+        names.map((name) => [
+          `${REPOSITORY}/releases/download/v${VERSION}/${name}`,
+          sha256File(path.join(dir, name)),
+        ]),
+      );
+      // krew's checks: every archive installed from the manifest, Windows' with its .exe.
+      expect(result.stderr).toContain('windows/amd64: installs as krew would (2 files, bin kubectl-sts.exe)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with exit code 1 when an archive does not install as krew would', async () => {
+    const dir = fiveArchives('LICENSE');
+    try {
+      const result = await release(['assemble', '--dir', dir]);
+      expect(result).toMatchObject({ code: 1 });
+      expect(result.stderr).toMatch(
+        /^error: the release does not pass krew's checks: LICENSE \(or alike\) file is not extracted; .*; fix krew-manifest.yaml or the archive contents\n$/m,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
