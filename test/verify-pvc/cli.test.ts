@@ -110,8 +110,12 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
     const before = sim.requestLog.count({ subresource: 'eviction' });
     const run = await cli(['web', '--dry-run']);
     expect(run.code).toBe(ExitCode.OK);
-    expect(run.stdout).toMatch(/verify-pvc plan for StatefulSet web in namespace default \(dry run/);
-    expect(run.stdout).toMatch(/web-1 +\S+ +data-web-1 +pvc-\S+ +main +\/data/);
+    expect(run.stdout).toMatch(/^verify-pvc plan \(dry run: nothing will be done\):$/m);
+    expect(run.stdout).toMatch(/^ {2}cluster: +context sim, server http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(run.stdout).toMatch(/^ {4}claim data-web-1 → volume pvc-\S+$/m);
+    expect(run.stdout).toMatch(/^ {6}pinned to: +kubernetes\.io\/hostname in \(sim-worker2?\)$/m);
+    // Fits a terminal of 80 columns.
+    expect(run.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
     expect(sim.requestLog.count({ subresource: 'eviction' })).toBe(before);
   });
 

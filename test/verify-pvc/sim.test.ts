@@ -212,9 +212,16 @@ describe('verify-pvc against the simulator', () => {
     ).not.toContain('.kubectl-sts-verify-pvc-');
     expect(sim.requestLog.count({ resource: 'pods', subresource: 'eviction', verb: 'create' })).toBe(1);
     expect(sim.requestLog.count({ resource: 'pods', verb: 'delete' })).toBe(0);
-    expect(sim.requestLog.filter({ resource: 'persistentvolumeclaims' }).every((e) => e.verb === 'get')).toBe(
-      true,
-    );
+    // Claims are read, and patched only for the marker's record, which is gone again.
+    const claimRequests = sim.requestLog.filter({ resource: 'persistentvolumeclaims' });
+    expect(claimRequests.every((e) => e.verb === 'get' || e.verb === 'patch')).toBe(true);
+    expect(claimRequests.filter((e) => e.verb === 'patch')).toHaveLength(2);
+    expect(
+      Object.keys(
+        sim.store.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data-todo-db-1')!.metadata!
+          .annotations ?? {},
+      ).filter((key) => key.startsWith('verify-pvc.kubectl-sts.dev/')),
+    ).toEqual([]);
   });
 
   it('--all verifies every ordinal highest first, each back and Ready before the next eviction', async () => {
@@ -368,8 +375,14 @@ describe('verify-pvc against the simulator', () => {
     expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
   });
 
-  it('stops with the PodDisruptionBudget message when eviction is refused, deleting nothing', async () => {
-    sim.applyManifests(`apiVersion: policy/v1
+  it('stops with the budget named when a PodDisruptionBudget appears after pre-flight, deleting nothing', async () => {
+    const before = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!
+      .uid;
+    let created = false;
+    const { report } = await verify('guarded', {}, (event) => {
+      if (event.type === 'marker-written' && !created) {
+        created = true;
+        sim.applyManifests(`apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: guarded, namespace: default}
 spec:
@@ -377,17 +390,22 @@ spec:
   selector:
     matchLabels: {app: guarded}
 `);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const before = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!
-      .uid;
-    const { report } = await verify('guarded');
-    expect(report?.result).toBe('ABORTED');
-    expect(report?.reason).toMatch(/^eviction of pod guarded-1 refused: .*disruption budget/i);
-    expect(
-      sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!.uid,
-    ).toBe(before);
-    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
-    expect(await markersIn('guarded-1', 'main', ['/data'])).toEqual([]);
+      }
+    });
+    try {
+      expect(report?.result).toBe('ABORTED');
+      expect(report?.reason).toBe(
+        'eviction of pod guarded-1 refused by its PodDisruptionBudget: The disruption budget guarded needs 2 healthy pods and has 2 currently',
+      );
+      expect(report?.hint).not.toMatch(/--force-delete|bypass/);
+      expect(
+        sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!.uid,
+      ).toBe(before);
+      expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+      expect(await markersIn('guarded-1', 'main', ['/data'])).toEqual([]);
+    } finally {
+      sim.store.delete('poddisruptionbudgets', 'default', 'guarded');
+    }
   });
 
   it('refuses when RBAC denies exec, saying exactly what is missing', async () => {
