@@ -12,7 +12,7 @@ import type {
 } from '../kube/types.ts';
 import { describePodState } from '../report/diagnostics/facts.ts';
 import { budgetState, budgetsCovering } from '../report/disruption.ts';
-import { expectedOrdinals, podNameFor, podsByOrdinal } from '../report/ordinals.ts';
+import { expectedOrdinals, ordinalFromPodName, podNameFor, podsByOrdinal } from '../report/ordinals.ts';
 import { placementFor } from '../report/placement.ts';
 import type { NodeFit } from '../report/placement.ts';
 import { isPodReady } from '../report/readiness.ts';
@@ -208,6 +208,19 @@ export function assessPod(input: SafetyInput): SafetyVerdict {
       warnings.push(
         `--allow-degraded: ${summary}. While ${podName} is away ${readyWhileAway === 0 ? `${setName} has no Ready replica: clients get no answer from it` : `only ${readyWhileAway} replica(s) serve`}, a quorum-based database may stop accepting writes, and if ${podName} cannot come back it stays that way until someone fixes it`,
       );
+  }
+  // OrderedReady: the controller re-creates a missing ordinal only once every lower one is
+  // Running and Ready (it stops at the first that is not); a pod removed above such a one does
+  // not come back until someone fixes it, whatever --allow-degraded says.
+  if ((statefulSet.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady') {
+    const blocking = othersNotReady.filter(
+      (other) => (ordinalFromPodName(other.pod, setName) ?? ordinal) < ordinal,
+    );
+    if (blocking.length > 0)
+      refuse({
+        message: `${podName} would not come back: under podManagementPolicy OrderedReady the controller re-creates it only once every lower ordinal is Running and Ready, and ${some(blocking.map((o) => `${o.pod} is ${o.state}`))}`,
+        hint: `nothing was touched; get ${blocking.map((o) => o.pod).join(', ')} Ready first (kubectl describe pod ${blocking[0]!.pod} -n ${namespace})`,
+      });
   }
   if (replicas === 1)
     warnings.push(

@@ -141,6 +141,13 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
     });
     expect(run.stderr).toMatch(/\] web-1: evicted \(uid /);
     expect(run.stderr).toMatch(/\] web-1: Ready\n/);
+    // Elapsed times on the progress lines never go backwards (`evicted (198ms)` used to be
+    // followed by `old pod terminating (197ms)`).
+    const elapsed = [...run.stderr.matchAll(/^\[ *(\d+(?:\.\d+)?)(ms|s)\]/gm)].map(([, n, unit]) =>
+      unit === 'ms' ? Number(n) : Number(n) * 1000,
+    );
+    expect(elapsed.length).toBeGreaterThan(5);
+    expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
     await settled('web');
   });
 

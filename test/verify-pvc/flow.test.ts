@@ -71,6 +71,19 @@ describe('verify-pvc on a healthy StatefulSet', () => {
     ]);
   });
 
+  it('tells events in the order they happened, at times that never go backwards', async () => {
+    // The watch sees the pod terminating before the eviction call returns: that is told after
+    // the eviction, whose time is when it was sent.
+    const fake = cluster({ stepMs: 0 });
+    const { events } = await runAgainst(fake);
+    const times = events.map((event) => event.at.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const removed = events.findIndex((e) => e.type === 'pod-removed');
+    const terminating = events.findIndex((e) => e.type === 'pod-terminating');
+    expect(removed).toBeGreaterThan(-1);
+    expect(terminating).toBeGreaterThan(removed);
+  });
+
   it.each([
     ['--ordinal 0', { ordinal: 0 }, 'web-0'],
     ['default (highest)', {}, 'web-2'],

@@ -224,8 +224,9 @@ describe('verify-pvc against the simulator', () => {
     ).toEqual([]);
   });
 
-  it('--all verifies every ordinal highest first, each back and Ready before the next eviction', async () => {
-    const { report, events } = await verify('trio', { all: true });
+  it('--all verifies every ordinal highest first, each back and Ready for the settle period before the next eviction', async () => {
+    const settleMs = 1_500;
+    const { report, events } = await verify('trio', { all: true, settleMs });
     expect(report?.result).toBe('PASS');
     expect(report!.runs.map((run) => [run.pod, run.result])).toEqual([
       ['trio-2', 'PASS'],
@@ -243,6 +244,17 @@ describe('verify-pvc against the simulator', () => {
       'pod-removed trio-0',
       'pod-ready trio-0',
     ]);
+    // The next eviction is sent only after every pod has stayed Ready for the settle period,
+    // and after the set was read again (a settled event per gap).
+    for (const [previous, next] of [
+      ['trio-2', 'trio-1'],
+      ['trio-1', 'trio-0'],
+    ]) {
+      const ready = events.find((e) => e.type === 'pod-ready' && e.pod === previous)!.at.getTime();
+      const evicted = events.find((e) => e.type === 'pod-removed' && e.pod === next)!.at.getTime();
+      expect(evicted - ready).toBeGreaterThanOrEqual(settleMs);
+    }
+    expect(events.filter((e) => e.type === 'settled')).toHaveLength(2);
   });
 
   it('refuses a container without a shell, naming the image and suggesting --container', async () => {
