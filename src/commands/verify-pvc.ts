@@ -294,7 +294,7 @@ export default class VerifyPvc extends StsCommand {
     // Ctrl-C, SIGTERM (timeout(1), a cancelled CI job, a supervisor) and a hang-up the same way:
     // the first stops and removes the markers, the second skips the clean-up, the third quits.
     let interrupts = 0;
-    // What an interruption has to undo: nothing before the first marker is written.
+    // What an interruption has to undo: nothing while no marker is written.
     let markersWritten = false;
     const onInterrupt = (received: NodeJS.Signals | undefined): void => {
       const signal = received ?? 'SIGINT';
@@ -305,7 +305,7 @@ export default class VerifyPvc extends StsCommand {
         progress.note(
           markersWritten
             ? `${what}: stopping and removing markers (${again} to skip cleanup)`
-            : `${what}: stopping; nothing has been written or evicted`,
+            : `${what}: stopping; no marker is in a volume now`,
         );
         flow.abort();
         if (!markersWritten) interrupts = 2;
@@ -384,7 +384,10 @@ export default class VerifyPvc extends StsCommand {
             return answer;
           },
           onEvent: (event) => {
+            // Markers exist from the first write of a pod until its cleanup; with --all, while
+            // the set settles between two pods there are none.
             if (event.type === 'phase' && event.phase === 'write-markers') markersWritten = true;
+            if (event.type === 'phase' && event.phase === 'settle') markersWritten = false;
             if (event.type === 'plan') showPlan(event.plan);
             else progress.event(event);
           },

@@ -5,7 +5,7 @@
 import { ExitCode, StsError } from '../cli/errors.ts';
 import { formatDuration } from '../core/duration.ts';
 import type { ApiStatus } from '../kube/types.ts';
-import { FlowAborted, apiFailureOf, refusal, throwIfAborted } from './verify-pvc-errors.ts';
+import { FlowAborted, apiFailureOf, refusal, sleep, throwIfAborted } from './verify-pvc-errors.ts';
 import type { FlowClock, PodPlan, VerifyPvcDeps } from './verify-pvc-types.ts';
 import type { PodTracker } from './verify-pvc-wait.ts';
 
@@ -31,21 +31,6 @@ function statusOf(error: unknown): ApiStatus | undefined {
 function budgetCause(error: unknown): string | undefined {
   const cause = statusOf(error)?.details?.causes?.find((c) => c.reason === 'DisruptionBudget');
   return cause ? (cause.message ?? '') : undefined;
-}
-
-function sleep(clock: FlowClock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new FlowAborted());
-    const onAbort = (): void => {
-      timer.cancel();
-      reject(new FlowAborted());
-    };
-    const timer = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function clockTime(clock: FlowClock): string {

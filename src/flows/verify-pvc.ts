@@ -14,6 +14,7 @@ import {
   apiFailureOf,
   errorMessage,
   refusal,
+  sleep,
   throwIfAborted,
 } from './verify-pvc-errors.ts';
 import {
@@ -89,21 +90,6 @@ interface Marker {
   writtenAt: Date;
 }
 
-function delay(deps: VerifyPvcDeps, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new FlowAborted());
-    const onAbort = (): void => {
-      timer.cancel();
-      reject(new FlowAborted());
-    };
-    const timer = deps.clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Retries an idempotent read on transport/server errors, so one dropped request is not a verdict. */
 async function withRetry<T>(
   deps: VerifyPvcDeps,
@@ -120,7 +106,7 @@ async function withRetry<T>(
       const code = apiFailureOf(error).code;
       if (code !== undefined && code < 500 && code !== 429) throw error;
       lastError = error;
-      if (attempt < READ_ATTEMPTS) await delay(deps, RETRY_DELAY_MS * attempt, signal);
+      if (attempt < READ_ATTEMPTS) await sleep(deps.clock, RETRY_DELAY_MS * attempt, signal);
     }
   }
   throw lastError;

@@ -11,6 +11,8 @@ import { connect } from '../../src/kube/connect.ts';
 import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
+import { verifyPvc } from './command.ts';
+import type { CommandOptions, CommandRun } from './command.ts';
 
 const RUNNER = fileURLToPath(new URL('./run-command.ts', import.meta.url));
 
@@ -48,38 +50,8 @@ spec:
 
 let sim: SimCluster;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(
-  args: string[],
-  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; closeStderrWhen?: RegExp } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, ...args], {
-      env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      // The reader of the progress lines goes away (`2>&1 | head`): the next line meets EPIPE.
-      if (options.closeStderrWhen?.test(stderr)) child.stderr.destroy();
-      if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
-        interrupted = true;
-        child.kill(options.signal ?? 'SIGINT');
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], options: CommandOptions = {}): Promise<CommandRun> =>
+  verifyPvc(sim, args, options);
 
 const settled = (name: string): Promise<void> => waitForSettledSet(sim, 'default', name, 20_000);
 

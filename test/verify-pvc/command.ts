@@ -23,6 +23,8 @@ export interface CommandOptions {
   signal?: NodeJS.Signals;
   /** Called with stderr so far on every chunk (to act on the cluster mid-run). */
   onStderr?: (stderr: string) => void;
+  /** Closes the reader of stderr once it matches (`2>&1 | head`: the next line meets EPIPE). */
+  closeStderrWhen?: RegExp;
 }
 
 /** `kubectl sts verify-pvc ARGS` from src/, stdin closed, no colour. */
@@ -43,6 +45,7 @@ export function verifyPvc(
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       options.onStderr?.(stderr);
+      if (options.closeStderrWhen?.test(stderr)) child.stderr.destroy();
       if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
         interrupted = true;
         child.kill(options.signal ?? 'SIGINT');

@@ -12,32 +12,11 @@ import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { errorLines, markerFiles, podUid, verifyPvc } from './command.ts';
+import { claimSet } from './manifests.ts';
 import { startChaosProxy } from './proxy.ts';
 import type { ChaosProxy } from './proxy.ts';
 
-const SET = `apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: web
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        volumeMounts:
-        - {name: data, mountPath: /data}
-  volumeClaimTemplates:
-  - metadata: {name: data}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-`;
+const SET = claimSet('web');
 
 let sim: SimCluster;
 let proxy: ChaosProxy;

@@ -9,39 +9,14 @@ import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { loadScenario } from '../sim/scenarios/index.ts';
 import { errorLines, kubectl, markerFiles, podUid, verifyPvc } from './command.ts';
-
-function busyboxSet(name: string, replicas = 2): string {
-  return `apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: ${name}}
-spec:
-  serviceName: ${name}
-  replicas: ${replicas}
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        volumeMounts:
-        - {name: data, mountPath: /data}
-  volumeClaimTemplates:
-  - metadata: {name: data}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-`;
-}
+import { claimSet } from './manifests.ts';
 
 let sim: SimCluster;
 
 beforeAll(async () => {
   sim = await startSimCluster({
     speed: 20,
-    manifests: [loadScenario('todo-db').manifests, busyboxSet('web'), busyboxSet('guarded')].join('\n---\n'),
+    manifests: [loadScenario('todo-db').manifests, claimSet('web'), claimSet('guarded')].join('\n---\n'),
   });
   for (const name of ['todo-db', 'web', 'guarded']) await waitForSettledSet(sim, 'default', name, 30_000);
 }, 90_000);

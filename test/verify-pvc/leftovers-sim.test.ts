@@ -11,30 +11,9 @@ import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { errorLines, kubectl, markerFiles, verifyPvc } from './command.ts';
+import { claimSet } from './manifests.ts';
 
-const SET = `apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: left}
-spec:
-  serviceName: left
-  replicas: 2
-  selector:
-    matchLabels: {app: left}
-  template:
-    metadata:
-      labels: {app: left}
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        volumeMounts:
-        - {name: data, mountPath: /data}
-  volumeClaimTemplates:
-  - metadata: {name: data}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-`;
+const SET = claimSet('left');
 
 let sim: SimCluster;
 

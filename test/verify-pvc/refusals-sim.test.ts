@@ -9,37 +9,7 @@ import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { errorLines, kubectl, markerFiles, podUid, verifyPvc } from './command.ts';
 import type { CommandRun } from './command.ts';
-
-function statefulSet(
-  name: string,
-  options: { replicas?: number; labels?: Record<string, string>; storageClass?: string } = {},
-): string {
-  const labels = { app: name, ...(options.labels ?? {}) };
-  return `apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: ${name}}
-spec:
-  serviceName: ${name}
-  replicas: ${options.replicas ?? 2}
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: ${JSON.stringify(labels)}
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        volumeMounts:
-        - {name: data, mountPath: /data}
-  volumeClaimTemplates:
-  - metadata: {name: data}
-    spec:
-      accessModes: [ReadWriteOnce]
-      ${options.storageClass ? `storageClassName: ${options.storageClass}` : ''}
-      resources: {requests: {storage: 1Gi}}
-`;
-}
+import { claimSet } from './manifests.ts';
 
 const ZONAL_CLASS = `apiVersion: storage.k8s.io/v1
 kind: StorageClass
@@ -57,12 +27,12 @@ beforeAll(async () => {
     speed: 20,
     manifests: [
       ZONAL_CLASS,
-      statefulSet('zonal', { storageClass: 'zonal' }),
+      claimSet('zonal', { storageClass: 'zonal' }),
       // Two sets under one budget: the other one's pod is not Ready.
-      statefulSet('shared', { replicas: 3, labels: { tier: 'db' } }),
-      statefulSet('lagging', { replicas: 1, labels: { tier: 'db' } }),
-      statefulSet('degraded', { replicas: 3 }),
-      statefulSet('rolling', { replicas: 3 }),
+      claimSet('shared', { replicas: 3, labels: { tier: 'db' } }),
+      claimSet('lagging', { replicas: 1, labels: { tier: 'db' } }),
+      claimSet('degraded', { replicas: 3 }),
+      claimSet('rolling', { replicas: 3 }),
     ].join('\n---\n'),
   });
   for (const name of SETS) await waitForSettledSet(sim, 'default', name, 30_000);

@@ -102,13 +102,16 @@ describe('the plan', () => {
   });
 
   it('says what --allow-degraded lets happen', async () => {
-    const { report } = await reportFor({ replicas: 3, notReady: [0] }, { dryRun: true, allowDegraded: true });
+    const { report } = await reportFor(
+      { replicas: 3, notReady: [2] },
+      { dryRun: true, allowDegraded: true, ordinal: 1 },
+    );
     const text = renderPlan(report.plan, plain);
     expect(text).toContain(
-      '    while away:    1 of 3 replicas stays Ready (web-1) -- FEWER THAN THE SET EXPECTS',
+      '    while away:    1 of 3 replicas stays Ready (web-0) -- FEWER THAN THE SET EXPECTS',
     );
     expect(text).toMatch(
-      /^warning: --allow-degraded: removing web-2 would leave 1 of 3 replicas Ready, fewer than 2: web-0 is Running but not Ready\. While web-2 is away only 1 replica\(s\) serve, a quorum-based database may stop accepting writes/m,
+      /^warning: --allow-degraded: removing web-1 would leave 1 of 3 replicas Ready, fewer than 2: web-2 is Running but not Ready\. While web-1 is away only 1 replica\(s\) serve, a quorum-based database may stop accepting writes/m,
     );
   });
 

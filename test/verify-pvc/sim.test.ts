@@ -14,6 +14,7 @@ import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { loadScenario } from '../sim/scenarios/index.ts';
+import { claimSet } from './manifests.ts';
 
 /** The project's todo-db scenario: kiamol's replicated Postgres with a `data` claim template. */
 const TODO_DB = loadScenario('todo-db').manifests;
@@ -54,35 +55,6 @@ spec:
       accessModes: [ReadWriteOnce]
       resources: {requests: {storage: 1Gi}}
   - metadata: {name: logs}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-`;
-}
-
-/** A minimal busybox set with one claim at /data (each scenario gets its own, so they cannot interfere). */
-function simpleSet(name: string, replicas = 2, annotations: Record<string, string> = {}): string {
-  return `apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: ${name}
-spec:
-  serviceName: ${name}
-  replicas: ${replicas}
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-      annotations: ${JSON.stringify(annotations)}
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        volumeMounts:
-        - {name: data, mountPath: /data}
-  volumeClaimTemplates:
-  - metadata: {name: data}
     spec:
       accessModes: [ReadWriteOnce]
       resources: {requests: {storage: 1Gi}}
@@ -161,10 +133,10 @@ beforeAll(async () => {
   const manifests = [
     TODO_DB,
     multiClaimSet('multi'),
-    ...['replaced', 'gone', 'broken', 'guarded'].map((name) => simpleSet(name)),
-    simpleSet('trio', 3),
+    ...['replaced', 'gone', 'broken', 'guarded'].map((name) => claimSet(name)),
+    claimSet('trio', { replicas: 3 }),
     // The simulator's way to say an image has no tools at all, not even sh.
-    simpleSet('bare', 1, { 'sim.kubectl-sts.dev/tools': 'none' }),
+    claimSet('bare', { replicas: 1, annotations: { 'sim.kubectl-sts.dev/tools': 'none' } }),
   ].join('\n---\n');
   sim = await startSimCluster({ speed: 20, manifests });
   connection = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false });

@@ -12,33 +12,12 @@ import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { runCli } from '../commands/run-cli.ts';
 import { markerFiles, podUid } from './command.ts';
+import { claimSet } from './manifests.ts';
 
 const SCRIPT = '/usr/bin/script';
 const RUNNER = fileURLToPath(new URL('./run-command.ts', import.meta.url));
 
-const SET = `apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: web
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        volumeMounts:
-        - {name: data, mountPath: /data}
-  volumeClaimTemplates:
-  - metadata: {name: data}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-`;
+const SET = claimSet('web');
 
 let sim: SimCluster;
 
@@ -108,7 +87,7 @@ describe.skipIf(!existsSync(SCRIPT))('verify-pvc at the confirmation prompt', ()
     session.type('\x03');
     expect(await session.exited).toBe(ExitCode.INTERRUPTED);
     const screen = session.screen();
-    expect(screen).toMatch(/interrupted: stopping; nothing has been written or evicted/);
+    expect(screen).toMatch(/interrupted: stopping; no marker is in a volume now/);
     expect(screen).not.toMatch(/undefined|removing markers|skip cleanup/);
     expect(screen).toMatch(/error: interrupted before anything was changed; nothing was written or deleted/);
     expect(await podUid(sim, 'web-1')).toBe(uid);
