@@ -154,6 +154,36 @@ interface ClaimObjects {
   volume: PersistentVolume | undefined;
 }
 
+/** A claim and the volume it is bound to; a volume that cannot be read (RBAC) is a warning. */
+async function readClaimAndVolume(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  claimName: string,
+  warn: (message: string) => void,
+): Promise<{ claim: PersistentVolumeClaim | undefined; volume: PersistentVolume | undefined }> {
+  let claim: PersistentVolumeClaim | undefined;
+  try {
+    claim = await gateway.getPersistentVolumeClaim(options.namespace, claimName);
+  } catch (error) {
+    throw asStsError(error, `PersistentVolumeClaim ${claimName}`);
+  }
+  const volumeName = claim?.spec?.volumeName;
+  if (!claim || !volumeName) return { claim, volume: undefined };
+  const read = await readable(gateway.getPersistentVolume(volumeName), `PersistentVolume ${volumeName}`);
+  if (read === undefined)
+    throw refusal(
+      `claim ${claimName} is bound to PersistentVolume ${volumeName}, which does not exist`,
+      `nothing was touched; inspect the claim: kubectl describe pvc ${claimName} -n ${options.namespace}`,
+    );
+  if ('unreadable' in read) {
+    warn(
+      `PersistentVolume ${volumeName} could not be read (${read.unreadable}): its reclaim policy and phase are not checked`,
+    );
+    return { claim, volume: undefined };
+  }
+  return { claim, volume: read };
+}
+
 async function planClaims(
   gateway: ClusterGateway,
   options: VerifyPvcOptions,
@@ -206,12 +236,7 @@ async function planClaims(
       problems.push(`pod volume "${templateName}" is a ${podVolumeSource}, not the claim ${claimName}`);
     }
 
-    let pvc: PersistentVolumeClaim | undefined;
-    try {
-      pvc = await gateway.getPersistentVolumeClaim(options.namespace, claimName);
-    } catch (error) {
-      throw asStsError(error, `PersistentVolumeClaim ${claimName}`);
-    }
+    const { claim: pvc, volume } = await readClaimAndVolume(gateway, options, claimName, warn);
     if (!pvc && podVolumeSource === 'persistentVolumeClaim')
       throw refusal(
         `claim ${claimName} of pod ${podName} does not exist`,
@@ -222,22 +247,6 @@ async function planClaims(
         `claim ${claimName} is ${pvc.status?.phase ?? 'not Bound'}, not Bound`,
         `wait until it is Bound (kubectl describe pvc ${claimName} -n ${options.namespace})`,
       );
-
-    let volume: PersistentVolume | undefined;
-    const volumeName = pvc?.spec?.volumeName;
-    if (pvc && volumeName) {
-      const read = await readable(gateway.getPersistentVolume(volumeName), `PersistentVolume ${volumeName}`);
-      if (read && 'unreadable' in read)
-        warn(
-          `PersistentVolume ${volumeName} could not be read (${read.unreadable}): its reclaim policy and phase are not checked`,
-        );
-      else volume = read;
-      if (read === undefined)
-        throw refusal(
-          `claim ${claimName} is bound to PersistentVolume ${volumeName}, which does not exist`,
-          `nothing was touched; inspect the claim: kubectl describe pvc ${claimName} -n ${options.namespace}`,
-        );
-    }
     if (pvc) objects.push({ claim: pvc, volume });
 
     const found = findMount(containers, templateName);
@@ -493,6 +502,67 @@ export async function planPod(
     claims,
     safety: verdict.safety,
   };
+}
+
+/**
+ * The proof once more, right before the pod is removed, on fresh reads: a claim deleted, a
+ * replica gone, a budget or a node changed while the markers were written must still stop the
+ * run. Throws the refusal (nothing is removed then); no exec, no permission checks.
+ */
+export async function confirmStillSafe(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  plan: PodPlan,
+  now: Date,
+): Promise<void> {
+  const statefulSet = await readStatefulSet(gateway, options);
+  const rollout = rolloutInProgress(statefulSet);
+  const late = (message: string, hint: string): StsError =>
+    refusal(
+      `${message} (found just before the eviction)`,
+      hint.replace(/^nothing was touched; /, 'nothing was deleted; '),
+    );
+  if (rollout)
+    throw late(
+      `StatefulSet ${plan.statefulSet} is mid-rollout: ${rollout}`,
+      `nothing was touched; wait for kubectl rollout status statefulset/${plan.statefulSet} -n ${options.namespace} to finish, then retry`,
+    );
+  const [view, pod] = await Promise.all([
+    readClusterView(gateway, options, statefulSet),
+    gateway.getPod(options.namespace, plan.pod).catch((error: unknown) => {
+      throw asStsError(error, `pod ${plan.pod}`);
+    }),
+  ]);
+  if (!pod || pod.metadata?.uid !== plan.podUid || pod.metadata?.deletionTimestamp)
+    throw late(
+      `pod ${plan.pod} was replaced or is being deleted by someone else (uid ${plan.podUid} checked)`,
+      'nothing was touched; retry once the pod is stable',
+    );
+  const objects: ClaimObjects[] = [];
+  for (const planned of plan.claims) {
+    if (planned.podVolumeSource !== 'persistentVolumeClaim') continue;
+    const { claim, volume } = await readClaimAndVolume(gateway, options, planned.claim, () => undefined);
+    if (!claim || claim.metadata?.uid !== planned.uid)
+      throw late(
+        `claim ${planned.claim} ${claim ? 'was replaced' : 'is gone'} since pre-flight`,
+        `nothing was touched; inspect it: kubectl describe pvc ${planned.claim} -n ${options.namespace}`,
+      );
+    objects.push({ claim, volume });
+  }
+  const verdict = assessPod({
+    statefulSet,
+    namespace: options.namespace,
+    pod,
+    ordinal: plan.ordinal,
+    setPods: [...view.setPods.filter((p) => p.metadata?.name !== plan.pod), pod],
+    claims: objects,
+    budgets: view.budgets,
+    nodes: view.nodes,
+    removal: plan.removal,
+    allowDegraded: options.allowDegraded ?? false,
+    now,
+  });
+  if (verdict.refusal) throw late(verdict.refusal.message, verdict.refusal.hint);
 }
 
 export async function readStatefulSet(

@@ -83,6 +83,8 @@ function hazardHint(
         : '';
     return `verify-pvc will not remove ${pod}: back up what you need from it while it runs (kubectl describe pvc ${name} -n ${namespace} shows the claim)${keep}`;
   }
+  if (hazard.code === 'ClaimOwnedByPod')
+    return `nothing was touched; a claim that must outlive its pod needs no pod among its ownerReferences (kubectl get pvc ${name} -n ${namespace} -o yaml; see the set's persistentVolumeClaimRetentionPolicy)`;
   return `nothing was touched; inspect the binding: kubectl describe pvc ${name} -n ${namespace}${pv ? `; kubectl describe pv ${pv}` : ''}`;
 }
 

@@ -28,6 +28,7 @@ import {
 import type { MarkerTarget } from './verify-pvc-markers.ts';
 import {
   checkStatefulSet,
+  confirmStillSafe,
   planPod,
   preflight,
   readClusterView,
@@ -286,6 +287,9 @@ class PodRun {
         'nothing was deleted by verify-pvc; retry once the pod is stable',
       );
     held.length = 0;
+    // The markers took a moment: look once more before the one step that cannot be undone.
+    await confirmStillSafe(gateway, this.options, this.plan, clock.now());
+    throwIfAborted(signal);
     this.phase('remove-pod');
     try {
       const { sentAt } = await removePod(

@@ -105,6 +105,7 @@ export function volumeStatusFor(
 
 export type ClaimHazardCode =
   | 'ClaimTerminating'
+  | 'ClaimOwnedByPod'
   | 'ClaimLost'
   | 'VolumeTerminating'
   | 'VolumeReleased'
@@ -146,6 +147,16 @@ export function claimHazards(
       message: `claim ${name} is being deleted (since ${claim.metadata.deletionTimestamp}); it stays only while a pod uses it, so removing the pod deletes the claim${fate}`,
     });
   }
+  // persistentVolumeClaimRetentionPolicy whenScaled: Delete makes a condemned pod the claim's
+  // owner; a claim owned by a pod is deleted by the garbage collector once that pod is.
+  const podOwner = claim.metadata?.ownerReferences?.find((ref) => ref.kind === 'Pod');
+  if (podOwner)
+    hazards.push({
+      code: 'ClaimOwnedByPod',
+      message: `claim ${name} is owned by pod ${podOwner.name}: the garbage collector deletes the claim${
+        policy === 'Delete' ? `, and its volume ${pvName} with it (reclaim policy Delete),` : ''
+      } once that pod is deleted`,
+    });
   if (claim.status?.phase === 'Lost')
     hazards.push({
       code: 'ClaimLost',

@@ -427,6 +427,46 @@ describe('verify-pvc survives API errors mid-flow', () => {
     expect(markerFiles(fake)).toEqual([]);
   });
 
+  it('looks once more just before the eviction: a claim deleted meanwhile stops the run, nothing deleted', async () => {
+    const fake = cluster();
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'marker-written')
+            fake.claims.get('data-web-1')!.metadata!.deletionTimestamp = '2026-01-01T00:00:05Z';
+        },
+      },
+    );
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(
+      /^claim data-web-1 is being deleted .* \(found just before the eviction\)$/,
+    );
+    expect(report?.hint).toMatch(/^verify-pvc will not remove web-1/);
+    expect(fake.calls).not.toContain('evictPod');
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('looks once more just before the eviction: another replica gone meanwhile stops the run', async () => {
+    const fake = cluster({ replicas: 3 });
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'marker-written') fake.putPod(fake.podFor(0, false), 'MODIFIED');
+        },
+      },
+    );
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(
+      /^removing web-2 would leave 1 of 3 replicas Ready, fewer than 2: web-0 is Running but not Ready \(found just before the eviction\)$/,
+    );
+    expect(report?.hint).toMatch(/^nothing was deleted; /);
+    expect(fake.calls).not.toContain('evictPod');
+  });
+
   it('aborts before removal when the watch cannot be set up, and removes the markers', async () => {
     const fake = cluster();
     const { report } = await runAgainst(

@@ -188,6 +188,31 @@ describe('verify-pvc refuses before writing or evicting anything', () => {
     }
   });
 
+  it('when a claim is owned by its pod (the garbage collector would delete it)', async () => {
+    const uid = await podUid(sim, 'zonal-0');
+    const owner = JSON.stringify({
+      metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'zonal-0', uid }] },
+    });
+    await kubectl(sim, 'patch', 'pvc', 'data-zonal-0', '--type', 'merge', '-p', owner);
+    try {
+      const { line } = await refused(['zonal', '--ordinal', '0', '--yes'], 'zonal-0');
+      expect(line).toMatch(
+        /^error: claim data-zonal-0 is owned by pod zonal-0: the garbage collector deletes the claim, and its volume pvc-\S+ with it \(reclaim policy Delete\), once that pod is deleted; nothing was touched;/,
+      );
+    } finally {
+      await kubectl(
+        sim,
+        'patch',
+        'pvc',
+        'data-zonal-0',
+        '--type',
+        'json',
+        '-p',
+        '[{"op":"remove","path":"/metadata/ownerReferences"}]',
+      );
+    }
+  });
+
   it('when a rollout is in progress', async () => {
     await kubectl(
       sim,

@@ -208,6 +208,20 @@ describe('data: the claim must outlive the pod', () => {
       /^volume pv-2 names claim ns\/data-db-2 \(uid old-uid\), not data-db-2 \(uid claim-uid\)$/,
     ],
     [
+      'a claim owned by the pod (the garbage collector deletes it with the pod)',
+      {
+        claims: [
+          {
+            claim: claim({
+              ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'db-2', uid: 'pod-2' }],
+            }),
+            volume: volume(),
+          },
+        ],
+      },
+      /^claim data-db-2 is owned by pod db-2: the garbage collector deletes the claim, and its volume pv-2 with it \(reclaim policy Delete\), once that pod is deleted$/,
+    ],
+    [
       'a claim created after the containers started (re-created under the running pod)',
       { claims: [{ claim: claim({ creationTimestamp: '2026-03-01T11:00:00Z' }), volume: volume() }] },
       /^claim data-db-2 was created at 2026-03-01T11:00:00Z, after the containers of db-2 started: the pod still uses the volume it mounted before/,

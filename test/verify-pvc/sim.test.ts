@@ -327,6 +327,32 @@ describe('verify-pvc against the simulator', () => {
     }
   });
 
+  it('a claim deleted while its marker is written stops the run before the eviction; the data stays', async () => {
+    const claimUid = sim.store.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data-gone-0')!
+      .metadata!.uid;
+    const podBefore = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'gone-0')!.metadata!
+      .uid;
+    const evictions = sim.requestLog.count({ subresource: 'eviction' });
+    const { report } = await verify('gone', { ordinal: 0 }, (event) => {
+      // `kubectl delete pvc data-gone-0 --wait=false`, at the worst moment.
+      if (event.type === 'marker-written')
+        sim.store.delete('persistentvolumeclaims', 'default', 'data-gone-0');
+    });
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(
+      /^claim data-gone-0 is being deleted .*\(found just before the eviction\)$/,
+    );
+    expect(sim.requestLog.count({ subresource: 'eviction' })).toBe(evictions);
+    expect(sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'gone-0')!.metadata!.uid).toBe(
+      podBefore,
+    );
+    // Still held by pvc-protection while the pod runs: the data is there.
+    expect(
+      sim.store.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data-gone-0')!.metadata!.uid,
+    ).toBe(claimUid);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+  });
+
   it('times out when the pod never comes back, reporting the markers left on the volume', async () => {
     const { report } = await verify('gone', { timeoutMs: 1_500 }, (event) => {
       if (event.type === 'pod-removed')
@@ -359,12 +385,13 @@ describe('verify-pvc against the simulator', () => {
     expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
   });
 
-  it('stops with the budget named when a PodDisruptionBudget appears after pre-flight, deleting nothing', async () => {
+  it('stops with the budget named when a PodDisruptionBudget appears just before the eviction, deleting nothing', async () => {
     const before = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!
       .uid;
     let created = false;
     const { report } = await verify('guarded', {}, (event) => {
-      if (event.type === 'marker-written' && !created) {
+      // Past the last look before the eviction: only the Eviction API can stop it now.
+      if (event.type === 'phase' && event.phase === 'remove-pod' && !created) {
         created = true;
         sim.applyManifests(`apiVersion: policy/v1
 kind: PodDisruptionBudget
