@@ -42,13 +42,15 @@ describe('a marker left behind', () => {
   it('is named with its path in the container, in the volume, and how to remove it', async () => {
     const node = await kubectl(sim, 'get', 'pod', 'left-1', '-o', 'jsonpath={.spec.nodeName}');
     let cordoned = false;
+    // The eviction takes a moment to arrive, so the node is cordoned before the pod goes: after
+    // the last look (which would refuse a cordoned node), before the pod could come back.
+    const slow = sim.faults.add({ match: { subresource: 'eviction' }, latencyMs: 400 });
     try {
       const run = await verifyPvc(sim, ['left', '--yes', '--ordinal', '1', '--timeout', '3s'], {
-        // After pre-flight, before the eviction: the node of its local volume takes no new pod.
         onStderr: (stderr) => {
-          if (!cordoned && /left-1: marker written/.test(stderr)) {
+          if (!cordoned && /left-1: removing pod/.test(stderr)) {
             cordoned = true;
-            // What `kubectl cordon` does, at once: kubectl itself would start after the pod is back.
+            // What `kubectl cordon` does, at once (kubectl itself takes longer to start).
             sim.store.mutate<Node>('nodes', undefined, node, (draft) => {
               (draft.spec ??= {}).unschedulable = true;
             });
@@ -67,6 +69,7 @@ describe('a marker left behind', () => {
       );
       expect(errorLines(run)).toHaveLength(1);
     } finally {
+      slow();
       await kubectl(sim, 'uncordon', node);
     }
     await waitForSettledSet(sim, 'default', 'left', 30_000);

@@ -19,7 +19,7 @@ volumeBindingMode: WaitForFirstConsumer
 reclaimPolicy: Delete
 `;
 
-const SETS = ['zonal', 'shared', 'lagging', 'degraded', 'rolling'];
+const SETS = ['zonal', 'pooled', 'lagging', 'degraded', 'rolling'];
 let sim: SimCluster;
 
 beforeAll(async () => {
@@ -29,7 +29,7 @@ beforeAll(async () => {
       ZONAL_CLASS,
       claimSet('zonal', { storageClass: 'zonal' }),
       // Two sets under one budget: the other one's pod is not Ready.
-      claimSet('shared', { replicas: 3, labels: { tier: 'db' } }),
+      claimSet('pooled', { replicas: 3, labels: { tier: 'db' } }),
       claimSet('lagging', { replicas: 1, labels: { tier: 'db' } }),
       claimSet('degraded', { replicas: 3 }),
       claimSet('rolling', { replicas: 3 }),
@@ -116,7 +116,7 @@ describe('verify-pvc refuses before writing or evicting anything', () => {
           timeout: 10_000,
         })
         .toBe('3');
-      const { line } = await refused(['shared', '--yes'], 'shared-2');
+      const { line } = await refused(['pooled', '--yes'], 'pooled-2');
       expect(line).toBe(
         'error: PodDisruptionBudget tier-db allows no disruption now (minAvailable: 3): it needs 3 healthy pods and has 3; it allows one once more of its pods are healthy; nothing was touched; wait until ALLOWED DISRUPTIONS is at least 1 (kubectl get pdb tier-db -n default), then retry',
       );
