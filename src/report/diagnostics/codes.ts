@@ -109,6 +109,12 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
       'Claims named <template>-<set>-N with N outside the current range; their old data is reattached on scale-up. info when whenScaled: Delete will remove them.',
   },
   {
+    code: 'VerifyPvcMarkerLeft',
+    severity: 'warning',
+    meaning:
+      'Marker files of `kubectl sts verify-pvc` remain in volumes (recorded on their claims); `verify-pvc NAME --cleanup` removes them. info when every one was kept with --keep-marker.',
+  },
+  {
     code: 'ServiceMissing',
     severity: 'error',
     commands: BOTH,

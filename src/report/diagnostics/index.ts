@@ -16,6 +16,7 @@ import {
   rollingUpdateInProgress,
 } from './rollout-rules.ts';
 import { claimProblems, leftoverClaims, releasedVolumes, volumeNodeAffinityConflict } from './storage.ts';
+import { leftoverMarkers } from './markers.ts';
 
 export { orderFindings } from './order.ts';
 export { DIAGNOSTIC_CODES, commandsOf, type DiagnosingCommand, type DiagnosticCodeInfo } from './codes.ts';
@@ -36,6 +37,7 @@ const RULES: Rule[] = [
   minReadySecondsPending,
   currentRevisionDrift,
   kubectlRolloutStatusMisleading,
+  leftoverMarkers,
 ];
 
 /** Every finding about the set, most severe first, then by lowest ordinal. */
