@@ -80,28 +80,72 @@ export const KREW_PLATFORMS: readonly { os: string; arch: string }[] = [
 
 export interface RenderInput {
   version: string;
-  homepage: string;
+  /** spec.homepage; unset removes the field. */
+  homepage?: string;
   /** Built archives by `os/arch`; platforms of the template without one are left out. */
   archives: Map<string, { uri: string; sha256: string }>;
 }
 
+function withoutHeaderComment(template: string): string {
+  return template.replace(/^(#.*\n)+/, '');
+}
+
+const PLATFORM_PLACEHOLDER = /\{\{(uri|sha256) ([a-z]+\/[a-z0-9]+)\}\}/g;
+
+/**
+ * The template as a manifest for `input`: krew-manifest.yaml with its placeholders filled
+ * (`{{version}}`, `{{homepage}}`, `{{uri os/arch}}`, `{{sha256 os/arch}}`) and its header
+ * comment, which describes the template, left out.
+ */
 export function renderKrewManifest(template: string, input: RenderInput): string {
-  const filled = template
+  const filled = withoutHeaderComment(template)
     .replaceAll('{{version}}', `v${input.version}`)
-    .replaceAll('{{homepage}}', input.homepage)
-    .replace(/\{\{(uri|sha256) ([a-z]+\/[a-z0-9]+)\}\}/g, (placeholder, field: string, id: string) => {
+    .replaceAll('{{homepage}}', input.homepage ?? '')
+    .replace(PLATFORM_PLACEHOLDER, (placeholder, field: string, id: string) => {
       const archive = input.archives.get(id);
       if (!archive) return placeholder;
       return field === 'uri' ? archive.uri : archive.sha256;
     });
   const document = parseDocument(filled);
+  if (document.errors.length > 0)
+    throw new Error(`the template is not valid YAML: ${document.errors[0]!.message}`);
+  if (input.homepage === undefined) document.deleteIn(['spec', 'homepage']);
   const platforms = document.getIn(['spec', 'platforms']);
   if (!isSeq(platforms)) throw new Error('template has no spec.platforms list');
   platforms.items = platforms.items.filter((item) => {
     if (!isMap(item)) return false;
     return !String(item.get('sha256')).includes('{{');
   });
-  return document.toString({ lineWidth: 0 });
+  const text = document.toString({ lineWidth: 0 });
+  if (text.includes('{{')) throw new Error(`a placeholder is left: ${/.*\{\{.*/.exec(text)![0].trim()}`);
+  return text;
+}
+
+/**
+ * The template as krew-release-bot's `.krew.yaml` (a Go text/template): the bot sets
+ * `.TagName` from the pushed tag, downloads each asset that `addURIAndSha` names from the
+ * published release and writes its uri and sha256 (`indent 6` places the sha256 line under the
+ * uri line of a platform entry), then opens the krew-index pull request. `repositoryUrl` comes
+ * from the workflow's context (`github.server_url`/`github.repository`).
+ */
+export function renderKrewReleaseBotTemplate(
+  template: string,
+  repositoryUrl: string,
+  archiveNameForTag: (tag: string, id: string) => string,
+): string {
+  const repository = repositoryUrl.replace(/\/+$/, '');
+  const lines: string[] = [];
+  for (const line of withoutHeaderComment(template).split('\n')) {
+    const uri = /^( *)uri: '\{\{uri ([a-z]+\/[a-z0-9]+)\}\}'$/.exec(line);
+    if (uri) {
+      const [, indent, id] = uri;
+      const url = `${repository}/releases/download/{{ .TagName }}/${archiveNameForTag('{{ .TagName }}', id!)}`;
+      lines.push(`${indent}{{ addURIAndSha "${url}" .TagName | indent ${indent!.length} }}`);
+    } else if (!/^ *sha256: '\{\{sha256 [a-z]+\/[a-z0-9]+\}\}'$/.test(line)) {
+      lines.push(line.replaceAll('{{version}}', '{{ .TagName }}').replaceAll('{{homepage}}', repository));
+    }
+  }
+  return lines.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -300,6 +344,11 @@ export function matchingPlatform(plugin: KrewPlugin, os: string, arch: string): 
 // ---------------------------------------------------------------------------------------
 // Installation (what `kubectl krew install --manifest=... --archive=...` does on disk)
 
+/** krew's name for this machine's OS (Go's GOOS). */
+export function krewOs(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? 'windows' : platform;
+}
+
 export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
@@ -390,10 +439,17 @@ export function applyFileOperations(
   }
 }
 
-/** Extracts with the system's own tools, so our archive writer is checked by an independent reader. */
+/**
+ * Extracts with the system's own tools, so our archive writer is checked by an independent
+ * reader. Windows' own tar (bsdtar, in System32) reads zip too; the one Git Bash puts first on
+ * PATH is GNU tar, which reads no zip and takes C: for a remote host.
+ */
 export function extractArchive(archive: string, into: string): void {
   mkdirSync(into, { recursive: true });
-  if (archive.endsWith('.zip')) execFileSync('unzip', ['-q', archive, '-d', into]);
+  if (process.platform === 'win32') {
+    const tar = path.join(process.env.SystemRoot ?? 'C:\\Windows', 'System32', 'tar.exe');
+    execFileSync(tar, ['-xf', archive, '-C', into]);
+  } else if (archive.endsWith('.zip')) execFileSync('unzip', ['-q', archive, '-d', into]);
   else execFileSync('tar', ['-xzf', archive, '-C', into]);
 }
 
@@ -402,7 +458,7 @@ export interface InstallResult {
   installDir: string;
   /** <root>/bin, to put on PATH. */
   binDir: string;
-  /** The symlink krew creates: <root>/bin/kubectl-<name>. */
+  /** The symlink krew creates: <root>/bin/kubectl-<name> (with .exe on Windows). */
   link: string;
   installedFiles: string[];
 }
@@ -416,13 +472,15 @@ function listFiles(dir: string): string[] {
 /**
  * Installs one platform of a validated manifest into a krew root: checks the archive's
  * sha256, extracts it, applies `files`, checks that `bin` exists inside the install dir and
- * that a license file came along, and links bin/kubectl-<name> to it.
+ * that a license file came along, and links bin/kubectl-<name> to it. `os` is the machine krew
+ * runs on (krew's own KREW_OS): on Windows the link is named kubectl-<name>.exe.
  */
 export function installFromArchive(
   plugin: KrewPlugin,
   platform: KrewPlatform,
   archive: string,
   krewRoot: string,
+  os: string = krewOs(),
 ): InstallResult {
   const name = plugin.metadata!.name!;
   const actual = sha256File(archive);
@@ -434,7 +492,7 @@ export function installFromArchive(
   const staging = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-krew-staging-'));
   try {
     extractArchive(archive, staging);
-    const installDir = path.join(krewRoot, 'store', name, plugin.spec!.version!);
+    const installDir = path.join(path.resolve(krewRoot), 'store', name, plugin.spec!.version!);
     rmSync(installDir, { recursive: true, force: true });
     mkdirSync(installDir, { recursive: true });
     applyFileOperations(staging, installDir, platform.files);
@@ -449,11 +507,12 @@ export function installFromArchive(
         `LICENSE (or alike) file is not extracted; installed files: ${installedFiles.join(', ')}`,
       );
     }
-    const binDir = path.join(krewRoot, 'bin');
+    const binDir = path.join(path.resolve(krewRoot), 'bin');
     mkdirSync(binDir, { recursive: true });
-    const link = path.join(binDir, `kubectl-${name.replaceAll('-', '_')}`);
+    const link = path.join(binDir, `kubectl-${name.replaceAll('-', '_')}${os === 'windows' ? '.exe' : ''}`);
     rmSync(link, { force: true });
-    symlinkSync(path.relative(binDir, bin), link);
+    // krew links to the absolute path of the binary in its store (createOrUpdateLink).
+    symlinkSync(bin, link);
     return { installDir, binDir, link, installedFiles };
   } finally {
     rmSync(staging, { recursive: true, force: true });

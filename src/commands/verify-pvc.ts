@@ -16,12 +16,23 @@ import {
 } from '../cli/flags.ts';
 import { exitCodeFor, runVerifyPvc, systemClock } from '../flows/verify-pvc.ts';
 import type { VerifyEvent, VerifyPlan, VerifyReport } from '../flows/verify-pvc.ts';
+import { exitCodeForCleanup, runCleanup } from '../flows/verify-pvc-cleanup.ts';
+import type { CleanupReport } from '../flows/verify-pvc-cleanup.ts';
 import { renderJson } from '../render/json.ts';
-import { eventLine, formatMs, phaseText, renderPlan, renderVerifyReport } from '../render/verify-pvc.ts';
+import {
+  eventLine,
+  formatMs,
+  phaseText,
+  renderCleanupReport,
+  renderPlan,
+  renderVerifyReport,
+} from '../render/verify-pvc.ts';
 import { renderYaml } from '../render/yaml.ts';
 
 interface Progress {
   event(event: VerifyEvent): void;
+  /** Measures elapsed times from `at` on (the run proper starts once the prompt is answered). */
+  restart(at: number): void;
   /** Stops any spinner so the terminal can be used for something else (a prompt, the report). */
   pause(): void;
   note(line: string): void;
@@ -29,7 +40,8 @@ interface Progress {
 }
 
 /** An ora spinner on a TTY: the current phase and the time elapsed; notable events stay on screen. */
-function spinnerProgress(ora: typeof OraFactory, stream: NodeJS.WriteStream, startedAt: number): Progress {
+function spinnerProgress(ora: typeof OraFactory, stream: NodeJS.WriteStream, from: number): Progress {
+  let startedAt = from;
   let phase = 'starting';
   let phaseStartedAt = startedAt;
   const spinner: Ora = ora({ stream, discardStdin: false, text: phase });
@@ -60,6 +72,10 @@ function spinnerProgress(ora: typeof OraFactory, stream: NodeJS.WriteStream, sta
       spinner.text = label();
       spinner.start();
     },
+    restart(at) {
+      startedAt = at;
+      phaseStartedAt = at;
+    },
     pause: () => spinner.stop(),
     note(line) {
       const spinning = spinner.isSpinning;
@@ -79,12 +95,16 @@ function spinnerProgress(ora: typeof OraFactory, stream: NodeJS.WriteStream, sta
  * phase gets no line: it ends in the plan (stdout) or in the one `error:` line a refusal or bad
  * input gives, which must then stand alone on stderr.
  */
-function lineProgress(stream: NodeJS.WritableStream, startedAt: number): Progress {
+function lineProgress(stream: NodeJS.WritableStream, from: number): Progress {
+  let startedAt = from;
   return {
     event(event) {
       if (event.type === 'phase' && (event.phase === 'confirm' || event.phase === 'preflight')) return;
       const line = eventLine(event);
       if (line) stream.write(`[${formatMs(event.at.getTime() - startedAt).padStart(6)}] ${line}\n`);
+    },
+    restart(at) {
+      startedAt = at;
     },
     pause() {},
     note: (line) => void stream.write(`${line}\n`),
@@ -102,7 +122,8 @@ export function askConfirmation(
   question: string,
   signal: AbortSignal,
   streams: PromptStreams = { input: process.stdin, output: process.stderr },
-  onInterrupt: () => void = () => void process.emit('SIGINT'),
+  // The handler is told which signal it was, as for a real one (`terminated (undefined)` otherwise).
+  onInterrupt: () => void = () => void process.emit('SIGINT', 'SIGINT'),
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const rl = createInterface({ input: streams.input, output: streams.output, terminal: true });
@@ -131,7 +152,14 @@ export default class VerifyPvc extends StsCommand {
     'Writes a marker file into every claim volume of one pod, evicts the pod (PodDisruptionBudgets are ' +
     'respected), waits for the StatefulSet controller to re-create it and for it to be Ready, then checks ' +
     'that each claim kept its uid, its PersistentVolume and the marker. Markers are removed afterwards, ' +
-    'also on failure or Ctrl-C. Deletes at most the pod it names; never deletes or changes a claim or volume.\n\n' +
+    'also on failure or Ctrl-C.\n\n' +
+    'Before writing or evicting anything it refuses when the check could lose data or availability: a ' +
+    'claim being deleted or not bound to the volume the pod uses, another replica not Ready (unless ' +
+    '--allow-degraded), a PodDisruptionBudget that allows no disruption now, no node the re-created pod ' +
+    'could be scheduled on, or a rollout in progress.\n\n' +
+    'Removes only the pod it names (--ordinal, default the highest), or with --all every pod, one at a ' +
+    'time, each only once all pods have been Ready again for the settle period; never deletes a claim or ' +
+    'volume. --cleanup removes markers an earlier run left behind.\n\n' +
     'Exit codes: 0 PASS, 10 FAIL (data or binding did not survive), 11 refused/aborted (nothing deleted ' +
     'unless reported), 13 timeout, 130 interrupted.';
   static override examples = [
@@ -139,6 +167,7 @@ export default class VerifyPvc extends StsCommand {
     '<%= config.bin %> verify-pvc web --ordinal 0',
     '<%= config.bin %> verify-pvc web --yes -o json',
     '<%= config.bin %> verify-pvc web --all --yes --timeout 10m',
+    '<%= config.bin %> verify-pvc web --cleanup',
   ];
   static override args = {
     name: Args.string({ description: 'The StatefulSet to verify.', required: true, ...fromCommandLineOnly }),
@@ -151,8 +180,13 @@ export default class VerifyPvc extends StsCommand {
       min: 0,
     }),
     all: Flags.boolean({
-      description: 'Verify every ordinal, highest first, one at a time, each Ready again before the next.',
+      description:
+        'Verify every ordinal, highest first, one at a time, each only once every pod has been Ready for the settle period.',
       default: false,
+    }),
+    settle: Flags.string({
+      description:
+        'With --all: how long every pod must stay Ready before the next one is touched (default: the larger of minReadySeconds and 10s).',
     }),
     container: Flags.string({
       char: 'c',
@@ -169,7 +203,13 @@ export default class VerifyPvc extends StsCommand {
       default: false,
     }),
     'dry-run': Flags.boolean({
-      description: 'Run the pre-flight checks, show the plan and stop.',
+      description:
+        'Run the pre-flight checks, show the plan and stop (with --cleanup: show what would be removed).',
+      default: false,
+    }),
+    'allow-degraded': Flags.boolean({
+      description:
+        'Go on although fewer than replicas-1 pods stay Ready while the pod is away (with --force-delete: also past a PodDisruptionBudget that allows no disruption).',
       default: false,
     }),
     'force-delete': Flags.boolean({
@@ -177,6 +217,11 @@ export default class VerifyPvc extends StsCommand {
       default: false,
     }),
     'keep-marker': Flags.boolean({ description: 'Leave the marker files in the volumes.', default: false }),
+    cleanup: Flags.boolean({
+      description:
+        'Remove every marker an earlier run left in the volumes of the set (and their records); evicts nothing.',
+      default: false,
+    }),
     timeout: Flags.string({
       description: 'How long to wait for the pod to be re-created and Ready (e.g. 90s, 5m).',
       default: '5m',
@@ -184,10 +229,30 @@ export default class VerifyPvc extends StsCommand {
     ...debugFlag,
   };
 
-  async run(): Promise<VerifyReport> {
+  async run(): Promise<VerifyReport | CleanupReport> {
     const { args, flags } = await this.parse(VerifyPvc);
     const output = toOutputOptions(flags);
     const connectionOptions = toConnectionOptions(flags);
+    if (flags.cleanup) {
+      const clashing = (
+        [
+          ['--ordinal', flags.ordinal !== undefined],
+          ['--all', flags.all],
+          ['--settle', flags.settle !== undefined],
+          ['--container', flags.container !== undefined],
+          ['--path', flags.path !== undefined],
+          ['--allow-degraded', flags['allow-degraded']],
+          ['--force-delete', flags['force-delete']],
+          ['--keep-marker', flags['keep-marker']],
+        ] as const
+      ).filter(([, given]) => given);
+      if (clashing.length > 0)
+        throw usageError(
+          `--cleanup cannot be used with ${clashing.map(([flag]) => flag).join(', ')}`,
+          'run --cleanup on its own (it only removes leftover markers), or leave it out to verify',
+        );
+      return this.cleanup(args.name, flags['dry-run'], connectionOptions, output);
+    }
     if (flags.all && flags.ordinal !== undefined)
       throw usageError(
         '--ordinal and --all cannot be used together',
@@ -196,6 +261,9 @@ export default class VerifyPvc extends StsCommand {
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     if (timeoutMs <= 0)
       throw usageError('--timeout must be more than 0', 'give a duration such as 90s or 5m');
+    if (flags.settle !== undefined && !flags.all)
+      throw usageError('--settle only applies to --all', 'add --all, or leave out --settle');
+    const settleMs = flags.settle === undefined ? undefined : parseDuration(flags.settle, '--settle');
     const machine = output.format === 'json' || output.format === 'yaml';
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     if (!flags.yes && !flags['dry-run'] && !interactive)
@@ -215,6 +283,7 @@ export default class VerifyPvc extends StsCommand {
     let hungUp = false;
     const progress: Progress = {
       event: (event) => !hungUp && shown.event(event),
+      restart: (at) => shown.restart(at),
       pause: () => !hungUp && shown.pause(),
       note: (line) => !hungUp && shown.note(line),
       stop: () => shown.stop(),
@@ -225,13 +294,21 @@ export default class VerifyPvc extends StsCommand {
     // Ctrl-C, SIGTERM (timeout(1), a cancelled CI job, a supervisor) and a hang-up the same way:
     // the first stops and removes the markers, the second skips the clean-up, the third quits.
     let interrupts = 0;
-    const onInterrupt = (signal: NodeJS.Signals): void => {
+    // What an interruption has to undo: nothing while no marker is written.
+    let markersWritten = false;
+    const onInterrupt = (received: NodeJS.Signals | undefined): void => {
+      const signal = received ?? 'SIGINT';
       interrupts += 1;
       const again = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
       if (interrupts === 1) {
         const what = signal === 'SIGINT' ? 'interrupted' : `terminated (${signal})`;
-        progress.note(`${what}: stopping and removing markers (${again} to skip cleanup)`);
+        progress.note(
+          markersWritten
+            ? `${what}: stopping and removing markers (${again} to skip cleanup)`
+            : `${what}: stopping; no marker is in a volume now`,
+        );
         flow.abort();
+        if (!markersWritten) interrupts = 2;
       } else if (interrupts === 2) {
         progress.note(`skipping cleanup; markers left behind are listed below (${again} to quit now)`);
         cleanup.abort();
@@ -283,9 +360,12 @@ export default class VerifyPvc extends StsCommand {
           container: flags.container,
           paths: flags.path,
           forceDelete: flags['force-delete'],
+          allowDegraded: flags['allow-degraded'],
           keepMarker: flags['keep-marker'],
           dryRun: flags['dry-run'],
           timeoutMs,
+          ...(settleMs !== undefined ? { settleMs } : {}),
+          ...(connection.context ? { context: connection.context } : {}),
         },
         {
           gateway: connection.gateway,
@@ -295,12 +375,19 @@ export default class VerifyPvc extends StsCommand {
             if (flags.yes) return true;
             progress.pause();
             const count = plan.pods.length;
-            return askConfirmation(
+            const answer = await askConfirmation(
               `${plan.removal === 'eviction' ? 'Evict' : 'DELETE'} ${count === 1 ? `pod ${plan.pods[0]!.pod}` : `${count} pods one at a time`} as planned? [y/N] `,
               flow.signal,
             );
+            // Time spent reading the plan is not part of the run.
+            progress.restart(Date.now());
+            return answer;
           },
           onEvent: (event) => {
+            // Markers exist from the first write of a pod until its cleanup; with --all, while
+            // the set settles between two pods there are none.
+            if (event.type === 'phase' && event.phase === 'write-markers') markersWritten = true;
+            if (event.type === 'phase' && event.phase === 'settle') markersWritten = false;
             if (event.type === 'plan') showPlan(event.plan);
             else progress.event(event);
           },
@@ -332,6 +419,42 @@ export default class VerifyPvc extends StsCommand {
         exitCode,
         hint: report.hint ?? undefined,
       });
+    return report;
+  }
+
+  /** --cleanup: remove what earlier runs left behind, say what was done, exit 11 if anything is left. */
+  private async cleanup(
+    name: string,
+    dryRun: boolean,
+    connectionOptions: ReturnType<typeof toConnectionOptions>,
+    output: ReturnType<typeof toOutputOptions>,
+  ): Promise<CleanupReport> {
+    const { connect } = await import('../kube/connect.ts');
+    const connection = await connect(connectionOptions);
+    let report: CleanupReport;
+    try {
+      report = await runCleanup(
+        { namespace: connection.namespace, statefulSet: name, dryRun },
+        { gateway: connection.gateway },
+      );
+    } finally {
+      connection.close();
+    }
+    if (output.format === 'json') process.stdout.write(renderJson(report));
+    else if (output.format === 'yaml') process.stdout.write(renderYaml(report));
+    else
+      process.stdout.write(
+        renderCleanupReport(report, { color: output.color, noHeaders: output.noHeaders, wide: false }),
+      );
+    const exitCode = exitCodeForCleanup(report.result);
+    if (exitCode !== ExitCode.OK)
+      throw new StsError(
+        `verify-pvc --cleanup ${report.result}: ${report.reason ?? 'see the report above'}`,
+        {
+          exitCode,
+          hint: report.hint ?? undefined,
+        },
+      );
     return report;
   }
 }

@@ -85,3 +85,23 @@ export class FlowTimedOut extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new FlowAborted();
 }
+
+/** Waits `ms` on the flow's clock; rejects with FlowAborted as soon as `signal` fires. */
+export function sleep(
+  clock: { setTimeout(fn: () => void, ms: number): { cancel(): void } },
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new FlowAborted());
+    const onAbort = (): void => {
+      timer.cancel();
+      reject(new FlowAborted());
+    };
+    const timer = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -6,15 +6,18 @@
 // stdin, which would leave `cat > file` waiting forever.
 import { posix } from 'node:path';
 import type { ClusterGateway, ExecResult } from '../kube/gateway.ts';
+import { MARKER_FILE_PREFIX, isMarkerId } from '../report/marker-records.ts';
 import type { PlannedClaim } from './verify-pvc-types.ts';
 
-export const MARKER_PREFIX = '.kubectl-sts-verify-pvc-';
+export const MARKER_PREFIX = MARKER_FILE_PREFIX;
+/** The first line of every marker: what a person finds in the file, and what --cleanup checks. */
+export const MARKER_HEADER = 'kubectl-sts verify-pvc marker; safe to delete';
 /** $0 of the scripts below, so error messages from sh name us. */
 const SCRIPT_NAME = 'kubectl-sts-verify-pvc';
 const EXEC_TIMEOUT_MS = 30_000;
 
 export function markerFileName(id: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new Error(`marker id "${id}" is not filename-safe`);
+  if (!isMarkerId(id)) throw new Error(`marker id "${id}" is not filename-safe`);
   return `${MARKER_PREFIX}${id}`;
 }
 
@@ -23,9 +26,24 @@ export function markerPathIn(directory: string, id: string): string {
 }
 
 /** Where a marker lives inside the volume itself (what a person finds when mounting the PV elsewhere). */
-export function pathInVolume(claim: PlannedClaim, markerPath: string): string {
+export function pathInVolume(claim: Pick<PlannedClaim, 'mountPath' | 'subPath'>, markerPath: string): string {
   const inMount = posix.relative(claim.mountPath, markerPath);
   return `/${posix.join(claim.subPath ?? '', inMount)}`.replace(/\/+/g, '/');
+}
+
+/**
+ * The inverse: where a file at `inVolume` appears in a container that mounts the volume at
+ * `mountPath` (with `subPath`), or undefined when that mount does not show it.
+ */
+export function pathInContainer(
+  mountPath: string,
+  subPath: string | null,
+  inVolume: string,
+): string | undefined {
+  const root = posix.normalize(`/${subPath ?? ''}`);
+  const relative = posix.relative(root, posix.normalize(inVolume));
+  if (relative === '' || relative.startsWith('..') || posix.isAbsolute(relative)) return undefined;
+  return posix.join(mountPath, relative);
 }
 
 export interface MarkerIdentity {
@@ -40,7 +58,7 @@ export interface MarkerIdentity {
 export function markerContent(marker: MarkerIdentity): string {
   return (
     [
-      'kubectl-sts verify-pvc marker; safe to delete',
+      MARKER_HEADER,
       `id=${marker.id}`,
       `pod=${marker.pod}`,
       `podUID=${marker.podUid}`,

@@ -2,11 +2,24 @@
 // anything. Nothing here writes to the cluster; the shell probe only runs `sh -c 'exit 0'`.
 import { posix } from 'node:path';
 import { ExitCode, StsError, usageError } from '../cli/errors.ts';
+import { selectorToString } from '../kube/gateway.ts';
 import type { AccessCheck, ClusterGateway } from '../kube/gateway.ts';
-import type { Container, PersistentVolumeClaim, Pod, StatefulSet, VolumeMount } from '../kube/types.ts';
+import type {
+  Container,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  PodDisruptionBudget,
+  StatefulSet,
+  VolumeMount,
+} from '../kube/types.ts';
 import { apiFailureOf, errorMessage, refusal, throwIfAborted } from './verify-pvc-errors.ts';
 import type { PlannedClaim, PodPlan, VerifyPlan, VerifyPvcOptions } from './verify-pvc-types.ts';
+import { assessPod } from './verify-pvc-safety.ts';
+import type { Readable } from './verify-pvc-safety.ts';
 import { claimNameFor, expectedOrdinals } from '../report/ordinals.ts';
+import { describeNodeSelectorTerms, volumeNodeTerms } from '../report/placement.ts';
 import { expandSubPathExpr } from '../report/subpath.ts';
 import { isPodReady } from '../report/readiness.ts';
 
@@ -65,15 +78,22 @@ function notReadyReason(pod: Pod): string {
   return parts.join(', ');
 }
 
+/**
+ * What the run cannot do without. Reading budgets, nodes and volumes is checked by reading them:
+ * where that is forbidden pre-flight says what it could not prove instead.
+ */
 export function accessChecksFor(namespace: string, forceDelete: boolean): AccessCheck[] {
   return [
     { verb: 'get', resource: 'pods', namespace },
+    { verb: 'list', resource: 'pods', namespace },
     { verb: 'watch', resource: 'pods', namespace },
     { verb: 'create', resource: 'pods', subresource: 'exec', namespace },
     forceDelete
       ? { verb: 'delete', resource: 'pods', namespace }
       : { verb: 'create', resource: 'pods', subresource: 'eviction', namespace },
     { verb: 'get', resource: 'persistentvolumeclaims', namespace },
+    // The record of each marker is an annotation on its claim, written before the marker.
+    { verb: 'patch', resource: 'persistentvolumeclaims', namespace },
   ];
 }
 
@@ -129,13 +149,49 @@ function isInside(path: string, directory: string): boolean {
   return path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
 }
 
+interface ClaimObjects {
+  claim: PersistentVolumeClaim;
+  volume: PersistentVolume | undefined;
+}
+
+/** A claim and the volume it is bound to; a volume that cannot be read (RBAC) is a warning. */
+async function readClaimAndVolume(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  claimName: string,
+  warn: (message: string) => void,
+): Promise<{ claim: PersistentVolumeClaim | undefined; volume: PersistentVolume | undefined }> {
+  let claim: PersistentVolumeClaim | undefined;
+  try {
+    claim = await gateway.getPersistentVolumeClaim(options.namespace, claimName);
+  } catch (error) {
+    throw asStsError(error, `PersistentVolumeClaim ${claimName}`);
+  }
+  const volumeName = claim?.spec?.volumeName;
+  if (!claim || !volumeName) return { claim, volume: undefined };
+  const read = await readable(gateway.getPersistentVolume(volumeName), `PersistentVolume ${volumeName}`);
+  if (read === undefined)
+    throw refusal(
+      `claim ${claimName} is bound to PersistentVolume ${volumeName}, which does not exist`,
+      `nothing was touched; inspect the claim: kubectl describe pvc ${claimName} -n ${options.namespace}`,
+    );
+  if ('unreadable' in read) {
+    warn(
+      `PersistentVolume ${volumeName} could not be read (${read.unreadable}): its reclaim policy and phase are not checked`,
+    );
+    return { claim, volume: undefined };
+  }
+  return { claim, volume: read };
+}
+
 async function planClaims(
   gateway: ClusterGateway,
   options: VerifyPvcOptions,
   statefulSet: StatefulSet,
   pod: Pod,
   ordinal: number,
-): Promise<PlannedClaim[]> {
+  warn: (message: string) => void,
+): Promise<{ claims: PlannedClaim[]; objects: ClaimObjects[] }> {
   const setName = statefulSet.metadata?.name ?? options.statefulSet;
   const podName = pod.metadata?.name ?? '';
   const allContainers = pod.spec?.containers ?? [];
@@ -152,6 +208,7 @@ async function planClaims(
   const where = options.container ? `container ${options.container}` : 'any container';
 
   const claims: PlannedClaim[] = [];
+  const objects: ClaimObjects[] = [];
   for (const template of statefulSet.spec?.volumeClaimTemplates ?? []) {
     const templateName = template.metadata?.name ?? '';
     const claimName = claimNameFor(templateName, setName, ordinal);
@@ -179,12 +236,7 @@ async function planClaims(
       problems.push(`pod volume "${templateName}" is a ${podVolumeSource}, not the claim ${claimName}`);
     }
 
-    let pvc: PersistentVolumeClaim | undefined;
-    try {
-      pvc = await gateway.getPersistentVolumeClaim(options.namespace, claimName);
-    } catch (error) {
-      throw asStsError(error, `PersistentVolumeClaim ${claimName}`);
-    }
+    const { claim: pvc, volume } = await readClaimAndVolume(gateway, options, claimName, warn);
     if (!pvc && podVolumeSource === 'persistentVolumeClaim')
       throw refusal(
         `claim ${claimName} of pod ${podName} does not exist`,
@@ -195,6 +247,7 @@ async function planClaims(
         `claim ${claimName} is ${pvc.status?.phase ?? 'not Bound'}, not Bound`,
         `wait until it is Bound (kubectl describe pvc ${claimName} -n ${options.namespace})`,
       );
+    if (pvc) objects.push({ claim: pvc, volume });
 
     const found = findMount(containers, templateName);
     if (!found || 'readOnlyIn' in found) {
@@ -224,6 +277,12 @@ async function planClaims(
         (mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, pod, container).path : null),
       markerDir: mount.mountPath,
       problems,
+      reclaimPolicy: volume?.spec?.persistentVolumeReclaimPolicy ?? null,
+      volumePhase: volume?.status?.phase ?? null,
+      pinnedTo:
+        volume && volumeNodeTerms(volume).length > 0
+          ? describeNodeSelectorTerms(volumeNodeTerms(volume))
+          : null,
     });
   }
 
@@ -253,7 +312,7 @@ async function planClaims(
     const shadow = shadowingMount(pod, claim);
     if (shadow) claim.problems.push(shadow);
   }
-  return claims;
+  return { claims, objects };
 }
 
 /**
@@ -323,13 +382,64 @@ async function probeShell(
   }
 }
 
-export async function planPod(
+/**
+ * A read whose refusal (401/403, or an API the server does not serve) is something pre-flight
+ * can report instead of stopping on: the value, or why it could not be read.
+ */
+async function readable<T>(read: Promise<T>, what: string): Promise<Readable<T>> {
+  try {
+    return await read;
+  } catch (error) {
+    const failure = apiFailureOf(error);
+    if (failure.code === 401 || failure.code === 403 || failure.code === 404)
+      return { unreadable: failure.code === 404 ? `the server does not serve ${what}` : failure.message };
+    throw asStsError(error, what);
+  }
+}
+
+/** What pre-flight reads once for every pod it plans: the set's pods, the budgets, the nodes. */
+export interface ClusterView {
+  statefulSet: StatefulSet;
+  setPods: Pod[];
+  budgets: Readable<PodDisruptionBudget[]>;
+  nodes: Readable<Node[]>;
+}
+
+export async function readClusterView(
   gateway: ClusterGateway,
   options: VerifyPvcOptions,
   statefulSet: StatefulSet,
+): Promise<ClusterView> {
+  const selector = selectorToString(statefulSet.spec?.selector);
+  const [pods, budgets, nodes] = await Promise.all([
+    gateway
+      .listPods(options.namespace, selector ? { labelSelector: selector } : {})
+      .then((listed) => listed.items)
+      .catch((error: unknown) => {
+        throw asStsError(error, `the pods of StatefulSet ${options.statefulSet}`);
+      }),
+    readable(
+      gateway.listPodDisruptionBudgets(options.namespace).then((listed) => listed.items),
+      'PodDisruptionBudgets',
+    ),
+    readable(
+      gateway.listNodes().then((listed) => listed.items),
+      'nodes',
+    ),
+  ]);
+  return { statefulSet, setPods: pods, budgets, nodes };
+}
+
+export async function planPod(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  view: ClusterView,
   ordinal: number,
+  warn: (message: string) => void,
   signal?: AbortSignal,
+  now: () => Date = () => new Date(),
 ): Promise<PodPlan> {
+  const { statefulSet } = view;
   const setName = statefulSet.metadata?.name ?? options.statefulSet;
   const podName = `${setName}-${ordinal}`;
   let pod: Pod | undefined;
@@ -360,7 +470,23 @@ export async function planPod(
       `fix the pod first (kubectl describe pod ${podName} -n ${options.namespace}); verify-pvc only disrupts healthy pods`,
     );
 
-  const claims = await planClaims(gateway, options, statefulSet, pod, ordinal);
+  const { claims, objects } = await planClaims(gateway, options, statefulSet, pod, ordinal, warn);
+  // The pod as just read stands for its ordinal, whatever the earlier list said.
+  const setPods = [...view.setPods.filter((p) => p.metadata?.name !== podName), pod];
+  const verdict = assessPod({
+    statefulSet,
+    namespace: options.namespace,
+    pod,
+    ordinal,
+    setPods,
+    claims: objects,
+    budgets: view.budgets,
+    nodes: view.nodes,
+    removal: options.forceDelete ? 'delete' : 'eviction',
+    allowDegraded: options.allowDegraded ?? false,
+    now: now(),
+  });
+  if (verdict.refusal) throw refusal(verdict.refusal.message, verdict.refusal.hint);
   for (const container of new Set(claims.map((c) => c.container))) {
     throwIfAborted(signal);
     await probeShell(gateway, options.namespace, pod, container, signal);
@@ -374,7 +500,69 @@ export async function planPod(
     node: pod.spec?.nodeName ?? null,
     removal: options.forceDelete ? 'delete' : 'eviction',
     claims,
+    safety: verdict.safety,
   };
+}
+
+/**
+ * The proof once more, right before the pod is removed, on fresh reads: a claim deleted, a
+ * replica gone, a budget or a node changed while the markers were written must still stop the
+ * run. Throws the refusal (nothing is removed then); no exec, no permission checks.
+ */
+export async function confirmStillSafe(
+  gateway: ClusterGateway,
+  options: VerifyPvcOptions,
+  plan: PodPlan,
+  now: Date,
+): Promise<void> {
+  const statefulSet = await readStatefulSet(gateway, options);
+  const rollout = rolloutInProgress(statefulSet);
+  const late = (message: string, hint: string): StsError =>
+    refusal(
+      `${message} (found just before the eviction)`,
+      hint.replace(/^nothing was touched; /, 'nothing was deleted; '),
+    );
+  if (rollout)
+    throw late(
+      `StatefulSet ${plan.statefulSet} is mid-rollout: ${rollout}`,
+      `nothing was touched; wait for kubectl rollout status statefulset/${plan.statefulSet} -n ${options.namespace} to finish, then retry`,
+    );
+  const [view, pod] = await Promise.all([
+    readClusterView(gateway, options, statefulSet),
+    gateway.getPod(options.namespace, plan.pod).catch((error: unknown) => {
+      throw asStsError(error, `pod ${plan.pod}`);
+    }),
+  ]);
+  if (!pod || pod.metadata?.uid !== plan.podUid || pod.metadata?.deletionTimestamp)
+    throw late(
+      `pod ${plan.pod} was replaced or is being deleted by someone else (uid ${plan.podUid} checked)`,
+      'nothing was touched; retry once the pod is stable',
+    );
+  const objects: ClaimObjects[] = [];
+  for (const planned of plan.claims) {
+    if (planned.podVolumeSource !== 'persistentVolumeClaim') continue;
+    const { claim, volume } = await readClaimAndVolume(gateway, options, planned.claim, () => undefined);
+    if (!claim || claim.metadata?.uid !== planned.uid)
+      throw late(
+        `claim ${planned.claim} ${claim ? 'was replaced' : 'is gone'} since pre-flight`,
+        `nothing was touched; inspect it: kubectl describe pvc ${planned.claim} -n ${options.namespace}`,
+      );
+    objects.push({ claim, volume });
+  }
+  const verdict = assessPod({
+    statefulSet,
+    namespace: options.namespace,
+    pod,
+    ordinal: plan.ordinal,
+    setPods: [...view.setPods.filter((p) => p.metadata?.name !== plan.pod), pod],
+    claims: objects,
+    budgets: view.budgets,
+    nodes: view.nodes,
+    removal: plan.removal,
+    allowDegraded: options.allowDegraded ?? false,
+    now,
+  });
+  if (verdict.refusal) throw late(verdict.refusal.message, verdict.refusal.hint);
 }
 
 export async function readStatefulSet(
@@ -421,23 +609,39 @@ export async function preflight(
   options: VerifyPvcOptions,
   warn: (message: string) => void,
   signal?: AbortSignal,
+  now: () => Date = () => new Date(),
 ): Promise<VerifyPlan> {
   const statefulSet = await readStatefulSet(gateway, options);
   const ordinals = checkStatefulSet(statefulSet, options);
   throwIfAborted(signal);
-  await checkPermissions(gateway, options.namespace, options.forceDelete ?? false, warn);
+  const [view] = await Promise.all([
+    readClusterView(gateway, options, statefulSet),
+    checkPermissions(gateway, options.namespace, options.forceDelete ?? false, warn),
+  ]);
   const pods: PodPlan[] = [];
   for (const ordinal of ordinals) {
     throwIfAborted(signal);
-    pods.push(await planPod(gateway, options, statefulSet, ordinal, signal));
+    pods.push(await planPod(gateway, options, view, ordinal, warn, signal, now));
   }
   return {
+    context: options.context ?? null,
+    server: gateway.server,
     namespace: options.namespace,
     statefulSet: statefulSet.metadata?.name ?? options.statefulSet,
+    replicas: statefulSet.spec?.replicas ?? 1,
     pods,
     removal: options.forceDelete ? 'delete' : 'eviction',
+    allowDegraded: options.allowDegraded ?? false,
+    settleMs: options.all ? settleFor(statefulSet, options) : null,
     keepMarker: options.keepMarker ?? false,
     dryRun: options.dryRun ?? false,
     timeoutMs: options.timeoutMs,
   };
 }
+
+/** --all: the settle period asked for, else max(minReadySeconds, 10 s). */
+export function settleFor(statefulSet: StatefulSet, options: VerifyPvcOptions): number {
+  return options.settleMs ?? Math.max((statefulSet.spec?.minReadySeconds ?? 0) * 1000, DEFAULT_SETTLE_MS);
+}
+
+export const DEFAULT_SETTLE_MS = 10_000;

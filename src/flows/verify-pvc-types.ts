@@ -2,6 +2,7 @@
 // it runs (events), and what it concludes (the report). Kept apart from the steps so that the
 // command, the renderers and the tests can share it without pulling in any logic.
 import type { ClusterGateway } from '../kube/gateway.ts';
+import type { BudgetState } from '../report/disruption.ts';
 
 /** Time as the flow sees it; the command passes the wall clock, tests may pass a simulated one. */
 export interface FlowClock {
@@ -33,6 +34,26 @@ export interface VerifyPvcOptions {
   paths?: string[];
   /** Delete the pod (uid precondition) instead of evicting it; bypasses PodDisruptionBudgets. */
   forceDelete?: boolean;
+  /**
+   * Go on although the check takes the set below the availability its owner expects: fewer than
+   * `replicas - 1` pods Ready while the pod is away, or (with forceDelete) a budget that allows
+   * no disruption now.
+   */
+  allowDegraded?: boolean;
+  /** --all: how long every ordinal must stay Ready before the next pod is touched. */
+  settleMs?: number;
+  /** The kubeconfig context, named in the plan. */
+  context?: string;
+  /**
+   * A watch that delivers nothing (not even a bookmark) for this long is presumed stuck: the
+   * state is read again and the watch restarted. Default 5 s.
+   */
+  watchIdleMs?: number;
+  /**
+   * After a removal request without a clear answer, how long the pod is watched for the request
+   * landing late before it is sent again. Default 3 s.
+   */
+  removalGraceMs?: number;
   keepMarker?: boolean;
   /** Stop after the plan. */
   dryRun?: boolean;
@@ -77,6 +98,31 @@ export interface PlannedClaim {
   markerDir: string;
   /** Warnings found in pre-flight that make a PASS impossible (the volume is not the claim). */
   problems: string[];
+  /** The bound volume's reclaim policy and phase; null when unknown (not readable). */
+  reclaimPolicy: string | null;
+  volumePhase: string | null;
+  /** The volume's node affinity, readable (`topology.kubernetes.io/zone in (zone-b)`), or null. */
+  pinnedTo: string | null;
+}
+
+/** What pre-flight established about the pod's surroundings: availability, budgets, placement. */
+export interface PodSafety {
+  /** spec.replicas. */
+  replicas: number;
+  /** The other ordinals' pods that are Ready now. */
+  othersReady: string[];
+  /** The other ordinals that are not: missing, Pending, not Ready, terminating. */
+  othersNotReady: { pod: string; state: string }[];
+  /** How many replicas stay Ready while the pod is away. */
+  readyWhileAway: number;
+  /** Fewer than `replicas - 1` stay Ready (only ever true with --allow-degraded). */
+  degraded: boolean;
+  /** The budgets covering the pod, or why they could not be read. */
+  budgets: BudgetState[] | { unreadable: string };
+  /** Nodes the re-created pod could be scheduled on, or why nodes could not be read. */
+  placement: { fits: string[]; pinnedBy: { volume: string; terms: string }[] } | { unreadable: string };
+  /** What pre-flight could not prove, or what --allow-degraded lets happen, in words. */
+  warnings: string[];
 }
 
 export interface PodPlan {
@@ -88,12 +134,20 @@ export interface PodPlan {
   node: string | null;
   removal: 'eviction' | 'delete';
   claims: PlannedClaim[];
+  safety: PodSafety;
 }
 
 export interface VerifyPlan {
+  /** The kubeconfig context and the API server the plan acts on. */
+  context: string | null;
+  server: string;
   namespace: string;
   statefulSet: string;
+  replicas: number;
   pods: PodPlan[];
+  allowDegraded: boolean;
+  /** --all: how long every ordinal must stay Ready between two pods; null for one pod. */
+  settleMs: number | null;
   removal: 'eviction' | 'delete';
   keepMarker: boolean;
   dryRun: boolean;
@@ -109,13 +163,16 @@ export type VerifyPhase =
   | 'wait-created'
   | 'wait-ready'
   | 'verify'
-  | 'cleanup';
+  | 'cleanup-wait'
+  | 'cleanup'
+  | 'settle';
 
 export type VerifyEvent =
   | { type: 'phase'; phase: VerifyPhase; pod?: string; at: Date }
   | { type: 'plan'; plan: VerifyPlan; at: Date }
   | { type: 'marker-written'; pod: string; claim: string; path: string; at: Date }
   | { type: 'pod-removed'; pod: string; uid: string; how: 'eviction' | 'delete'; at: Date }
+  | { type: 'settled'; pods: string[]; settleMs: number; at: Date }
   | { type: 'pod-terminating'; pod: string; uid: string; at: Date }
   | { type: 'pod-gone'; pod: string; uid: string; at: Date }
   | { type: 'pod-created'; pod: string; uid: string; at: Date }
@@ -156,6 +213,11 @@ export interface MarkerCleanup {
   status: 'removed' | 'kept' | 'absent' | 'left';
   /** For `left` and `kept`: where the file is (volume and path inside it). */
   where?: string;
+  /** For `left` and `kept`: the pod and container it was written through. */
+  pod?: string;
+  container?: string;
+  /** For `left`: commands (argv) that remove it later, best first. */
+  remove?: string[][];
   reason?: string;
 }
 

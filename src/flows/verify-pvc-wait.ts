@@ -1,11 +1,129 @@
-// Follows one pod name through its replacement by WATCHING it (list once for a resourceVersion,
-// then a watch from there; a closed or expired watch is resumed with a fresh list), so every
-// transition is seen when it happens: old incarnation terminating → gone → new uid created →
-// Ready. No polling loop.
-import type { ClusterGateway, Watch } from '../kube/gateway.ts';
-import type { Pod, WatchEvent } from '../kube/types.ts';
+// Following pods by WATCHING them (list once for a resourceVersion, then a watch from there), so
+// every transition is seen when it happens: old incarnation terminating → gone → new uid created
+// → Ready. No polling loop — but a watch is not trusted blindly: one that is closed, expired, or
+// stays open while delivering nothing (not even a bookmark) for `idleMs` is replaced by a fresh
+// list and a new watch, and no deadline is declared missed before the state has been read again.
+import type { ClusterGateway, ListOptions, Watch } from '../kube/gateway.ts';
+import type { Pod } from '../kube/types.ts';
+import { formatDuration } from '../core/duration.ts';
+import { isPodReady } from '../report/readiness.ts';
 import { FlowAborted, FlowTimedOut } from './verify-pvc-errors.ts';
 import type { FlowClock, VerifyEvent } from './verify-pvc-types.ts';
+
+export const DEFAULT_WATCH_IDLE_MS = 5_000;
+const RESUME_DELAY_MS = 200;
+const RELIST_RETRY_MS = 1_000;
+
+export function containerIsRunning(pod: Pod, container: string): boolean {
+  if (pod.metadata?.deletionTimestamp) return false;
+  return pod.status?.containerStatuses?.some((s) => s.name === container && s.state?.running) ?? false;
+}
+
+/** A set of pods kept current from a list and a watch. */
+export interface PodListWatch {
+  /** The pods as last seen, by name. */
+  readonly pods: ReadonlyMap<string, Pod>;
+  /** Reads the state again now (a fresh list) and restarts the watch from it. */
+  refresh(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Lists the pods `options` select and watches them, calling `onChange` after every change the
+ * view takes in. The first list's failure is thrown; later failures are retried.
+ */
+export async function watchPodList(
+  gateway: ClusterGateway,
+  clock: FlowClock,
+  namespace: string,
+  options: ListOptions,
+  onChange: (pods: ReadonlyMap<string, Pod>) => void,
+  idleMs = DEFAULT_WATCH_IDLE_MS,
+): Promise<PodListWatch> {
+  const pods = new Map<string, Pod>();
+  let stopped = false;
+  let generation = 0;
+  let watch: Watch | undefined;
+  let controller: AbortController | undefined;
+  let idle: { cancel(): void } | undefined;
+  let retry: { cancel(): void } | undefined;
+
+  const touch = (mine: number): void => {
+    idle?.cancel();
+    if (stopped || mine !== generation) return;
+    idle = clock.setTimeout(() => {
+      // Open but silent for too long: a real API server sends bookmarks, changes would have come.
+      if (!stopped && mine === generation) restart(0);
+    }, idleMs);
+  };
+
+  const listAndWatch = async (): Promise<void> => {
+    const mine = ++generation;
+    controller?.abort();
+    watch?.stop();
+    const listed = await gateway.listPods(namespace, options);
+    if (stopped || mine !== generation) return;
+    pods.clear();
+    for (const pod of listed.items) if (pod.metadata?.name) pods.set(pod.metadata.name, pod);
+    onChange(pods);
+    if (stopped || mine !== generation) return;
+    let expired = false;
+    controller = new AbortController();
+    const current = gateway.watchPods(
+      namespace,
+      { ...options, resourceVersion: listed.resourceVersion, signal: controller.signal },
+      (event) => {
+        if (stopped || mine !== generation) return;
+        touch(mine);
+        if (event.type === 'ERROR') {
+          // 410 Gone (resourceVersion too old) and friends: start over from a fresh list.
+          expired = true;
+          current.stop();
+          return;
+        }
+        if (event.type === 'BOOKMARK') return;
+        const name = event.object?.metadata?.name;
+        if (!name) return;
+        if (event.type === 'DELETED') pods.delete(name);
+        else pods.set(name, event.object);
+        onChange(pods);
+      },
+    );
+    watch = current;
+    touch(mine);
+    current.done.then(
+      () => mine === generation && restart(expired ? 0 : RESUME_DELAY_MS),
+      () => mine === generation && restart(RESUME_DELAY_MS),
+    );
+  };
+
+  const restart = (delayMs: number): void => {
+    if (stopped) return;
+    idle?.cancel();
+    retry?.cancel();
+    retry = clock.setTimeout(() => {
+      listAndWatch().catch(() => restart(RELIST_RETRY_MS));
+    }, delayMs);
+  };
+
+  await listAndWatch();
+  return {
+    pods,
+    refresh: async () => {
+      if (stopped) return;
+      retry?.cancel();
+      await listAndWatch();
+    },
+    stop() {
+      stopped = true;
+      generation += 1;
+      idle?.cancel();
+      retry?.cancel();
+      controller?.abort();
+      watch?.stop();
+    },
+  };
+}
 
 export interface ReplacementState {
   terminatingAt: Date | null;
@@ -16,34 +134,31 @@ export interface ReplacementState {
   current: Pod | null;
 }
 
-export function podIsReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
-export function containerIsRunning(pod: Pod, container: string): boolean {
-  if (pod.metadata?.deletionTimestamp) return false;
-  return pod.status?.containerStatuses?.some((s) => s.name === container && s.state?.running) ?? false;
-}
-
 export interface PodTracker {
   readonly state: ReplacementState;
-  /** Resolves when a new incarnation is Ready; rejects with FlowTimedOut or FlowAborted. */
-  untilReady(timeoutMs: number, signal: AbortSignal | undefined): Promise<Pod>;
+  /**
+   * Resolves when a new incarnation is Ready; rejects with FlowTimedOut (saying `limitMs`, the
+   * whole allowance, default `timeoutMs`) or FlowAborted.
+   */
+  untilReady(timeoutMs: number, signal: AbortSignal | undefined, limitMs?: number): Promise<Pod>;
   /** Resolves with the current incarnation once `container` runs in it, or undefined after `timeoutMs`. */
   untilRunning(
     container: string,
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<Pod | undefined>;
+  /** Resolves when the old incarnation is terminating or gone, or false after `timeoutMs`. */
+  untilLeaving(timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean>;
+  /** Reads the pod again now (its state is then current). */
+  refresh(): Promise<void>;
   stop(): void;
 }
 
 interface Waiter {
-  test: () => Pod | undefined;
-  resolve: (pod: Pod | undefined) => void;
+  /** Re-evaluated after every change; settles the wait once it returns something. */
+  test: () => unknown;
+  resolve: (value: unknown) => void;
 }
-
-const RESUME_DELAY_MS = 200;
 
 /**
  * Starts tracking `name`. `oldUid` is the incarnation about to be removed; everything with
@@ -56,6 +171,7 @@ export async function trackPod(
   name: string,
   oldUid: string,
   emit: (event: VerifyEvent) => void,
+  idleMs = DEFAULT_WATCH_IDLE_MS,
 ): Promise<PodTracker> {
   const state: ReplacementState = {
     terminatingAt: null,
@@ -65,18 +181,14 @@ export async function trackPod(
     current: null,
   };
   let latest: Pod | undefined;
-  let stopped = false;
-  let watch: Watch | undefined;
-  const controller = new AbortController();
   const waiters = new Set<Waiter>();
-  const fieldSelector = `metadata.name=${name}`;
 
   const notify = (): void => {
     for (const waiter of [...waiters]) {
-      const pod = waiter.test();
-      if (pod) {
+      const value = waiter.test();
+      if (value !== undefined) {
         waiters.delete(waiter);
-        waiter.resolve(pod);
+        waiter.resolve(value);
       }
     }
   };
@@ -87,108 +199,69 @@ export async function trackPod(
     emit({ type: 'pod-gone', pod: name, uid: oldUid, at: state.goneAt });
   };
 
-  const observe = (type: WatchEvent<Pod>['type'], pod: Pod | undefined): void => {
+  const observe = (pod: Pod | undefined): void => {
     const uid = pod?.metadata?.uid;
+    latest = pod;
     if (!pod || !uid) {
-      // The list came back empty: whichever incarnation we knew is gone.
-      latest = undefined;
+      // Whichever incarnation we knew is gone.
       markGone();
       return;
     }
     if (uid === oldUid) {
-      if (type === 'DELETED') {
-        latest = undefined;
-        markGone();
-      } else {
-        latest = pod;
-        if (pod.metadata?.deletionTimestamp && !state.terminatingAt) {
-          state.terminatingAt = clock.now();
-          emit({ type: 'pod-terminating', pod: name, uid, at: state.terminatingAt });
-        }
+      if (pod.metadata?.deletionTimestamp && !state.terminatingAt) {
+        state.terminatingAt = clock.now();
+        emit({ type: 'pod-terminating', pod: name, uid, at: state.terminatingAt });
       }
       return;
     }
     // A different uid under the same name can only exist once the old one is gone.
     markGone();
-    if (type === 'DELETED') {
-      if (state.current?.metadata?.uid === uid) latest = undefined;
-      return;
-    }
-    latest = pod;
     if (state.current?.metadata?.uid !== uid) {
-      state.current = pod;
       state.createdAt ??= clock.now();
       state.readyAt = null;
       emit({ type: 'pod-created', pod: name, uid, at: clock.now() });
     }
     state.current = pod;
-    if (podIsReady(pod) && !state.readyAt) {
+    if (isPodReady(pod) && !state.readyAt) {
       state.readyAt = clock.now();
       emit({ type: 'pod-ready', pod: name, uid, at: state.readyAt });
     }
   };
 
-  const relistAndWatch = async (): Promise<void> => {
-    if (stopped) return;
-    const listed = await gateway.listPods(namespace, { fieldSelector });
-    const pod = listed.items.find((item) => item.metadata?.name === name);
-    observe(pod ? 'ADDED' : 'DELETED', pod);
-    notify();
-    if (stopped) return;
-    let expired = false;
-    watch = gateway.watchPods(
-      namespace,
-      { fieldSelector, resourceVersion: listed.resourceVersion, signal: controller.signal },
-      (event) => {
-        if (stopped) return;
-        if (event.type === 'ERROR') {
-          // 410 Gone (resourceVersion too old) and friends: start over from a fresh list.
-          expired = true;
-          watch?.stop();
-          return;
-        }
-        if (event.type === 'BOOKMARK') return;
-        if (event.object?.metadata?.name !== name) return;
-        observe(event.type, event.object);
-        notify();
-      },
-    );
-    const current = watch;
-    current.done.then(
-      () => resume(expired ? 0 : RESUME_DELAY_MS),
-      () => resume(RESUME_DELAY_MS),
-    );
-  };
+  const list = await watchPodList(
+    gateway,
+    clock,
+    namespace,
+    { fieldSelector: `metadata.name=${name}` },
+    (pods) => {
+      observe(pods.get(name));
+      notify();
+    },
+    idleMs,
+  );
 
-  const resume = (delayMs: number): void => {
-    if (stopped) return;
-    clock.setTimeout(() => {
-      relistAndWatch().catch(() => resume(RESUME_DELAY_MS * 5));
-    }, delayMs);
-  };
-
-  await relistAndWatch();
-
-  const waitFor = (
-    test: () => Pod | undefined,
+  const waitFor = <T>(
+    test: () => T | undefined,
     timeoutMs: number,
     signal: AbortSignal | undefined,
     onTimeout: () => Error | undefined,
-  ): Promise<Pod | undefined> =>
+  ): Promise<T | undefined> =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new FlowAborted());
       const immediate = test();
-      if (immediate) return resolve(immediate);
+      if (immediate !== undefined) return resolve(immediate);
+      let done = false;
       const finish = (): void => {
+        done = true;
         waiters.delete(waiter);
         timer.cancel();
         signal?.removeEventListener('abort', onAbort);
       };
       const waiter: Waiter = {
         test,
-        resolve: (pod) => {
+        resolve: (value) => {
           finish();
-          resolve(pod);
+          resolve(value as T | undefined);
         },
       };
       const onAbort = (): void => {
@@ -196,10 +269,19 @@ export async function trackPod(
         reject(new FlowAborted());
       };
       const timer = clock.setTimeout(() => {
-        finish();
-        const error = onTimeout();
-        if (error) reject(error);
-        else resolve(undefined);
+        // Never declare a deadline missed on the watch's word alone: read the state once more.
+        list
+          .refresh()
+          .catch(() => undefined)
+          .then(() => {
+            if (done) return;
+            const late = test();
+            finish();
+            if (late !== undefined) return resolve(late);
+            const error = onTimeout();
+            if (error) reject(error);
+            else resolve(undefined);
+          });
       }, timeoutMs);
       waiters.add(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -207,12 +289,12 @@ export async function trackPod(
 
   return {
     state,
-    untilReady: async (timeoutMs, signal) =>
+    untilReady: async (timeoutMs, signal, limitMs = timeoutMs) =>
       (await waitFor(
-        () => (state.readyAt && state.current && podIsReady(state.current) ? state.current : undefined),
+        () => (state.readyAt && state.current && isPodReady(state.current) ? state.current : undefined),
         timeoutMs,
         signal,
-        () => new FlowTimedOut(describeStuck(name, state, timeoutMs)),
+        () => new FlowTimedOut(describeStuck(name, state, limitMs)),
       )) as Pod,
     untilRunning: (container, timeoutMs, signal) =>
       waitFor(
@@ -221,27 +303,33 @@ export async function trackPod(
         signal,
         () => undefined,
       ),
+    untilLeaving: async (timeoutMs, signal) =>
+      (await waitFor(
+        () => (state.terminatingAt || state.goneAt ? true : undefined),
+        timeoutMs,
+        signal,
+        () => undefined,
+      )) !== undefined,
+    refresh: () => list.refresh(),
     stop: () => {
-      stopped = true;
-      controller.abort();
-      watch?.stop();
+      list.stop();
       for (const waiter of [...waiters]) waiter.resolve(undefined);
       waiters.clear();
     },
   };
 }
 
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
-}
-
 function describeStuck(name: string, state: ReplacementState, timeoutMs: number): string {
-  if (!state.goneAt) return `the old pod ${name} was not gone within ${seconds(timeoutMs)}`;
-  if (!state.current) return `pod ${name} was not re-created within ${seconds(timeoutMs)}`;
+  const within = formatDuration(timeoutMs);
+  if (!state.goneAt) return `the old pod ${name} was not gone within ${within}`;
+  if (!state.current) return `pod ${name} was not re-created within ${within}`;
   const pod = state.current;
   const waiting = pod.status?.containerStatuses?.find((s) => s.state?.waiting?.reason);
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   const detail = waiting
     ? `container ${waiting.name} waiting: ${waiting.state?.waiting?.reason}`
-    : `phase ${pod.status?.phase ?? 'unknown'}`;
-  return `the re-created pod ${name} did not become Ready within ${seconds(timeoutMs)} (${detail})`;
+    : scheduled
+      ? `phase ${pod.status?.phase ?? 'unknown'}, not scheduled: ${scheduled.message ?? scheduled.reason ?? ''}`.trim()
+      : `phase ${pod.status?.phase ?? 'unknown'}`;
+  return `the re-created pod ${name} did not become Ready within ${within} (${detail})`;
 }

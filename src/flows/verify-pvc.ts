@@ -1,17 +1,20 @@
 // verify-pvc: the check people do by hand (write a file into the volume, delete the pod, read the
 // file back from its replacement) as one guarded sequence of steps. The flow never prints; it
 // emits typed events and returns a report. It deletes at most the pods it names (one at a time,
-// each through the Eviction API unless --force-delete) and never writes to a PVC or PV.
+// each through the Eviction API unless --force-delete, each only after pre-flight proved it safe),
+// never deletes a PVC or PV, and changes a claim only to keep a record (an annotation) of each
+// marker file while that file exists.
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ExitCodeValue } from '../cli/errors.ts';
-import type { Watch } from '../kube/gateway.ts';
 import type { Pod } from '../kube/types.ts';
+import { encodeMarkerRecord, markerRecordKey } from '../report/marker-records.ts';
 import {
   FlowAborted,
   FlowTimedOut,
   apiFailureOf,
   errorMessage,
   refusal,
+  sleep,
   throwIfAborted,
 } from './verify-pvc-errors.ts';
 import {
@@ -23,7 +26,18 @@ import {
   writeMarker,
 } from './verify-pvc-markers.ts';
 import type { MarkerTarget } from './verify-pvc-markers.ts';
-import { checkStatefulSet, planPod, preflight, readStatefulSet } from './verify-pvc-preflight.ts';
+import {
+  checkStatefulSet,
+  confirmStillSafe,
+  planPod,
+  preflight,
+  readClusterView,
+  readStatefulSet,
+  settleFor,
+} from './verify-pvc-preflight.ts';
+import { removePod } from './verify-pvc-removal.ts';
+import type { RemovalState } from './verify-pvc-removal.ts';
+import { waitUntilSettled } from './verify-pvc-settle.ts';
 import type {
   ClaimResult,
   MarkerCleanup,
@@ -32,14 +46,17 @@ import type {
   PodVerifyReport,
   RunResult,
   VerifyEvent,
+  VerifyPhase,
   VerifyPlan,
   VerifyPvcDeps,
   VerifyPvcOptions,
   VerifyReport,
   VerifyTimings,
 } from './verify-pvc-types.ts';
-import { trackPod } from './verify-pvc-wait.ts';
+import { containerIsRunning, trackPod } from './verify-pvc-wait.ts';
 import type { PodTracker } from './verify-pvc-wait.ts';
+import { formatDuration } from '../core/duration.ts';
+import { shellLine } from '../core/shell.ts';
 
 export { claimNameFor, rolloutInProgress } from './verify-pvc-preflight.ts';
 export type * from './verify-pvc-types.ts';
@@ -48,8 +65,6 @@ export { systemClock } from './verify-pvc-types.ts';
 const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
 const READ_ATTEMPTS = 3;
 const RETRY_DELAY_MS = 250;
-/** --all: pause before watching the set again when the server closed the previous watch. */
-const WATCH_RESUME_DELAY_MS = 200;
 
 /** The exit code a run's result maps to. */
 export function exitCodeFor(result: RunResult): ExitCodeValue {
@@ -69,24 +84,11 @@ export function exitCodeFor(result: RunResult): ExitCodeValue {
 }
 
 interface Marker {
+  id: string;
   claim: PlannedClaim;
   path: string;
   content: string;
-}
-
-function delay(deps: VerifyPvcDeps, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new FlowAborted());
-    const onAbort = (): void => {
-      timer.cancel();
-      reject(new FlowAborted());
-    };
-    const timer = deps.clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  writtenAt: Date;
 }
 
 /** Retries an idempotent read on transport/server errors, so one dropped request is not a verdict. */
@@ -105,7 +107,7 @@ async function withRetry<T>(
       const code = apiFailureOf(error).code;
       if (code !== undefined && code < 500 && code !== 429) throw error;
       lastError = error;
-      if (attempt < READ_ATTEMPTS) await delay(deps, RETRY_DELAY_MS * attempt, signal);
+      if (attempt < READ_ATTEMPTS) await sleep(deps.clock, RETRY_DELAY_MS * attempt, signal);
     }
   }
   throw lastError;
@@ -133,40 +135,19 @@ function msBetween(from: Date | null, to: Date | null): number | null {
   return from && to ? to.getTime() - from.getTime() : null;
 }
 
-/** Why an eviction or delete was refused, in the API's own words. */
-function removalRefusal(plan: PodPlan, error: unknown): StsError {
-  const failure = apiFailureOf(error);
-  if (plan.removal === 'eviction' && failure.code === 429)
-    return refusal(
-      `eviction of pod ${plan.pod} refused: ${failure.message}`,
-      'a PodDisruptionBudget forbids it now; nothing was deleted (wait for more healthy replicas, or use --force-delete to bypass the budget)',
-    );
-  if (failure.code === 409)
-    return refusal(
-      `pod ${plan.pod} changed before it could be removed: ${failure.message}`,
-      'nothing was deleted; retry once the pod is stable',
-    );
-  if (failure.code === 403)
-    return refusal(
-      `not allowed to ${plan.removal === 'eviction' ? 'evict' : 'delete'} pod ${plan.pod}: ${failure.message}`,
-      'nothing was deleted; ask for the missing permission',
-    );
-  return refusal(
-    `could not ${plan.removal === 'eviction' ? 'evict' : 'delete'} pod ${plan.pod}: ${failure.message}`,
-    'nothing was deleted; retry, or re-run with --debug',
-  );
-}
-
 class PodRun {
   readonly markers: Marker[] = [];
   readonly claimResults: ClaimResult[];
   tracker: PodTracker | undefined;
+  /** When the request that removed the pod was sent; null while it has not been sent. */
   removedAt: Date | null = null;
+  removal: RemovalState = 'not-sent';
   newPod: Pod | undefined;
   readonly startedAt: Date;
   private readonly deps: VerifyPvcDeps;
   private readonly options: VerifyPvcOptions;
   private readonly plan: PodPlan;
+  private lastPhase: VerifyPhase | undefined;
 
   constructor(deps: VerifyPvcDeps, options: VerifyPvcOptions, plan: PodPlan) {
     this.deps = deps;
@@ -180,12 +161,50 @@ class PodRun {
     this.deps.onEvent?.(event);
   }
 
-  private phase(phase: Extract<VerifyEvent, { type: 'phase' }>['phase']): void {
+  private phase(phase: VerifyPhase): void {
+    if (phase === this.lastPhase) return;
+    this.lastPhase = phase;
     this.emit({ type: 'phase', phase, pod: this.plan.pod, at: this.deps.clock.now() });
+  }
+
+  private warn(message: string): void {
+    this.emit({ type: 'warning', message, at: this.deps.clock.now() });
   }
 
   private target(claim: PlannedClaim): MarkerTarget {
     return { namespace: this.plan.namespace, pod: this.plan.pod, container: claim.container };
+  }
+
+  /** The claim's record of a marker (an annotation), set before the file exists and kept while it does. */
+  private async record(marker: Marker, kept = false): Promise<void> {
+    await this.deps.gateway.annotatePersistentVolumeClaim(this.plan.namespace, marker.claim.claim, {
+      [markerRecordKey(marker.id)]: encodeMarkerRecord({
+        id: marker.id,
+        pod: this.plan.pod,
+        container: marker.claim.container,
+        path: marker.path,
+        pathInVolume: pathInVolume(marker.claim, marker.path),
+        writtenAt: marker.writtenAt.toISOString(),
+        kept,
+      }),
+    });
+  }
+
+  private async forget(marker: Marker): Promise<void> {
+    try {
+      await this.deps.gateway.annotatePersistentVolumeClaim(this.plan.namespace, marker.claim.claim, {
+        [markerRecordKey(marker.id)]: null,
+      });
+    } catch (error) {
+      if (apiFailureOf(error).code === 404) return; // the claim is gone, and its record with it
+      this.warn(
+        `the record of the removed marker on claim ${marker.claim.claim} could not be removed (${errorMessage(error)}); \`${shellLine(this.cleanupCommand())}\` removes it`,
+      );
+    }
+  }
+
+  private cleanupCommand(): string[] {
+    return ['kubectl', 'sts', 'verify-pvc', this.plan.statefulSet, '-n', this.plan.namespace, '--cleanup'];
   }
 
   async writeMarkers(signal: AbortSignal | undefined): Promise<void> {
@@ -195,17 +214,30 @@ class PodRun {
       throwIfAborted(signal);
       const id = this.deps.newMarkerId();
       const path = markerPathIn(claim.markerDir, id);
+      const writtenAt = clock.now();
       const content = markerContent({
         id,
         pod: this.plan.pod,
         podUid: this.plan.podUid,
         claim: claim.claim,
         claimUid: claim.uid,
-        writtenAt: clock.now(),
+        writtenAt,
       });
-      // Recorded before the write so an interruption mid-exec still triggers its removal.
-      this.markers.push({ claim, path, content });
+      const marker: Marker = { id, claim, path, content, writtenAt };
+      // Known before anything is written, so an interruption mid-way still cleans up after it.
+      this.markers.push(marker);
       this.claimResults[index]!.markerPath = path;
+      if (claim.podVolumeSource === 'persistentVolumeClaim') {
+        try {
+          await this.record(marker);
+        } catch (error) {
+          throwIfAborted(signal);
+          throw refusal(
+            `could not record the marker on claim ${claim.claim} before writing it: ${errorMessage(error)}`,
+            'nothing was written into the volume and nothing was deleted; check the permission to patch persistentvolumeclaims',
+          );
+        }
+      }
       const written = await writeMarker(gateway, this.target(claim), path, content, signal);
       if (written.exitCode !== 0)
         throw refusal(
@@ -228,57 +260,73 @@ class PodRun {
     const { gateway, clock } = this.deps;
     throwIfAborted(signal);
     // Watch first, then remove: every transition after this point is seen, none is polled for.
-    // The watch often reports the old pod terminating before the eviction call returns; hold that
-    // back so progress reads in cause-and-effect order.
-    const early: VerifyEvent[] = [];
+    // While the removal request is out, what the watch sees is held back, then told after the
+    // removal in the order it happened: cause before effect, and times that never go backwards.
+    let holding = true;
+    const held: VerifyEvent[] = [];
+    const relay = (event: VerifyEvent): void => {
+      if (event.type === 'pod-gone') this.phase('wait-created');
+      if (event.type === 'pod-created') this.phase('wait-ready');
+      this.emit(event);
+    };
     this.tracker = await trackPod(
       gateway,
       clock,
       this.plan.namespace,
       this.plan.pod,
       this.plan.podUid,
-      (event) => {
-        if (!this.removedAt && event.type === 'pod-terminating') {
-          early.push(event);
-          return;
-        }
-        this.emit(event);
-        if (event.type === 'pod-gone') this.phase('wait-created');
-        if (event.type === 'pod-created') this.phase('wait-ready');
-      },
+      (event) => (holding ? held.push(event) : relay(event)),
+      this.options.watchIdleMs,
     );
     throwIfAborted(signal);
     // Both calls carry the checked uid as a precondition; this check only gives a clearer message
     // when the watch has already seen that incarnation go.
-    if (this.tracker.state.goneAt)
+    if (this.tracker.state.goneAt || this.tracker.state.terminatingAt)
       throw refusal(
-        `pod ${this.plan.pod} was replaced or deleted by someone else since pre-flight (uid ${this.plan.podUid} is gone)`,
-        'nothing was deleted; retry once the pod is stable',
+        `pod ${this.plan.pod} was ${this.tracker.state.goneAt ? 'replaced or deleted' : 'put into deletion'} by someone else since pre-flight (uid ${this.plan.podUid})`,
+        'nothing was deleted by verify-pvc; retry once the pod is stable',
       );
+    held.length = 0;
+    // The markers took a moment: look once more before the one step that cannot be undone.
+    await confirmStillSafe(gateway, this.options, this.plan, clock.now());
+    throwIfAborted(signal);
     this.phase('remove-pod');
     try {
-      if (this.plan.removal === 'eviction')
-        await gateway.evictPod(this.plan.namespace, this.plan.pod, { uid: this.plan.podUid });
-      else await gateway.deletePod(this.plan.namespace, this.plan.pod, { uid: this.plan.podUid });
-    } catch (error) {
-      throw removalRefusal(this.plan, error);
+      const { sentAt } = await removePod(
+        { ...this.deps, removalGraceMs: this.options.removalGraceMs },
+        this.plan,
+        this.tracker,
+        signal,
+        () => (this.removal = 'unknown'),
+        (message) => this.warn(message),
+      );
+      this.removedAt = sentAt;
+      this.removal = 'done';
+    } finally {
+      if (this.removal === 'done')
+        this.emit({
+          type: 'pod-removed',
+          pod: this.plan.pod,
+          uid: this.plan.podUid,
+          how: this.plan.removal,
+          at: this.removedAt!,
+        });
+      holding = false;
+      for (const event of held.splice(0)) relay(event);
     }
-    this.removedAt = clock.now();
-    this.emit({
-      type: 'pod-removed',
-      pod: this.plan.pod,
-      uid: this.plan.podUid,
-      how: this.plan.removal,
-      at: this.removedAt,
-    });
-    for (const event of early.splice(0)) this.emit(event);
   }
 
   async waitForReplacement(signal: AbortSignal | undefined): Promise<void> {
     const tracker = this.tracker!;
     if (!tracker.state.goneAt) this.phase('wait-gone');
+    else if (!tracker.state.current) this.phase('wait-created');
+    else this.phase('wait-ready');
     const elapsed = this.deps.clock.now().getTime() - this.removedAt!.getTime();
-    this.newPod = await tracker.untilReady(Math.max(0, this.options.timeoutMs - elapsed), signal);
+    this.newPod = await tracker.untilReady(
+      Math.max(0, this.options.timeoutMs - elapsed),
+      signal,
+      this.options.timeoutMs,
+    );
   }
 
   async verify(signal: AbortSignal | undefined): Promise<void> {
@@ -342,27 +390,66 @@ class PodRun {
       : `claim ${marker.claim.claim} at ${inVolume}`;
   }
 
+  /** A marker left behind: where it is, through which pod and container, and how to remove it. */
+  private left(marker: Marker, reason: string, recorded: boolean, volume?: string | null): MarkerCleanup {
+    const exec = [
+      'kubectl',
+      'exec',
+      this.plan.pod,
+      '-n',
+      this.plan.namespace,
+      '-c',
+      marker.claim.container,
+      '--',
+      'rm',
+      marker.path,
+    ];
+    return {
+      claim: marker.claim.claim,
+      path: marker.path,
+      status: 'left',
+      where: this.whereIs(marker, volume ?? marker.claim.volume),
+      pod: this.plan.pod,
+      container: marker.claim.container,
+      remove: recorded ? [this.cleanupCommand(), exec] : [exec],
+      reason,
+    };
+  }
+
   async cleanup(result: RunResult, cleanupSignal: AbortSignal | undefined): Promise<MarkerCleanup[]> {
     if (this.markers.length === 0) return [];
-    this.phase('cleanup');
     const outcomes: MarkerCleanup[] = [];
     const record = (outcome: MarkerCleanup): void => {
       outcomes.push(outcome);
       this.emit({ type: 'marker-cleanup', pod: this.plan.pod, marker: outcome, at: this.deps.clock.now() });
     };
     const waitMs = result === 'TIMEOUT' ? 0 : (this.options.cleanupTimeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS);
+    const podMayHaveGone = this.removal !== 'not-sent';
     for (const [index, marker] of this.markers.entries()) {
       const base = { claim: marker.claim.claim, path: marker.path };
       const claimResult = this.claimResults[index]!;
+      const persistent = marker.claim.podVolumeSource === 'persistentVolumeClaim';
       if (this.options.keepMarker) {
-        record({ ...base, status: 'kept', where: this.whereIs(marker) });
+        this.phase('cleanup');
+        if (persistent) await this.record(marker, true).catch(() => undefined);
+        record({
+          ...base,
+          status: 'kept',
+          where: this.whereIs(marker),
+          pod: this.plan.pod,
+          container: marker.claim.container,
+        });
         continue;
       }
       if (cleanupSignal?.aborted) {
-        record({ ...base, status: 'left', where: this.whereIs(marker), reason: 'cleanup was interrupted' });
+        record(this.left(marker, 'cleanup was interrupted', persistent));
         continue;
       }
-      if (this.removedAt && marker.claim.podVolumeSource !== 'persistentVolumeClaim') {
+      if (
+        podMayHaveGone &&
+        !persistent &&
+        (this.tracker?.state.terminatingAt || this.tracker?.state.goneAt)
+      ) {
         // Not persistent storage: it went away with the old pod.
         record({ ...base, status: 'absent' });
         continue;
@@ -372,39 +459,51 @@ class PodRun {
         (claimResult.uidAfter !== claimResult.uidBefore ||
           claimResult.volumeAfter !== claimResult.volumeBefore);
       if (rebound) {
-        record({
-          ...base,
-          status: 'left',
-          where: this.whereIs(marker, claimResult.volumeBefore),
-          reason: 'the claim now refers to another volume, so no pod mounts the one holding the marker',
-        });
+        record(
+          this.left(
+            marker,
+            'the claim now refers to another volume, so no pod mounts the one holding the marker',
+            false,
+            claimResult.volumeBefore,
+          ),
+        );
         continue;
       }
-      const target = this.target(marker.claim);
-      if (this.removedAt && this.tracker) {
+      if (podMayHaveGone && this.tracker) {
         // The volume is in whichever incarnation of the pod runs now; wait for one that runs.
+        const running = this.tracker.state.current ?? undefined;
+        if (!running || !containerIsRunning(running, marker.claim.container)) this.phase('cleanup-wait');
         const pod = await this.tracker
           .untilRunning(marker.claim.container, waitMs, cleanupSignal)
           .catch(() => undefined);
         if (!pod) {
-          record({
-            ...base,
-            status: 'left',
-            where: this.whereIs(marker),
-            reason: cleanupSignal?.aborted
-              ? 'cleanup was interrupted'
-              : `no running pod ${this.plan.pod} mounts the volume${waitMs > 0 ? ` (waited ${Math.round(waitMs / 1000)}s)` : ''}`,
-          });
+          record(
+            this.left(
+              marker,
+              cleanupSignal?.aborted
+                ? 'cleanup was interrupted'
+                : `no running pod ${this.plan.pod} mounts the volume${waitMs > 0 ? ` (waited ${formatDuration(waitMs)})` : ''}`,
+              persistent,
+            ),
+          );
           continue;
         }
       }
+      this.phase('cleanup');
       try {
-        const removal = await removeMarker(this.deps.gateway, target, marker.path, cleanupSignal);
-        if (removal.status === 'failed')
-          record({ ...base, status: 'left', where: this.whereIs(marker), reason: removal.detail });
-        else record({ ...base, status: removal.status });
+        const removal = await removeMarker(
+          this.deps.gateway,
+          this.target(marker.claim),
+          marker.path,
+          cleanupSignal,
+        );
+        if (removal.status === 'failed') record(this.left(marker, removal.detail, persistent));
+        else {
+          if (persistent) await this.forget(marker);
+          record({ ...base, status: removal.status });
+        }
       } catch (error) {
-        record({ ...base, status: 'left', where: this.whereIs(marker), reason: errorMessage(error) });
+        record(this.left(marker, errorMessage(error), persistent));
       }
     }
     return outcomes;
@@ -419,6 +518,13 @@ class PodRun {
       readyObservedAt: state?.readyAt ? state.readyAt.toISOString() : null,
       totalMs: this.deps.clock.now().getTime() - this.startedAt.getTime(),
     };
+  }
+
+  /** Whether the pod is known to have left: our removal went through, or the watch saw it go. */
+  removed(): boolean {
+    return (
+      this.removal === 'done' || Boolean(this.tracker?.state.terminatingAt || this.tracker?.state.goneAt)
+    );
   }
 
   report(
@@ -438,7 +544,7 @@ class PodRun {
       podUidBefore: this.plan.podUid,
       podUidAfter: this.newPod?.metadata?.uid ?? this.tracker?.state.current?.metadata?.uid ?? null,
       removal: this.plan.removal,
-      removed: this.removedAt !== null,
+      removed: this.removed(),
       claims: this.claimResults,
       timings: this.timings(),
       cleanup,
@@ -450,12 +556,22 @@ function classify(
   error: unknown,
   signal: AbortSignal | undefined,
   removed: boolean,
+  removal: RemovalState = removed ? 'done' : 'not-sent',
 ): { result: RunResult; reason: string; hint: string | null } {
+  const unknown = !removed && removal === 'unknown';
   if (error instanceof FlowAborted || signal?.aborted)
     return {
       result: 'INTERRUPTED',
-      reason: removed ? 'interrupted after the pod was removed' : 'interrupted before the pod was removed',
-      hint: removed ? 'the StatefulSet controller re-creates the pod on its own' : 'nothing was deleted',
+      reason: removed
+        ? 'interrupted after the pod was removed'
+        : unknown
+          ? 'interrupted while the removal of the pod had no answer'
+          : 'interrupted before the pod was removed',
+      hint: removed
+        ? 'the StatefulSet controller re-creates the pod on its own'
+        : unknown
+          ? 'the pod may have been removed; the StatefulSet controller re-creates it if so (kubectl get pods shows its uid)'
+          : 'nothing was deleted',
     };
   if (error instanceof FlowTimedOut)
     return {
@@ -469,7 +585,11 @@ function classify(
   return {
     result: 'ABORTED',
     reason: `API error: ${errorMessage(error)}`,
-    hint: removed ? 'the pod was removed; the StatefulSet controller re-creates it' : 'nothing was deleted',
+    hint: removed
+      ? 'the pod was removed; the StatefulSet controller re-creates it'
+      : unknown
+        ? 'the pod may have been removed (its removal had no answer); check with kubectl get pods'
+        : 'nothing was deleted',
   };
 }
 
@@ -511,7 +631,7 @@ export async function verifyPod(
       hint = 'see the evidence per claim';
     }
   } catch (error) {
-    ({ result, reason, hint } = classify(error, deps.signal, run.removedAt !== null));
+    ({ result, reason, hint } = classify(error, deps.signal, run.removed(), run.removal));
   }
   let cleanup: MarkerCleanup[];
   try {
@@ -522,70 +642,60 @@ export async function verifyPod(
   return run.report(result, reason, hint, cleanup);
 }
 
-/** Resolves at the set's next change after `resourceVersion`, when the watch ends, or after `timeoutMs`. */
-function nextSetChange(
-  deps: VerifyPvcDeps,
-  options: VerifyPvcOptions,
-  resourceVersion: string | undefined,
-  timeoutMs: number,
-): Promise<'changed' | 'ended' | 'timeout'> {
-  return new Promise((resolve, reject) => {
-    const controller = new AbortController();
-    let finished = false;
-    let watch: Watch | undefined;
-    const finish = (outcome: 'changed' | 'ended' | 'timeout' | Error): void => {
-      if (finished) return;
-      finished = true;
-      timer.cancel();
-      controller.abort();
-      watch?.stop();
-      deps.signal?.removeEventListener('abort', onAbort);
-      if (outcome instanceof Error) reject(outcome);
-      else resolve(outcome);
-    };
-    const onAbort = (): void => finish(new FlowAborted());
-    const timer = deps.clock.setTimeout(() => finish('timeout'), timeoutMs);
-    if (deps.signal?.aborted) return finish(new FlowAborted());
-    deps.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      watch = deps.gateway.watchStatefulSets(
-        options.namespace,
-        { fieldSelector: `metadata.name=${options.statefulSet}`, resourceVersion, signal: controller.signal },
-        () => finish('changed'),
-      );
-      watch.done.then(
-        () => finish('ended'),
-        () => finish('ended'),
-      );
-    } catch (error) {
-      finish(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-}
-
 /**
- * --all: after one pod is back, the set must be at rest again before the next is touched (its
- * status lags the pod by a moment). Re-checks on every change of the set, seen through a watch.
+ * --all: after one pod is back, the set must be whole and stay so for the settle period before
+ * the next pod is planned; then the whole pre-flight runs again for it. A refusal then (a budget
+ * whose status lags, a pod that fell over) is waited out until --timeout, settling again each time.
  */
 async function replanWhenSettled(
   deps: VerifyPvcDeps,
   options: VerifyPvcOptions,
+  plan: VerifyPlan,
   ordinal: number,
 ): Promise<PodPlan> {
   const deadline = deps.clock.now().getTime() + options.timeoutMs;
+  const planned = plan.pods.find((pod) => pod.ordinal === ordinal)!;
+  // Every ordinal that served when the run was planned must serve again (with --allow-degraded
+  // the ones that did not are not waited for).
+  const required = [...plan.pods.map((pod) => pod.pod), ...planned.safety.othersReady].filter(
+    (name, index, all) => all.indexOf(name) === index,
+  );
+  let refused: StsError | undefined;
   for (;;) {
     throwIfAborted(deps.signal);
     const statefulSet = await readStatefulSet(deps.gateway, options);
+    const settleMs = settleFor(statefulSet, options);
+    deps.onEvent?.({ type: 'phase', phase: 'settle', pod: planned.pod, at: deps.clock.now() });
     try {
-      checkStatefulSet(statefulSet, { ...options, all: false, ordinal });
-      return await planPod(deps.gateway, options, statefulSet, ordinal, deps.signal);
+      await waitUntilSettled(deps, options, statefulSet, required, settleMs, deadline);
     } catch (error) {
-      const refused = error instanceof StsError && error.exitCode === ExitCode.ABORTED;
-      const remaining = deadline - deps.clock.now().getTime();
-      if (!refused || remaining <= 0) throw error;
-      const outcome = await nextSetChange(deps, options, statefulSet.metadata?.resourceVersion, remaining);
-      // A watch the server closed at once must not turn this into a busy loop.
-      if (outcome === 'ended') await delay(deps, WATCH_RESUME_DELAY_MS, deps.signal);
+      // Out of time after a refusal: the refusal is the reason, not the wait.
+      if (error instanceof FlowTimedOut && refused) throw refused;
+      throw error;
+    }
+    deps.onEvent?.({ type: 'settled', pods: required, settleMs, at: deps.clock.now() });
+    try {
+      const current = await readStatefulSet(deps.gateway, options);
+      checkStatefulSet(current, { ...options, all: false, ordinal });
+      const view = await readClusterView(deps.gateway, options, current);
+      return await planPod(
+        deps.gateway,
+        options,
+        view,
+        ordinal,
+        (message) => deps.onEvent?.({ type: 'warning', message, at: deps.clock.now() }),
+        deps.signal,
+        () => deps.clock.now(),
+      );
+    } catch (error) {
+      if (!(error instanceof StsError && error.exitCode === ExitCode.ABORTED)) throw error;
+      refused = error;
+      if (deps.clock.now().getTime() >= deadline) throw error;
+      deps.onEvent?.({
+        type: 'warning',
+        message: `${planned.pod} cannot be checked yet (${error.message}); waiting for the set to settle again`,
+        at: deps.clock.now(),
+      });
     }
   }
 }
@@ -638,6 +748,7 @@ export async function runVerifyPvc(options: VerifyPvcOptions, deps: VerifyPvcDep
       options,
       (message) => emit({ type: 'warning', message, at: deps.clock.now() }),
       deps.signal,
+      () => deps.clock.now(),
     );
   } catch (error) {
     if (error instanceof FlowAborted || deps.signal?.aborted) throw interrupted();
@@ -662,7 +773,7 @@ export async function runVerifyPvc(options: VerifyPvcOptions, deps: VerifyPvcDep
     let podPlan = planned;
     if (index > 0) {
       try {
-        podPlan = await replanWhenSettled(deps, options, planned.ordinal);
+        podPlan = await replanWhenSettled(deps, options, plan, planned.ordinal);
       } catch (error) {
         return summarise(plan, runs, { ...classify(error, deps.signal, false), at: planned });
       }

@@ -104,6 +104,15 @@ export interface ClusterGateway {
     options?: ListOptions,
   ): Promise<Listed<PersistentVolumeClaim>>;
   getPersistentVolumeClaim(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
+  /**
+   * Sets (a string) or removes (null) annotations of a claim with a JSON merge patch; nothing
+   * else of the claim is touched. Returns the claim as stored.
+   */
+  annotatePersistentVolumeClaim(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string | null>,
+  ): Promise<PersistentVolumeClaim>;
   getPersistentVolume(name: string): Promise<PersistentVolume | undefined>;
   listPersistentVolumes(options?: ListOptions): Promise<Listed<PersistentVolume>>;
   listStorageClasses(): Promise<Listed<StorageClass>>;
@@ -123,7 +132,8 @@ export interface ClusterGateway {
   /**
    * Evict through the Eviction API so PodDisruptionBudgets are honoured. `uid` is sent as
    * `deleteOptions.preconditions.uid`, so only that incarnation is evicted (409 Conflict if the
-   * pod was re-created meanwhile).
+   * pod was re-created meanwhile). A budget's refusal is a 429 whose Status carries a
+   * `DisruptionBudget` cause; any other 429 is the server throttling requests.
    */
   evictPod(namespace: string, name: string, options?: { uid?: string }): Promise<void>;
   /** Plain delete; `uid` makes it a precondition so only that incarnation is deleted. */

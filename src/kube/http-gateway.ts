@@ -184,6 +184,18 @@ export class HttpGateway implements ClusterGateway {
     return this.get(RESOURCES.persistentvolumeclaims, namespace, name);
   }
 
+  annotatePersistentVolumeClaim(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string | null>,
+  ): Promise<PersistentVolumeClaim> {
+    return this.http.json<PersistentVolumeClaim>(
+      'PATCH',
+      objectPath(RESOURCES.persistentvolumeclaims, namespace, name),
+      { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' },
+    );
+  }
+
   getPersistentVolume(name: string): Promise<PersistentVolume | undefined> {
     return this.get(RESOURCES.persistentvolumes, undefined, name);
   }
@@ -241,13 +253,16 @@ export class HttpGateway implements ClusterGateway {
     try {
       await this.http.json('POST', `${objectPath(RESOURCES.pods, namespace, name)}/eviction`, { body });
     } catch (error) {
-      // A PodDisruptionBudget refuses an eviction with 429; that is a refusal, not throttling.
-      if (isKubeApiError(error, 429)) {
+      // A PodDisruptionBudget refuses with 429 and names itself in a DisruptionBudget cause
+      // (pkg/registry/core/pod/storage/eviction.go); a 429 without one is the server throttling
+      // requests (API Priority and Fairness), which says nothing about budgets.
+      const budget = isKubeApiError(error, 429)
+        ? error.apiStatus?.details?.causes?.find((cause) => cause.reason === 'DisruptionBudget')
+        : undefined;
+      if (isKubeApiError(error, 429) && budget) {
         const message = error.apiStatus?.message ?? 'a PodDisruptionBudget allows no disruption now';
-        // The cause names the budget and its numbers ("needs 2 healthy pods and has 2 currently").
-        const budget = error.apiStatus?.details?.causes?.find((cause) => cause.reason === 'DisruptionBudget');
         throw new KubeApiError(
-          `eviction of pod "${name}" refused: ${message}${budget?.message ? ` (${budget.message})` : ''}`,
+          `eviction of pod "${name}" refused: ${message}${budget.message ? ` (${budget.message})` : ''}`,
           {
             exitCode: ExitCode.ABORTED,
             status: 429,

@@ -71,6 +71,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the generic "check the name" hint of a 404. */
   notFoundHint?: string;
+  /** Content-Type of the body (default application/json; a PATCH names its patch type). */
+  contentType?: string;
 }
 
 /** An answer from the API server that was not a success; keeps the Status for callers. */
@@ -330,7 +332,7 @@ export class HttpClient {
   private async send(method: string, url: URL, options: RequestOptions): Promise<BufferedAnswer> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const signal = this.signalFor(options.signal);
-    const run = (): Promise<Answer> => this.once(method, url, body, signal, false);
+    const run = (): Promise<Answer> => this.once(method, url, body, signal, false, options.contentType);
     const answer =
       method === 'GET'
         ? await this.withRetries(method, url, signal, run, options.notFoundHint)
@@ -412,6 +414,7 @@ export class HttpClient {
     body: string | undefined,
     signal: AbortSignal | undefined,
     stream: boolean,
+    contentType = 'application/json',
   ): Promise<Answer> {
     const { headers, agent } = await this.connectionOptions();
     // Closed while the credentials were computed: no request, and the agent just made for it
@@ -424,7 +427,7 @@ export class HttpClient {
     // The API server compresses large answers (a list of thousands of pods) when asked to.
     headers['Accept-Encoding'] = 'gzip';
     if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
     const started = performance.now();

@@ -342,6 +342,7 @@ export interface PodDisruptionBudget extends KubeObject {
     desiredHealthy?: number;
     disruptionsAllowed?: number;
     expectedPods?: number;
+    observedGeneration?: number;
   };
 }
 

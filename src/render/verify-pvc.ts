@@ -4,6 +4,7 @@
 import type {
   ClaimResult,
   MarkerCleanup,
+  PodPlan,
   PodVerifyReport,
   RunResult,
   VerifyEvent,
@@ -15,6 +16,8 @@ import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { renderTable } from './table.ts';
 import { formatDuration } from '../core/duration.ts';
+import { shellLine } from '../core/shell.ts';
+import type { CleanupReport, LeftoverMarker } from '../flows/verify-pvc-cleanup.ts';
 
 export interface VerifyRenderOptions {
   color: boolean;
@@ -38,19 +41,75 @@ function painted(text: string, colour: Colour | undefined, enabled: boolean): st
   return colour ? paint(text, colour, enabled) : text;
 }
 
+function budgetsLine(safety: PodPlan['safety']): string {
+  if ('unreadable' in safety.budgets) return `not readable (${safety.budgets.unreadable})`;
+  if (safety.budgets.length === 0) return 'no PodDisruptionBudget covers it';
+  return safety.budgets
+    .map(
+      (budget) =>
+        `PodDisruptionBudget ${budget.name} (${budget.rule}): ${budget.disruptionsAllowed} disruption${budget.disruptionsAllowed === 1 ? '' : 's'} allowed now`,
+    )
+    .join('; ');
+}
+
+function placementLine(safety: PodPlan['safety']): string {
+  if ('unreadable' in safety.placement)
+    return `not checked (nodes not readable: ${safety.placement.unreadable})`;
+  const { fits } = safety.placement;
+  const shown =
+    fits.length <= 3 ? fits.join(', ') : `${fits.slice(0, 3).join(', ')} and ${fits.length - 3} more`;
+  return fits.length === 1
+    ? `node ${shown} (the only one it can run on now)`
+    : `any of ${fits.length} nodes (${shown})`;
+}
+
+function availabilityLine(pod: PodPlan): string {
+  const { safety } = pod;
+  const ready = `${safety.readyWhileAway} of ${safety.replicas} replica${safety.replicas === 1 ? '' : 's'} stay${safety.readyWhileAway === 1 ? 's' : ''} Ready`;
+  const names = safety.othersReady.length > 0 ? ` (${safety.othersReady.join(', ')})` : '';
+  return `${ready}${names}${safety.degraded ? ' -- FEWER THAN THE SET EXPECTS (--allow-degraded)' : ''}`;
+}
+
 export function renderPlan(plan: VerifyPlan, options: VerifyRenderOptions): string {
   const lines: string[] = [];
-  const podNames = plan.pods.map((pod) => pod.pod).join(', then ');
+  const warn = (text: string): void => void lines.push(painted(`warning: ${text}`, 'yellow', options.color));
+  lines.push(`verify-pvc plan${plan.dryRun ? ' (dry run: nothing will be done)' : ''}:`);
+  lines.push(`  cluster:     ${plan.context ? `context ${plan.context}, ` : ''}server ${plan.server}`);
+  lines.push(
+    `  StatefulSet: ${plan.namespace}/${plan.statefulSet}, ${plan.replicas} replica${plan.replicas === 1 ? '' : 's'}`,
+  );
+  lines.push(
+    `  pods:        ${plan.pods.map((pod) => pod.pod).join(', then ')}${plan.pods.length > 1 ? ' (one at a time)' : ''}`,
+  );
+  for (const pod of plan.pods) {
+    lines.push('');
+    lines.push(`  ${pod.pod} (ordinal ${pod.ordinal}) on node ${pod.node ?? '(none)'}`);
+    lines.push(`    pod uid:       ${pod.podUid}`);
+    for (const claim of pod.claims) {
+      lines.push(`    claim ${claim.claim} → volume ${claim.volume ?? `<${claim.podVolumeSource}>`}`);
+      const facts = [
+        claim.phase ?? 'phase unknown',
+        claim.reclaimPolicy ? `reclaim policy ${claim.reclaimPolicy}` : 'reclaim policy not readable',
+      ];
+      lines.push(`      volume:      ${facts.join(', ')}`);
+      if (claim.pinnedTo) lines.push(`      pinned to:   ${claim.pinnedTo}`);
+      lines.push(
+        `      mounted at:  ${claim.mountPath}${claim.subPath ? ` (subPath ${claim.subPath})` : ''} in container ${claim.container}`,
+      );
+      lines.push(`      marker in:   ${claim.markerDir}`);
+    }
+    lines.push(`    while away:    ${availabilityLine(pod)}`);
+    lines.push(`    budgets:       ${budgetsLine(pod.safety)}`);
+    lines.push(`    can return to: ${placementLine(pod.safety)}`);
+  }
+  lines.push('');
   const removal =
     plan.removal === 'eviction'
-      ? 'evict it through the Eviction API (PodDisruptionBudgets are respected)'
-      : 'DELETE it with a uid precondition (--force-delete: PodDisruptionBudgets are NOT consulted)';
-  lines.push(
-    `verify-pvc plan for StatefulSet ${plan.statefulSet} in namespace ${plan.namespace}${plan.dryRun ? ' (dry run: nothing will be done)' : ''}:`,
-  );
-  lines.push(`  pods, one at a time: ${podNames}`);
-  lines.push('  for each pod:');
-  lines.push('    1. write a marker file into each claim volume below (through exec) and read it back');
+      ? 'evict the pod with the Eviction API (PodDisruptionBudgets respected)'
+      : 'DELETE the pod (uid precondition): --force-delete, budgets NOT consulted';
+  lines.push(plan.pods.length > 1 ? '  for each pod, one at a time:' : '  steps:');
+  lines.push('    1. record each marker on its claim (an annotation), write it into the volume');
+  lines.push('       through exec, and read it back');
   lines.push(`    2. ${removal}`);
   lines.push(
     `    3. wait up to ${formatMs(plan.timeoutMs)} for it to be re-created under the same name and Ready`,
@@ -58,26 +117,21 @@ export function renderPlan(plan: VerifyPlan, options: VerifyRenderOptions): stri
   lines.push('    4. check each claim kept its uid, its PersistentVolume and the marker');
   lines.push(
     plan.keepMarker
-      ? '    5. leave the markers in place (--keep-marker)'
-      : '    5. remove the markers (also if a step fails or you press Ctrl-C)',
+      ? '    5. leave the markers and their records in place (--keep-marker)'
+      : '    5. remove the markers and their records (also if a step fails or on Ctrl-C)',
   );
-  lines.push('  no PersistentVolumeClaim or PersistentVolume is ever deleted or changed.');
-  lines.push('');
-  const headers = ['pod', 'uid', 'claim', 'volume', 'container', 'marker directory'];
-  const rows = plan.pods.flatMap((pod) =>
-    pod.claims.map((claim) => [
-      pod.pod,
-      pod.podUid,
-      claim.claim,
-      claim.volume ?? `<${claim.podVolumeSource}>`,
-      claim.container,
-      claim.subPath ? `${claim.markerDir} (subPath ${claim.subPath})` : claim.markerDir,
-    ]),
-  );
-  lines.push(renderTable(headers, rows, { noHeaders: options.noHeaders }).trimEnd());
+  if (plan.settleMs !== null)
+    lines.push(
+      `    6. before the next pod: wait until every pod has been Ready for ${formatMs(plan.settleMs)},`,
+      '       then run these checks again',
+    );
+  lines.push('  no PersistentVolumeClaim or PersistentVolume is deleted; claims only get the');
+  lines.push('  marker records, removed with the markers.');
   const problems = plan.pods.flatMap((pod) => pod.claims.flatMap((claim) => claim.problems));
-  for (const problem of problems)
-    lines.push(painted(`warning: ${problem}; expect FAIL`, 'yellow', options.color));
+  const warnings = plan.pods.flatMap((pod) => pod.safety.warnings);
+  if (problems.length + warnings.length > 0) lines.push('');
+  for (const problem of problems) warn(`${problem}; expect FAIL`);
+  for (const warning of [...new Set(warnings)]) warn(warning);
   return `${lines.join('\n')}\n`;
 }
 
@@ -90,7 +144,9 @@ const PHASE_TEXT: Record<VerifyPhase, string> = {
   'wait-created': 'waiting for the pod to be re-created',
   'wait-ready': 'waiting for the re-created pod to become Ready',
   verify: 'verifying claims and markers',
+  'cleanup-wait': 'waiting for the pod to run again, to remove the markers from it',
   cleanup: 'removing markers',
+  settle: 'waiting until every pod is Ready and stays Ready',
 };
 
 export function phaseText(phase: VerifyPhase, pod?: string): string {
@@ -105,10 +161,20 @@ function cleanupLine(marker: MarkerCleanup): string {
     case 'absent':
       return `marker already gone: ${marker.path}`;
     case 'kept':
-      return `marker kept (--keep-marker): ${marker.where ?? marker.path}`;
+      return `marker kept (--keep-marker): ${marker.path}${marker.container ? ` in container ${marker.container} of ${marker.pod}` : ''}; ${marker.where ?? ''}`;
     default:
-      return `marker NOT removed: ${marker.where ?? marker.path} (${marker.reason ?? 'unknown reason'})`;
+      return `marker NOT removed: ${marker.path}${marker.container ? ` in container ${marker.container} of ${marker.pod}` : ''} (${marker.reason ?? 'unknown reason'}); ${marker.where ?? ''}`;
   }
+}
+
+/** How to remove a marker left behind, one command per line. */
+function removalLines(marker: MarkerCleanup, indent: string): string[] {
+  const commands = marker.remove ?? [];
+  if (commands.length === 0) return [];
+  return [
+    `${indent}remove it with:`,
+    ...commands.map((argv, index) => `${indent}  ${index > 0 ? 'or ' : ''}${shellLine(argv)}`),
+  ];
 }
 
 /** A one-line description of a progress event, or undefined for events that only move the spinner. */
@@ -136,6 +202,8 @@ export function eventLine(event: VerifyEvent): string | undefined {
       return `${event.pod}: ${event.claim.claim} ${event.claim.result}`;
     case 'marker-cleanup':
       return `${event.pod}: ${cleanupLine(event.marker)}`;
+    case 'settled':
+      return `all of ${event.pods.join(', ')} Ready for ${formatMs(event.settleMs)}; checking the next pod`;
     case 'warning':
       return `warning: ${event.message}`;
   }
@@ -194,6 +262,7 @@ function renderRun(run: PodVerifyReport, options: VerifyRenderOptions): string[]
     for (const marker of run.cleanup) {
       const line = `    ${cleanupLine(marker)}`;
       lines.push(marker.status === 'left' ? painted(line, 'yellow', options.color) : line);
+      if (marker.status === 'left') lines.push(...removalLines(marker, '      '));
     }
   }
   if (run.result !== 'PASS' && run.reason) lines.push(`  reason: ${run.reason}`);
@@ -217,5 +286,42 @@ export function renderVerifyReport(report: VerifyReport, options: VerifyRenderOp
   lines.push(
     `RESULT: ${verdict}${report.result === 'PASS' ? '' : report.reason ? ` (${report.reason})` : ''}`,
   );
+  return `${lines.join('\n')}\n`;
+}
+
+function leftoverLine(marker: LeftoverMarker): string {
+  const where = marker.path
+    ? `${marker.path}${marker.container ? ` (container ${marker.container} of ${marker.pod})` : ''}`
+    : marker.record;
+  switch (marker.status) {
+    case 'removed':
+      return `removed: ${where}`;
+    case 'absent':
+      return `already gone: ${where}; record removed`;
+    case 'dropped':
+      return `record dropped: ${marker.reason ?? marker.record}`;
+    case 'would-remove':
+      return `would remove: ${where}`;
+    default:
+      return `NOT removed: ${where}${marker.pathInVolume ? ` (${marker.pathInVolume} in volume ${marker.volume ?? '?'})` : ''}: ${marker.reason ?? 'unknown reason'}`;
+  }
+}
+
+/** `verify-pvc --cleanup`: one line per leftover marker, grouped by claim, then the result. */
+export function renderCleanupReport(report: CleanupReport, options: VerifyRenderOptions): string {
+  const lines: string[] = [];
+  for (const marker of report.markers) {
+    const line = `${marker.claim}: ${leftoverLine(marker)}`;
+    lines.push(marker.status === 'left' ? painted(line, 'yellow', options.color) : line);
+  }
+  const removed = report.markers.filter((m) => m.status === 'removed' || m.status === 'absent').length;
+  const summary: Record<CleanupReport['result'], string> = {
+    CLEAN: `no leftover marker in the volumes of StatefulSet ${report.statefulSet}`,
+    CLEANED: `${removed} leftover marker(s) removed`,
+    INCOMPLETE: report.reason ?? 'some markers could not be removed',
+    'DRY-RUN': 'dry run: nothing was removed',
+  };
+  if (lines.length > 0) lines.push('');
+  lines.push(`RESULT: ${report.result} (${summary[report.result]})`);
   return `${lines.join('\n')}\n`;
 }

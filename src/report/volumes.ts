@@ -93,7 +93,7 @@ export function volumeStatusFor(
     claim: claimName,
     claimExists: claim !== undefined ? true : claimsKnown ? false : null,
     phase: claim ? (claim.status?.phase ?? 'Pending') : null,
-    claimTerminating: Boolean(claim?.metadata?.deletionTimestamp),
+    claimTerminating: claimDeletionPending(claim),
     volume: volumeName,
     capacity: claim?.status?.capacity?.storage ?? pv?.spec?.capacity?.storage ?? null,
     requested: claim?.spec?.resources?.requests?.storage ?? null,
@@ -217,4 +217,90 @@ export function claimsOutsideRange(
     }
   }
   return found.sort((a, b) => a.ordinal - b.ordinal || a.template.localeCompare(b.template));
+}
+
+export type ClaimHazardCode =
+  | 'ClaimTerminating'
+  | 'ClaimOwnedByPod'
+  | 'ClaimLost'
+  | 'VolumeTerminating'
+  | 'VolumeReleased'
+  | 'VolumeFailed'
+  | 'VolumeBoundToAnotherClaim';
+
+export interface ClaimHazard {
+  code: ClaimHazardCode;
+  /** One sentence: what is wrong and what it means for the data. */
+  message: string;
+}
+
+/**
+ * Why the data of `claim` may not outlive the pod that uses it, or why the claim is no longer
+ * backed by the volume it names — one definition for `status` and for verify-pvc's refusal.
+ *
+ * A claim with a deletionTimestamp is held only by the pvc-protection finalizer, and only while
+ * a pod uses it: the moment its pod is deleted the claim goes, and with it a volume whose reclaim
+ * policy is Delete. `volume` is the PV the claim is bound to, undefined when unknown (not
+ * readable): then only the claim's own state is judged. Empty when nothing is wrong.
+ */
+export function claimHazards(
+  claim: PersistentVolumeClaim,
+  volume: PersistentVolume | undefined,
+): ClaimHazard[] {
+  const name = claim.metadata?.name ?? '';
+  const pvName = claim.spec?.volumeName || volume?.metadata?.name;
+  const policy = volume?.spec?.persistentVolumeReclaimPolicy;
+  const hazards: ClaimHazard[] = [];
+  if (claimDeletionPending(claim)) {
+    const fate =
+      policy === 'Delete'
+        ? `, and its volume ${pvName} with it (reclaim policy Delete): the data would be destroyed`
+        : pvName
+          ? `; its volume ${pvName} would be left ${policy ? `Released (reclaim policy ${policy})` : 'without its claim'}`
+          : '';
+    hazards.push({
+      code: 'ClaimTerminating',
+      message: `claim ${name} is being deleted (since ${claim.metadata?.deletionTimestamp}); it stays only while a pod uses it, so removing the pod deletes the claim${fate}`,
+    });
+  }
+  // persistentVolumeClaimRetentionPolicy whenScaled: Delete makes a condemned pod the claim's
+  // owner; a claim owned by a pod is deleted by the garbage collector once that pod is.
+  const podOwner = claim.metadata?.ownerReferences?.find((ref) => ref.kind === 'Pod');
+  if (podOwner)
+    hazards.push({
+      code: 'ClaimOwnedByPod',
+      message: `claim ${name} is owned by pod ${podOwner.name}: the garbage collector deletes the claim${
+        policy === 'Delete' ? `, and its volume ${pvName} with it (reclaim policy Delete),` : ''
+      } once that pod is deleted`,
+    });
+  if (claim.status?.phase === 'Lost')
+    hazards.push({
+      code: 'ClaimLost',
+      message: `claim ${name} is Lost: its volume ${pvName ?? ''} no longer exists`.trimEnd(),
+    });
+  if (!volume) return hazards;
+  if (volume.metadata?.deletionTimestamp)
+    hazards.push({
+      code: 'VolumeTerminating',
+      message: `volume ${pvName} of claim ${name} is being deleted (since ${volume.metadata.deletionTimestamp})`,
+    });
+  const phase = volume.status?.phase;
+  if (phase === 'Released' || phase === 'Failed')
+    hazards.push({
+      code: phase === 'Released' ? 'VolumeReleased' : 'VolumeFailed',
+      message: `volume ${pvName} of claim ${name} is ${phase}${volume.status?.message ? ` (${volume.status.message})` : ''}, not Bound`,
+    });
+  const ref = volume.spec?.claimRef;
+  const namespace = claim.metadata?.namespace;
+  const elsewhere =
+    ref !== undefined &&
+    (ref.name !== name ||
+      (ref.namespace !== undefined && namespace !== undefined && ref.namespace !== namespace) ||
+      (ref.uid !== undefined && claim.metadata?.uid !== undefined && ref.uid !== claim.metadata.uid));
+  if (elsewhere)
+    hazards.push({
+      code: 'VolumeBoundToAnotherClaim',
+      message: `volume ${pvName} names claim ${ref.namespace ?? namespace}/${ref.name}${ref.uid ? ` (uid ${ref.uid})` : ''}, not ${name}${claim.metadata?.uid ? ` (uid ${claim.metadata.uid})` : ''}`,
+    });
+  return hazards;
 }

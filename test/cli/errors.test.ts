@@ -151,6 +151,21 @@ function clusterCases(): Case[] {
       code: ExitCode.USAGE,
     },
     {
+      input: '--settle not a duration',
+      args: ['verify-pvc', 'todo-db', '--all', '--settle', 'soon', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '--settle without --all',
+      args: ['verify-pvc', 'todo-db', '--settle', '5s', '--yes'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '--cleanup with --all',
+      args: ['verify-pvc', 'todo-db', '--cleanup', '--all'],
+      code: ExitCode.USAGE,
+    },
+    {
       input: '--container the pod does not have',
       args: ['verify-pvc', 'todo-db', '--container', 'nope', '--dry-run'],
       code: ExitCode.USAGE,

@@ -893,6 +893,30 @@ const cases: Case[] = [
     message: ['EndpointSlices ignore', '1.24 removed'],
     advice: [`-p '{"spec":{"publishNotReadyAddresses":true}}'`],
   },
+  {
+    name: 'a marker file verify-pvc left, recorded on its claim',
+    snapshot: () => {
+      const set = statefulSet();
+      const record = JSON.stringify({
+        pod: 'web-1',
+        container: 'main',
+        path: '/data/.kubectl-sts-verify-pvc-m1',
+        pathInVolume: '/.kubectl-sts-verify-pvc-m1',
+        writtenAt: '2026-01-01T00:00:00.000Z',
+      });
+      const claims = claimsFor(set).map((c) =>
+        c.metadata?.name === 'data-web-1'
+          ? { ...c, metadata: { ...c.metadata, annotations: { 'verify-pvc.kubectl-sts.dev/m1': record } } }
+          : c,
+      );
+      return snapshot(set, { claims });
+    },
+    code: 'VerifyPvcMarkerLeft',
+    severity: 'warning',
+    ordinals: [1],
+    evidence: ['claim data-web-1: /data/.kubectl-sts-verify-pvc-m1 in container main of web-1'],
+    advice: ['`kubectl sts verify-pvc web -n shop --cleanup`'],
+  },
 ];
 
 describe('diagnostics rules', () => {

@@ -173,6 +173,11 @@ spec: {containers: [{name: main, image: busybox}]}
   });
 
   it('an eviction a PodDisruptionBudget forbids is refused with the budget named; allowed ones go through', async () => {
+    // Without controllers nothing runs; a Pending pod is evicted whatever its budget says (as
+    // the real Eviction API does), so make this one Running and Ready first.
+    sim.store.mutate<Pod>('pods', 'shop', 'db-0', (draft) => {
+      draft.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+    });
     sim.applyManifests(`apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: db-pdb, namespace: shop}

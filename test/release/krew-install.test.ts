@@ -1,30 +1,18 @@
 // The release as a user gets it: build this machine's archive, check it against the manifest
-// like validate-krew-manifest, install it into a krew-like tree, and run it with real kubectl.
-// Only the host platform is built here (the others cannot run on this machine); building all
-// five is `npm run release`'s job. The macOS launcher layout is exercised with the host's Node.
+// like validate-krew-manifest, install it into a krew-like tree, and run it with real kubectl,
+// including the smoke test that CI runs on every platform's own runner (scripts/lib/smoke.ts).
+// Only the host platform is built here: the others cannot run on this machine.
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTarGz } from '../../scripts/lib/archive.ts';
-import { REPO_ROOT, bundleCli } from '../../scripts/lib/bundle.ts';
+import { REPO_ROOT } from '../../scripts/lib/bundle.ts';
 import {
   installFromArchive,
   matchingPlatform,
   parseKrewManifest,
-  renderKrewManifest,
   sha256File,
   validateKrewManifest,
 } from '../../scripts/lib/krew.ts';
@@ -37,7 +25,7 @@ import {
   verifyRelease,
 } from '../../scripts/lib/release.ts';
 import type { ReleaseResult } from '../../scripts/lib/release.ts';
-import { payloadFor } from '../../scripts/lib/sea.ts';
+import { smokeTestRelease } from '../../scripts/lib/smoke.ts';
 import { hostTarget } from '../../scripts/lib/targets.ts';
 import { startTlsWebCluster } from '../helpers/tls-cluster.ts';
 import type { SimCluster } from '../sim/index.ts';
@@ -136,7 +124,38 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     expect(installed.installDir).toBe(path.join(work, 'krew', 'store', 'sts', `v${VERSION}`));
     expect(installed.installedFiles.sort()).toEqual(['LICENSE', 'kubectl-sts', 'kubectl_complete-sts']);
     expect(lstatSync(installed.link).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(installed.link)).toBe(path.join('..', 'store', 'sts', `v${VERSION}`, 'kubectl-sts'));
+    // krew links to the absolute path of the binary in its store.
+    expect(readlinkSync(installed.link)).toBe(path.join(installed.installDir, 'kubectl-sts'));
+  });
+
+  it('passes the smoke test CI runs on each platform (status, dns --probe, verify-pvc, completion)', async () => {
+    const lines: string[] = [];
+    const steps = await smokeTestRelease({
+      releaseDir: path.dirname(release.manifestFile),
+      log: (line) => lines.push(line),
+    });
+    expect(steps.filter((step) => !step.ok), lines.join('\n')).toEqual([]);
+    expect(steps.map((step) => step.name)).toEqual([
+      `install ${path.basename(release.archives[0]!.file)} from sts.yaml as krew does`,
+      'set up completion as the caveats say',
+      'the simulated todo-db StatefulSet is Ready',
+      'kubectl plugin list',
+      'kubectl sts version -o json',
+      'kubectl sts status todo-db',
+      'kubectl sts dns todo-db --probe',
+      'kubectl sts verify-pvc todo-db --yes',
+      'kubectl __complete sts vers',
+      'kubectl __complete sts status ""',
+    ]);
+  }, 120_000);
+
+  // The symbol table is for debuggers; the runtime never reads it (scripts/lib/sea.ts).
+  it.skipIf(host?.os !== 'linux')('ships a Node binary without its symbol table: smaller than the official one, bundle and snapshot included', () => {
+    const binary = readFileSync(path.join(installed.installDir, 'kubectl-sts'));
+    const official = nodeBinaryFor(host!, process.versions.node, releaseDefaults().nodeCacheDir);
+    expect(elfSectionNames(binary)).not.toContain('.symtab');
+    expect(elfSectionNames(readFileSync(official))).toContain('.symtab');
+    expect(binary.length).toBeLessThan(statSync(official).size);
   });
 
   it('is listed by kubectl plugin list', async () => {
@@ -205,97 +224,18 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     expect(fromBinary).toBe(fromRunJs);
   });
 
-  it('completes through kubectl once kubectl_complete-sts is linked next to kubectl-sts', async () => {
-    symlinkSync(
-      path.join('..', 'store', 'sts', `v${VERSION}`, 'kubectl_complete-sts'),
-      path.join(installed.binDir, 'kubectl_complete-sts'),
-    );
-    const { stdout } = await kubectl(['__complete', 'sts', 'completion', '']);
-    expect(stdout).toBe('bash\nzsh\nfish\n:4\n');
-  });
 });
 
-describe.skipIf(!host)(
-  "the macOS launcher layout (node + bundle + sh launcher), run with this machine's Node",
-  () => {
-    let launcherWork: string;
-    let kubectl: ReturnType<typeof kubectlIn>;
-    let installed: InstallResult;
-
-    beforeAll(async () => {
-      launcherWork = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-launcher-'));
-      const bundle = await bundleCli(path.join(launcherWork, 'kubectl-sts.cjs'));
-      const defaults = releaseDefaults();
-      const target = { ...host!, packaging: 'launcher' as const };
-      const entries = payloadFor(target, {
-        bundleFile: bundle.file,
-        nodeBinary: nodeBinaryFor(host!, defaults.nodeVersion, defaults.nodeCacheDir),
-        workDir: launcherWork,
-        licenseFile: path.join(REPO_ROOT, 'LICENSE'),
-        repoRoot: REPO_ROOT,
-      });
-      const archive = path.join(launcherWork, 'launcher.tar.gz');
-      writeFileSync(archive, createTarGz(entries, defaults.mtime, 1));
-      // The darwin entries of the template, pointed at this archive.
-      const template = parseKrewManifest(
-        renderKrewManifest(
-          readFileSync(path.join(REPO_ROOT, 'scripts/krew-manifest.template.yaml'), 'utf8'),
-          {
-            version: VERSION,
-            homepage: 'https://example.test',
-            archives: new Map([
-              ['darwin/arm64', { uri: 'https://example.test/a.tar.gz', sha256: sha256File(archive) }],
-            ]),
-          },
-        ),
-      );
-      const darwin = matchingPlatform(template, 'darwin', 'arm64')!;
-      installed = installFromArchive(
-        template,
-        { ...darwin, sha256: sha256File(archive) },
-        archive,
-        path.join(launcherWork, 'krew'),
-      );
-      kubectl = kubectlIn(installed.binDir, launcherWork);
-    }, 120_000);
-
-    afterAll(() => {
-      if (launcherWork) rmSync(launcherWork, { recursive: true, force: true });
-    });
-
-    it('installs the files the darwin manifest entries name', () => {
-      expect(installed.installedFiles.sort()).toEqual([
-        'LICENSE',
-        'kubectl-sts',
-        'kubectl-sts-client-node.cjs',
-        'kubectl-sts.cjs',
-        'kubectl_complete-sts',
-        'node',
-      ]);
-    });
-
-    it('runs through the krew symlink with the node shipped beside it', async () => {
-      const { stdout } = await kubectl(['sts', 'version', '-o', 'json']);
-      expect(JSON.parse(stdout)).toMatchObject({ version: `v${VERSION}`, node: process.version });
-    });
-
-    it('keeps compiled code in the Node compile cache under $TMPDIR between runs', async () => {
-      const temp = path.join(launcherWork, 'tmp');
-      await kubectl(['sts', '--version'], { TMPDIR: temp });
-      expect(readdirSync(path.join(temp, 'node-compile-cache')).length).toBeGreaterThan(0);
-    });
-
-    it('calls a TLS API server (loading the client library chunk from beside the bundle)', async () => {
-      await expectApiCallWorks(kubectl);
-    });
-
-    it('completes through kubectl', async () => {
-      symlinkSync(
-        path.join(installed.installDir, 'kubectl_complete-sts'),
-        path.join(installed.binDir, 'kubectl_complete-sts'),
-      );
-      const { stdout } = await kubectl(['__complete', 'sts', 'vers']);
-      expect(stdout).toBe('version\tPrint the plugin version.\n:4\n');
-    });
-  },
-);
+/** Section names of a 64-bit little-endian ELF file. */
+function elfSectionNames(elf: Buffer): string[] {
+  const sectionsAt = Number(elf.readBigUInt64LE(0x28));
+  const entrySize = elf.readUInt16LE(0x3a);
+  const count = elf.readUInt16LE(0x3c);
+  const namesIndex = elf.readUInt16LE(0x3e);
+  const header = (index: number) => sectionsAt + index * entrySize;
+  const namesAt = Number(elf.readBigUInt64LE(header(namesIndex) + 0x18));
+  return Array.from({ length: count }, (_, index) => {
+    const start = namesAt + elf.readUInt32LE(header(index));
+    return elf.toString('latin1', start, elf.indexOf(0, start));
+  });
+}

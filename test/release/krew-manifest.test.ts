@@ -1,5 +1,7 @@
-// krew-manifest.yaml and the template it is filled from, held to the rules of krew's
-// validate-krew-manifest; each rule is shown to reject a manifest that breaks it.
+// krew-manifest.yaml (the template every release fills) and the manifests it renders, held to
+// the rules of krew's validate-krew-manifest; each rule is shown to reject a manifest that
+// breaks it. Also the template krew-release-bot renders, and release tags.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,15 +13,21 @@ import {
   isKrewSemver,
   parseKrewManifest,
   renderKrewManifest,
+  renderKrewReleaseBotTemplate,
   selectorMatches,
   validateKrewManifest,
 } from '../../scripts/lib/krew.ts';
 import type { KrewPlugin } from '../../scripts/lib/krew.ts';
-import { DEFAULT_BASE_URI } from '../../scripts/lib/release.ts';
-import { RELEASE_TARGETS, archiveName, targetId } from '../../scripts/lib/targets.ts';
+import {
+  ReleaseUsageError,
+  checkReleaseTag,
+  repositoryUrlFromRemote,
+} from '../../scripts/lib/release.ts';
+import { completionCaveatCommands } from '../../scripts/lib/smoke.ts';
+import { RELEASE_TARGETS, archiveName, archiveNameForTag, findTarget, targetId } from '../../scripts/lib/targets.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TEMPLATE = readFileSync(path.join(ROOT, 'scripts/krew-manifest.template.yaml'), 'utf8');
+const TEMPLATE = readFileSync(path.join(ROOT, 'krew-manifest.yaml'), 'utf8');
 const SHA = 'a'.repeat(64);
 
 function validPlugin(): KrewPlugin {
@@ -245,15 +253,124 @@ describe('the template and krew-manifest.yaml', () => {
     expect(plugin.spec!.platforms![0]!.uri).toBe(one.get('linux/amd64')!.uri);
   });
 
-  it('krew-manifest.yaml (written by npm run release) passes structural validation for all five targets', () => {
-    const plugin = parseKrewManifest(readFileSync(path.join(ROOT, 'krew-manifest.yaml'), 'utf8'));
+  it('leaves out homepage when the repository is not known', () => {
+    const plugin = parseKrewManifest(renderKrewManifest(TEMPLATE, { version: '0.1.0', archives }));
+    expect(plugin.spec).not.toHaveProperty('homepage');
     expect(validateKrewManifest(plugin, 'sts').warnings).toEqual([]);
-    const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
-    expect(plugin.spec!.version).toBe(`v${version}`);
-    const base = DEFAULT_BASE_URI.replace('{version}', `v${version}`);
-    expect(plugin.spec!.platforms!.map((p) => p.uri)).toEqual(
-      RELEASE_TARGETS.map((target) => `${base}/${archiveName(version, target)}`),
+  });
+
+  it('refuses to leave a placeholder behind', () => {
+    expect(() =>
+      renderKrewManifest(TEMPLATE.replace("homepage: '{{homepage}}'", "homepage: '{{repository}}'"), {
+        version: '0.1.0',
+        homepage: 'https://example.test',
+        archives,
+      }),
+    ).toThrow(/placeholder is left/);
+  });
+
+  // The committed file is the template: nothing in it can go stale when archives change.
+  it('krew-manifest.yaml carries no version, URI or checksum, only a placeholder per release target', () => {
+    expect(TEMPLATE).not.toMatch(/[a-f0-9]{64}/);
+    expect(TEMPLATE).not.toMatch(/https?:\/\//);
+    expect(TEMPLATE).toMatch(/version: '\{\{version\}\}'/);
+    const placeholders = [...TEMPLATE.matchAll(/\{\{(uri|sha256) ([a-z0-9/]+)\}\}/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(placeholders).toEqual(RELEASE_TARGETS.flatMap((t) => [`uri ${targetId(t)}`, `sha256 ${targetId(t)}`]));
+  });
+
+  // krew's plugin-manifest guide: no list of commands in `description` (that is what --help is
+  // for); `caveats` for the extra steps a plugin needs.
+  it('follows krew\'s manifest guide in description and caveats', () => {
+    const plugin = parseKrewManifest(renderKrewManifest(TEMPLATE, { version: '0.1.0', archives }));
+    const { description = '', caveats = '' } = plugin.spec!;
+    expect(description).not.toMatch(/kubectl sts|\b(status|dns|verify-pvc) NAME|^\s+-/m);
+    expect(caveats).toMatch(/No Node\.js install is needed/);
+    expect(caveats).toMatch(/kubectl_complete-sts/);
+    expect(caveats).toMatch(/kubectl_complete-sts\.cmd/);
+  });
+
+  it('its completion caveat is a script of three commands, run as written by the smoke test', () => {
+    const plugin = parseKrewManifest(renderKrewManifest(TEMPLATE, { version: '0.1.0', archives }));
+    expect(completionCaveatCommands(plugin)).toEqual([
+      'h=${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-sts',
+      `printf '#!/bin/sh\\nexec kubectl-sts completion __complete -- "$@"\\n' >"$h"`,
+      'chmod +x "$h"',
+    ]);
+  });
+});
+
+describe('the krew-release-bot template', () => {
+  const REPOSITORY = 'https://github.com/example/kubectl-sts';
+  const TAG = 'v1.2.3';
+  const botTemplate = renderKrewReleaseBotTemplate(TEMPLATE, REPOSITORY, (tag, id) =>
+    archiveNameForTag(tag, findTarget(id)!),
+  );
+  const shaOf = (name: string) => createHash('sha256').update(name).digest('hex');
+
+  it('fetches every archive from the release of the pushed tag in the workflow\'s repository', () => {
+    const urls = [...botTemplate.matchAll(/addURIAndSha "([^"]+)" \.TagName/g)].map((m) => m[1]);
+    expect(urls).toEqual(
+      RELEASE_TARGETS.map(
+        (t) => `${REPOSITORY}/releases/download/{{ .TagName }}/${archiveNameForTag('{{ .TagName }}', t)}`,
+      ),
     );
+    expect(botTemplate).not.toMatch(/^#/m);
+  });
+
+  it('renders, as the bot renders it, to the manifest npm run release writes for the same archives', () => {
+    const rendered = renderLikeKrewReleaseBot(botTemplate, TAG, (url) => shaOf(url.split('/').pop()!));
+    const expected = renderKrewManifest(TEMPLATE, {
+      version: TAG.slice(1),
+      homepage: REPOSITORY,
+      archives: new Map(
+        RELEASE_TARGETS.map((t) => {
+          const name = archiveNameForTag(TAG, t);
+          return [targetId(t), { uri: `${REPOSITORY}/releases/download/${TAG}/${name}`, sha256: shaOf(name) }];
+        }),
+      ),
+    });
+    const plugin = parseKrewManifest(rendered);
+    expect(validateKrewManifest(plugin, 'sts').warnings).toEqual([]);
+    expect(plugin).toEqual(parseKrewManifest(expected));
+  });
+});
+
+/**
+ * What krew-release-bot's template step does (pkg/source/template.go): `addURIAndSha URL TAG`
+ * becomes `uri: URL` and, four spaces in, `sha256: <digest of the downloaded asset>`; `indent N`
+ * moves that sha256 line under the uri line at N spaces. Go's text/template fails on any other
+ * action, so one left over fails here too.
+ */
+function renderLikeKrewReleaseBot(template: string, tag: string, sha256Of: (url: string) => string): string {
+  const rendered = template
+    .replace(/\{\{ addURIAndSha "([^"]+)" \.TagName \| indent (\d+) \}\}/g, (_, url: string, spaces: string) => {
+      const uri = url.replaceAll('{{ .TagName }}', tag);
+      const value = `uri: ${uri}\n    sha256: ${sha256Of(uri)}`.replaceAll('    sha256:', 'sha256:');
+      const pad = ' '.repeat(Number(spaces));
+      return (pad + value.replaceAll('\n', `\n${pad}`)).trim();
+    })
+    .replaceAll('{{ .TagName }}', tag);
+  if (rendered.includes('{{')) throw new Error(`the bot cannot render: ${/.*\{\{.*/.exec(rendered)![0]}`);
+  return rendered;
+}
+
+describe('release tags and repositories', () => {
+  it.each([
+    ['https://github.com/example/kubectl-sts.git', 'https://github.com/example/kubectl-sts'],
+    ['https://github.com/example/kubectl-sts', 'https://github.com/example/kubectl-sts'],
+    ['https://token@github.com/example/kubectl-sts.git', 'https://github.com/example/kubectl-sts'],
+    ['git@github.com:example/kubectl-sts.git', 'https://github.com/example/kubectl-sts'],
+    ['ssh://git@github.com/example/kubectl-sts.git', 'https://github.com/example/kubectl-sts'],
+    ['/work/main', undefined],
+    ['file:///work/main', undefined],
+  ])('the remote %s publishes at %s', (remote, expected) => {
+    expect(repositoryUrlFromRemote(remote)).toBe(expected);
+  });
+
+  it('accepts only the tag of package.json\'s version', () => {
+    expect(() => checkReleaseTag('v0.1.0', '0.1.0')).not.toThrow();
+    expect(() => checkReleaseTag('v0.1.1', '0.1.0')).toThrow(/does not match package.json version 0\.1\.0/);
+    expect(() => checkReleaseTag('0.1.0', '0.1.0')).toThrow(ReleaseUsageError);
   });
 });
 

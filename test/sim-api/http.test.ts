@@ -570,9 +570,11 @@ describe('eviction and scale', () => {
   it('evicts when the budget allows it', async () => {
     readyPod('spare-0', { app: 'spare' });
     readyPod('spare-1', { app: 'spare' });
+    // Bare pods: only an integer minAvailable counts them (maxUnavailable and percentages count
+    // the replicas of the pods' controllers, none here; see eviction.test.ts).
     sim.store.create('poddisruptionbudgets', {
       metadata: { name: 'spare', namespace: 'default' },
-      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'spare' } } },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'spare' } } },
     } as Json);
     const reply = await api('POST', '/api/v1/namespaces/default/pods/spare-0/eviction', {
       body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'spare-0' } },
@@ -587,7 +589,7 @@ describe('eviction and scale', () => {
     readyPod('kept-2', { app: 'kept' });
     sim.store.create('poddisruptionbudgets', {
       metadata: { name: 'kept', namespace: 'default' },
-      spec: { minAvailable: '50%', selector: { matchLabels: { app: 'kept' } } },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: 'kept' } } },
     } as Json);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(sim.store.get<Json>('poddisruptionbudgets', 'default', 'kept')!.status).toMatchObject({

@@ -11,6 +11,8 @@ import { connect } from '../../src/kube/connect.ts';
 import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
+import { verifyPvc } from './command.ts';
+import type { CommandOptions, CommandRun } from './command.ts';
 
 const RUNNER = fileURLToPath(new URL('./run-command.ts', import.meta.url));
 
@@ -48,38 +50,8 @@ spec:
 
 let sim: SimCluster;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(
-  args: string[],
-  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; closeStderrWhen?: RegExp } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, ...args], {
-      env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      // The reader of the progress lines goes away (`2>&1 | head`): the next line meets EPIPE.
-      if (options.closeStderrWhen?.test(stderr)) child.stderr.destroy();
-      if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
-        interrupted = true;
-        child.kill(options.signal ?? 'SIGINT');
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], options: CommandOptions = {}): Promise<CommandRun> =>
+  verifyPvc(sim, args, options);
 
 const settled = (name: string): Promise<void> => waitForSettledSet(sim, 'default', name, 20_000);
 
@@ -110,8 +82,12 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
     const before = sim.requestLog.count({ subresource: 'eviction' });
     const run = await cli(['web', '--dry-run']);
     expect(run.code).toBe(ExitCode.OK);
-    expect(run.stdout).toMatch(/verify-pvc plan for StatefulSet web in namespace default \(dry run/);
-    expect(run.stdout).toMatch(/web-1 +\S+ +data-web-1 +pvc-\S+ +main +\/data/);
+    expect(run.stdout).toMatch(/^verify-pvc plan \(dry run: nothing will be done\):$/m);
+    expect(run.stdout).toMatch(/^ {2}cluster: +context sim, server http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(run.stdout).toMatch(/^ {4}claim data-web-1 → volume pvc-\S+$/m);
+    expect(run.stdout).toMatch(/^ {6}pinned to: +kubernetes\.io\/hostname in \(sim-worker2?\)$/m);
+    // Fits a terminal of 80 columns.
+    expect(run.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
     expect(sim.requestLog.count({ subresource: 'eviction' })).toBe(before);
   });
 
@@ -137,6 +113,13 @@ describe('kubectl sts verify-pvc (no TTY)', () => {
     });
     expect(run.stderr).toMatch(/\] web-1: evicted \(uid /);
     expect(run.stderr).toMatch(/\] web-1: Ready\n/);
+    // Elapsed times on the progress lines never go backwards (`evicted (198ms)` used to be
+    // followed by `old pod terminating (197ms)`).
+    const elapsed = [...run.stderr.matchAll(/^\[ *(\d+(?:\.\d+)?)(ms|s)\]/gm)].map(([, n, unit]) =>
+      unit === 'ms' ? Number(n) : Number(n) * 1000,
+    );
+    expect(elapsed.length).toBeGreaterThan(5);
+    expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
     await settled('web');
   });
 

@@ -17,9 +17,11 @@ import type {
 } from '../../src/kube/gateway.ts';
 import { KubeApiError } from '../../src/kube/http.ts';
 import type {
+  Node,
   PersistentVolume,
   PersistentVolumeClaim,
   Pod,
+  PodDisruptionBudget,
   StatefulSet,
   Volume,
   VolumeMount,
@@ -56,6 +58,12 @@ export interface FakeOptions {
   scratchMounts?: { name: string; mountPath: string }[];
   /** Milliseconds between the controller's steps. */
   stepMs?: number;
+  /** Nodes the cluster has (default: node-1, Ready and schedulable); `forbidden` when listing them is. */
+  nodes?: Node[] | 'forbidden';
+  /** PodDisruptionBudgets in the namespace; `forbidden` when listing them is. */
+  budgets?: PodDisruptionBudget[] | 'forbidden';
+  /** Ordinals whose pod is created not Ready (another replica down). */
+  notReady?: number[];
 }
 
 interface Fault {
@@ -134,7 +142,7 @@ export class FakeCluster implements ClusterGateway {
     };
     for (let ordinal = 0; ordinal < replicas; ordinal++) {
       for (const template of templates) this.addClaim(`${template.name}-${this.setName}-${ordinal}`);
-      this.putPod(this.podFor(ordinal, true), 'ADDED');
+      this.putPod(this.podFor(ordinal, !(options.notReady ?? []).includes(ordinal)), 'ADDED');
     }
   }
 
@@ -154,7 +162,7 @@ export class FakeCluster implements ClusterGateway {
     if (phase === 'Bound')
       this.volumes.set(pv, {
         metadata: { name: pv },
-        spec: { claimRef: { name, uid } },
+        spec: { claimRef: { name, namespace: this.namespace, uid }, persistentVolumeReclaimPolicy: 'Delete' },
         status: { phase: 'Bound' },
       });
     return claim;
@@ -342,7 +350,11 @@ export class FakeCluster implements ClusterGateway {
   async listPods(_namespace: string | undefined, options: ListOptions = {}): Promise<Listed<Pod>> {
     this.enter('listPods');
     const name = options.fieldSelector?.replace(/^metadata\.name=/, '');
-    const items = [...this.pods.values()].filter((pod) => !name || pod.metadata?.name === name).map(clone);
+    const label = options.labelSelector?.split('=');
+    const items = [...this.pods.values()]
+      .filter((pod) => !name || pod.metadata?.name === name)
+      .filter((pod) => !label || pod.metadata?.labels?.[label[0]!] === label[1])
+      .map(clone);
     return { items, resourceVersion: String(this.rv) };
   }
 
@@ -351,7 +363,7 @@ export class FakeCluster implements ClusterGateway {
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
     const watcher = {
-      name: options.fieldSelector?.replace(/^metadata\.name=/, ''),
+      name: options.fieldSelector?.replace(/^metadata\.name=/, '') || undefined,
       sink: onEvent,
       after: Number(options.resourceVersion ?? this.rv),
       end: () => finish(),
@@ -408,15 +420,73 @@ export class FakeCluster implements ClusterGateway {
     return claim ? clone(claim) : undefined;
   }
 
+  async annotatePersistentVolumeClaim(
+    _namespace: string,
+    name: string,
+    annotations: Record<string, string | null>,
+  ): Promise<PersistentVolumeClaim> {
+    this.enter('annotatePersistentVolumeClaim');
+    const claim = this.claims.get(name);
+    if (!claim) throw apiError(404, 'NotFound', `persistentvolumeclaims "${name}" not found`);
+    const merged = { ...(claim.metadata!.annotations ?? {}) };
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    claim.metadata!.annotations = merged;
+    if (Object.keys(merged).length === 0) delete claim.metadata!.annotations;
+    return clone(claim);
+  }
+
+  async getPersistentVolume(name: string): Promise<PersistentVolume | undefined> {
+    this.enter('getPersistentVolume');
+    const volume = this.volumes.get(name);
+    return volume ? clone(volume) : undefined;
+  }
+
+  async listPersistentVolumeClaims(): Promise<Listed<PersistentVolumeClaim>> {
+    this.enter('listPersistentVolumeClaims');
+    return { items: [...this.claims.values()].map(clone), resourceVersion: String(this.rv) };
+  }
+
+  async listNodes(): Promise<Listed<Node>> {
+    this.enter('listNodes');
+    if (this.options.nodes === 'forbidden') throw apiError(403, 'Forbidden', 'nodes is forbidden');
+    const nodes = this.options.nodes ?? [
+      {
+        metadata: { name: 'node-1', labels: {} },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      },
+    ];
+    return { items: nodes.map(clone), resourceVersion: String(this.rv) };
+  }
+
+  async listPodDisruptionBudgets(): Promise<Listed<PodDisruptionBudget>> {
+    this.enter('listPodDisruptionBudgets');
+    if (this.options.budgets === 'forbidden')
+      throw apiError(403, 'Forbidden', 'poddisruptionbudgets.policy is forbidden');
+    return { items: (this.options.budgets ?? []).map(clone), resourceVersion: String(this.rv) };
+  }
+
   async evictPod(_namespace: string, name: string, options: { uid?: string } = {}): Promise<void> {
     this.enter('evictPod');
     this.evictions.push({ name, uid: options.uid });
-    if (this.options.pdbBlocks)
-      throw apiError(
+    if (this.options.pdbBlocks) {
+      const error = apiError(
         429,
         'TooManyRequests',
         "Cannot evict pod as it would violate the pod's disruption budget.",
       );
+      error.apiStatus!.details = {
+        causes: [
+          {
+            reason: 'DisruptionBudget',
+            message: 'The disruption budget web needs 2 healthy pods and has 2 currently',
+          },
+        ],
+      };
+      throw error;
+    }
     const pod = this.pods.get(name);
     if (!pod) throw apiError(404, 'NotFound', `pods "${name}" not found`);
     if (options.uid && pod.metadata?.uid !== options.uid)
@@ -508,16 +578,12 @@ export class FakeCluster implements ClusterGateway {
 
   // --- not used by verify-pvc ---
   listStatefulSets = unused;
-  listPersistentVolumeClaims = unused;
-  getPersistentVolume = unused;
   listPersistentVolumes = unused;
   listStorageClasses = unused;
   getService = unused;
   listServices = unused;
   listEndpointSlices = unused;
   listEvents = unused;
-  listNodes = unused;
-  listPodDisruptionBudgets = unused;
   getConfigMap = unused;
   getNamespace = unused;
 }

@@ -71,6 +71,19 @@ describe('verify-pvc on a healthy StatefulSet', () => {
     ]);
   });
 
+  it('tells events in the order they happened, at times that never go backwards', async () => {
+    // The watch sees the pod terminating before the eviction call returns: that is told after
+    // the eviction, whose time is when it was sent.
+    const fake = cluster({ stepMs: 0 });
+    const { events } = await runAgainst(fake);
+    const times = events.map((event) => event.at.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const removed = events.findIndex((e) => e.type === 'pod-removed');
+    const terminating = events.findIndex((e) => e.type === 'pod-terminating');
+    expect(removed).toBeGreaterThan(-1);
+    expect(terminating).toBeGreaterThan(removed);
+  });
+
   it.each([
     ['--ordinal 0', { ordinal: 0 }, 'web-0'],
     ['default (highest)', {}, 'web-2'],
@@ -119,7 +132,7 @@ describe('verify-pvc on a healthy StatefulSet', () => {
 
   it('--all verifies every ordinal highest first, each Ready again before the next is touched', async () => {
     const fake = cluster({ replicas: 3 });
-    const { report, events } = await runAgainst(fake, { all: true });
+    const { report, events } = await runAgainst(fake, { all: true, settleMs: 20 });
     expect(report?.result).toBe('PASS');
     expect(fake.deletedPods).toEqual(['web-2', 'web-1', 'web-0']);
     expect(report!.runs.map((r) => r.result)).toEqual(['PASS', 'PASS', 'PASS']);
@@ -136,31 +149,39 @@ describe('verify-pvc on a healthy StatefulSet', () => {
     ]);
   });
 
-  it('--all waits, watching the set, until its status is at rest again before the next ordinal', async () => {
-    const fake = cluster({ replicas: 2 });
-    const { report } = await runAgainst(
+  it('--all waits until every pod has stayed Ready for the settle period, starting over when one falls', async () => {
+    const fake = cluster({ replicas: 3 });
+    const settleMs = 150;
+    let readyAt = 0;
+    const { report, events } = await runAgainst(
       fake,
-      { all: true },
+      { all: true, settleMs },
       {
         onEvent: (event) => {
-          if (event.type === 'pod-ready' && event.pod === 'web-1') {
-            // The controller's status lags: for a moment not every replica counts as updated.
-            fake.updateStatefulSet((set) => (set.status!.updatedReplicas = 1));
-            setTimeout(() => fake.updateStatefulSet((set) => (set.status!.updatedReplicas = 2)), 30);
+          if (event.type === 'pod-ready' && event.pod === 'web-2') {
+            readyAt = Date.now();
+            // Ready, then not Ready for a moment (a probe failing on start), then Ready again.
+            setTimeout(() => fake.putPod(fake.podFor(2, false), 'MODIFIED'), 40);
+            setTimeout(() => fake.putPod(fake.podFor(2, true), 'MODIFIED'), 80);
           }
         },
       },
     );
     expect(report?.result).toBe('PASS');
-    expect(fake.deletedPods).toEqual(['web-1', 'web-0']);
-    expect(fake.calls).toContain('watchStatefulSets');
+    expect(fake.deletedPods).toEqual(['web-2', 'web-1', 'web-0']);
+    const next = events.find((e) => e.type === 'pod-removed' && e.pod === 'web-1')!;
+    // Not before web-2 had been Ready again (at +80 ms) for the whole settle period.
+    expect(next.at.getTime() - readyAt).toBeGreaterThanOrEqual(80 + settleMs);
+    const settled = events.filter((e) => e.type === 'settled');
+    expect(settled).toHaveLength(2);
+    expect(settled[0]).toMatchObject({ pods: ['web-2', 'web-1', 'web-0'], settleMs });
   });
 
   it('--all stops with the reason when the set does not come to rest within --timeout', async () => {
     const fake = cluster({ replicas: 2 });
     const { report } = await runAgainst(
       fake,
-      { all: true, timeoutMs: 300 },
+      { all: true, timeoutMs: 300, settleMs: 20 },
       {
         onEvent: (event) => {
           if (event.type === 'pod-ready' && event.pod === 'web-1')
@@ -236,8 +257,11 @@ describe('verify-pvc stops safely', () => {
     const fake = cluster({ pdbBlocks: true });
     const { report } = await runAgainst(fake);
     expect(report?.result).toBe('ABORTED');
-    expect(report?.reason).toMatch(/eviction of pod web-1 refused: Cannot evict pod as it would violate/);
-    expect(report?.hint).toMatch(/--force-delete/);
+    expect(report?.reason).toBe(
+      'eviction of pod web-1 refused by its PodDisruptionBudget: The disruption budget web needs 2 healthy pods and has 2 currently',
+    );
+    // Advice never nudges towards bypassing the budget.
+    expect(report?.hint).not.toMatch(/--force-delete|bypass/);
     expect(fake.deletedPods).toEqual([]);
     expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
     expect(markerFiles(fake)).toEqual([]);
@@ -331,7 +355,8 @@ describe('verify-pvc stops safely', () => {
         cleanupSignal: cleanup.signal,
         onEvent: (event) => {
           if (event.type === 'pod-gone') run.abort();
-          if (event.type === 'phase' && event.phase === 'cleanup') setTimeout(() => cleanup.abort(), 20);
+          // The pod never comes back: cleanup waits for it (and says so) until the second Ctrl-C.
+          if (event.type === 'phase' && event.phase === 'cleanup-wait') setTimeout(() => cleanup.abort(), 20);
         },
       },
     );
@@ -356,12 +381,26 @@ describe('verify-pvc survives API errors mid-flow', () => {
     expect(report?.result).toBe('PASS');
   });
 
-  it('aborts without deleting anything when the eviction call fails, and removes the markers', async () => {
+  it('after an eviction answered with a server error, reads the pod and sends it again: PASS', async () => {
     const fake = cluster();
     fake.failNext('evictPod', 1);
-    const { report } = await runAgainst(fake);
+    const { report, events } = await runAgainst(fake, { removalGraceMs: 30 });
+    expect(report?.result).toBe('PASS');
+    expect(fake.calls.filter((call) => call === 'evictPod')).toHaveLength(2);
+    expect(
+      events.some((e) => e.type === 'warning' && /no clear answer .*sending it again/.test(e.message)),
+    ).toBe(true);
+  });
+
+  it('aborts without deleting anything when every eviction fails, saying what it read, and removes the markers', async () => {
+    const fake = cluster();
+    fake.failNext('evictPod', 2);
+    const { report } = await runAgainst(fake, { removalGraceMs: 30 });
     expect(report?.result).toBe('ABORTED');
-    expect(report?.reason).toMatch(/could not evict pod web-1: etcd timeout/);
+    expect(report?.reason).toMatch(/could not evict pod web-1: no clear answer twice \(etcd timeout\)/);
+    expect(report?.hint).toMatch(
+      /pod web-1 \(uid pod-\d+\) was still running, not terminating, when read at/,
+    );
     expect(fake.deletedPods).toEqual([]);
     expect(markerFiles(fake)).toEqual([]);
   });
@@ -388,10 +427,53 @@ describe('verify-pvc survives API errors mid-flow', () => {
     expect(markerFiles(fake)).toEqual([]);
   });
 
+  it('looks once more just before the eviction: a claim deleted meanwhile stops the run, nothing deleted', async () => {
+    const fake = cluster();
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'marker-written')
+            fake.claims.get('data-web-1')!.metadata!.deletionTimestamp = '2026-01-01T00:00:05Z';
+        },
+      },
+    );
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(
+      /^claim data-web-1 is being deleted .* \(found just before the eviction\)$/,
+    );
+    expect(report?.hint).toMatch(/^verify-pvc will not remove web-1/);
+    expect(fake.calls).not.toContain('evictPod');
+    expect(markerFiles(fake)).toEqual([]);
+  });
+
+  it('looks once more just before the eviction: another replica gone meanwhile stops the run', async () => {
+    const fake = cluster({ replicas: 3 });
+    const { report } = await runAgainst(
+      fake,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'marker-written') fake.putPod(fake.podFor(0, false), 'MODIFIED');
+        },
+      },
+    );
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(
+      /^removing web-2 would leave 1 of 3 replicas Ready, fewer than 2: web-0 is Running but not Ready \(found just before the eviction\)$/,
+    );
+    expect(report?.hint).toMatch(/^nothing was deleted; /);
+    expect(fake.calls).not.toContain('evictPod');
+  });
+
   it('aborts before removal when the watch cannot be set up, and removes the markers', async () => {
     const fake = cluster();
-    fake.failNext('listPods', 1);
-    const { report } = await runAgainst(fake);
+    const { report } = await runAgainst(
+      fake,
+      {},
+      { onEvent: (event) => event.type === 'marker-written' && fake.failNext('listPods', 1) },
+    );
     expect(report?.result).toBe('ABORTED');
     expect(report?.runs[0]?.removed).toBe(false);
     expect(fake.deletedPods).toEqual([]);

@@ -65,17 +65,22 @@ describe('names and permissions', () => {
   it.each([
     [false, 'create pods/eviction'],
     [true, 'delete pods'],
-  ])('with --force-delete=%s asks for %s besides get/watch pods, exec and get claims', (force, removal) => {
-    const checks = accessChecksFor('ns', force).map(
-      (c) => `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''}`,
-    );
-    expect(checks).toEqual([
-      'get pods',
-      'watch pods',
-      'create pods/exec',
-      removal,
-      'get persistentvolumeclaims',
-    ]);
-    expect(accessChecksFor('ns', force).every((c) => c.namespace === 'ns')).toBe(true);
-  });
+  ])(
+    'with --force-delete=%s asks for %s besides reading pods, exec and reading and annotating claims',
+    (force, removal) => {
+      const checks = accessChecksFor('ns', force).map(
+        (c) => `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''}`,
+      );
+      expect(checks).toEqual([
+        'get pods',
+        'list pods',
+        'watch pods',
+        'create pods/exec',
+        removal,
+        'get persistentvolumeclaims',
+        'patch persistentvolumeclaims',
+      ]);
+      expect(accessChecksFor('ns', force).every((c) => c.namespace === 'ns')).toBe(true);
+    },
+  );
 });

@@ -32,31 +32,97 @@ describe('formatMs', () => {
 });
 
 describe('the plan', () => {
-  it('says eviction respects PodDisruptionBudgets and lists each claim with its mount', async () => {
-    const { report } = await reportFor({}, { dryRun: true });
+  it('names where it acts: cluster, set, pod, node, each claim with its volume and mount', async () => {
+    const { report } = await reportFor({}, { dryRun: true, context: 'prod-eu' });
     const text = renderPlan(report.plan, plain);
-    expect(text).toMatch(/^verify-pvc plan for StatefulSet web in namespace default \(dry run/);
-    expect(text).toContain('evict it through the Eviction API (PodDisruptionBudgets are respected)');
-    expect(text).toContain('no PersistentVolumeClaim or PersistentVolume is ever deleted or changed.');
-    expect(text).toMatch(/^POD +UID +CLAIM +VOLUME +CONTAINER +MARKER DIRECTORY$/m);
-    expect(text).toMatch(/^web-1 +pod-\d+ +data-web-1 +pv-pvc-\d+ +main +\/data$/m);
+    expect(text).toMatch(/^verify-pvc plan \(dry run: nothing will be done\):$/m);
+    expect(text).toContain('  cluster:     context prod-eu, server https://fake.invalid\n');
+    expect(text).toContain('  StatefulSet: default/web, 2 replicas\n');
+    expect(text).toMatch(/^ {2}web-1 \(ordinal 1\) on node node-1$/m);
+    expect(text).toMatch(/^ {4}pod uid: +pod-\d+$/m);
+    expect(text).toMatch(/^ {4}claim data-web-1 → volume pv-pvc-\d+$/m);
+    expect(text).toContain('      volume:      Bound, reclaim policy Delete\n');
+    expect(text).toContain('      mounted at:  /data in container main\n');
+    expect(text).toContain('    while away:    1 of 2 replicas stays Ready (web-0)\n');
+    expect(text).toContain('    budgets:       no PodDisruptionBudget covers it\n');
+    expect(text).toContain('    can return to: node node-1 (the only one it can run on now)\n');
+    expect(text).toContain('evict the pod with the Eviction API (PodDisruptionBudgets respected)');
+    expect(text).toContain('no PersistentVolumeClaim or PersistentVolume is deleted');
+  });
+
+  it('names each budget with what it allows now, and the settle period of --all', async () => {
+    const budget = {
+      metadata: { name: 'web-pdb', namespace: 'default', generation: 1 },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'web' } } },
+      status: {
+        observedGeneration: 1,
+        disruptionsAllowed: 1,
+        currentHealthy: 3,
+        desiredHealthy: 2,
+        expectedPods: 3,
+      },
+    };
+    const { report } = await reportFor(
+      { replicas: 3, budgets: [budget] },
+      { dryRun: true, all: true, settleMs: 12_000 },
+    );
+    const text = renderPlan(report.plan, plain);
+    expect(text).toContain(
+      '    budgets:       PodDisruptionBudget web-pdb (maxUnavailable: 1): 1 disruption allowed now\n',
+    );
+    expect(text).toContain('  pods:        web-2, then web-1, then web-0 (one at a time)\n');
+    expect(text).toContain('    6. before the next pod: wait until every pod has been Ready for 12s,');
+  });
+
+  it('fits 80 columns for ordinary names', async () => {
+    const { report } = await reportFor(
+      { templates: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }] },
+      {
+        dryRun: true,
+        context: 'kind-kind',
+      },
+    );
+    report.plan.server = 'https://127.0.0.1:6443';
+    for (const pod of report.plan.pods) {
+      pod.podUid = '2ec5ba4f-06ee-40fd-878d-f54bd6e9630d';
+      for (const claim of pod.claims) claim.volume = 'pvc-f7ee43ce-7dfd-45a5-a14f-3ba4561f9d6c';
+    }
+    for (const removal of ['eviction', 'delete'] as const) {
+      const text = renderPlan({ ...report.plan, removal }, plain);
+      const long = text.split('\n').filter((line) => line.length > 80 && !line.startsWith('warning: '));
+      expect(long).toEqual([]);
+    }
   });
 
   it('says plainly that --force-delete bypasses budgets, and warns about a volume that is not the claim', async () => {
     const { report } = await reportFor({ emptyDirFor: ['data'] }, { dryRun: true, forceDelete: true });
     const text = renderPlan(report.plan, plain);
-    expect(text).toContain(
-      'DELETE it with a uid precondition (--force-delete: PodDisruptionBudgets are NOT consulted)',
-    );
+    expect(text).toContain('DELETE the pod (uid precondition): --force-delete, budgets NOT consulted');
     expect(text).toContain('warning: pod volume "data" is a emptyDir, not the claim data-web-1; expect FAIL');
   });
 
-  it('shows subPath next to the marker directory', async () => {
+  it('says what --allow-degraded lets happen', async () => {
+    const { report } = await reportFor(
+      { replicas: 3, notReady: [2] },
+      { dryRun: true, allowDegraded: true, ordinal: 1 },
+    );
+    const text = renderPlan(report.plan, plain);
+    expect(text).toContain(
+      '    while away:    1 of 3 replicas stays Ready (web-0) -- FEWER THAN THE SET EXPECTS',
+    );
+    expect(text).toMatch(
+      /^warning: --allow-degraded: removing web-1 would leave 1 of 3 replicas Ready, fewer than 2: web-2 is Running but not Ready\. While web-1 is away only 1 replica\(s\) serve, a quorum-based database may stop accepting writes/m,
+    );
+  });
+
+  it('shows subPath next to the mount path', async () => {
     const { report } = await reportFor(
       { templates: [{ name: 'data', mountPath: '/var/lib/db', subPath: 'pgdata' }] },
       { dryRun: true },
     );
-    expect(renderPlan(report.plan, plain)).toMatch(/\/var\/lib\/db \(subPath pgdata\)$/m);
+    expect(renderPlan(report.plan, plain)).toContain(
+      'mounted at:  /var/lib/db (subPath pgdata) in container main',
+    );
   });
 });
 
@@ -81,7 +147,11 @@ describe('the report', () => {
     );
     expect(text).toMatch(/- PVC uid pvc-\d+ → pvc-\d+ \(CHANGED: the claim was replaced\)/);
     expect(text).toMatch(
-      /marker NOT removed: PersistentVolume pv-pvc-\d+ \(claim data-web-1\) at \/\.kubectl-sts-verify-pvc-test\d+ \(the claim now refers to another volume/,
+      /marker NOT removed: \/data\/\.kubectl-sts-verify-pvc-test\d+ in container main of web-1 \(the claim now refers to another volume.*\); PersistentVolume pv-pvc-\d+ \(claim data-web-1\) at \/\.kubectl-sts-verify-pvc-test\d+$/m,
+    );
+    // The claim that held the record is gone: only the way through the pod is offered.
+    expect(text).toMatch(
+      /^ {6}remove it with:\n {8}kubectl exec web-1 -n default -c main -- rm \/data\/\.kubectl-sts-verify-pvc-test\d+$/m,
     );
     expect(text).toMatch(
       /^RESULT: FAIL \(persistence check failed for data-web-1: the claim was replaced\)$/m,
@@ -107,7 +177,7 @@ describe('the report', () => {
     const { report } = await reportFor({ replicas: 3, pdbBlocks: true }, { all: true });
     const text = renderVerifyReport(report, plain);
     expect(text).toContain('not verified (stopped after web-2): web-1, web-0');
-    expect(text).toMatch(/^RESULT: ABORTED \(eviction of pod web-2 refused: /m);
+    expect(text).toMatch(/^RESULT: ABORTED \(eviction of pod web-2 refused by its PodDisruptionBudget: /m);
   });
 });
 

@@ -14,6 +14,7 @@ import { waitForSettledSet } from '../helpers/cli.ts';
 import { startSimCluster } from '../sim/index.ts';
 import type { SimCluster } from '../sim/index.ts';
 import { loadScenario } from '../sim/scenarios/index.ts';
+import { claimSet } from './manifests.ts';
 
 /** The project's todo-db scenario: kiamol's replicated Postgres with a `data` claim template. */
 const TODO_DB = loadScenario('todo-db').manifests;
@@ -54,35 +55,6 @@ spec:
       accessModes: [ReadWriteOnce]
       resources: {requests: {storage: 1Gi}}
   - metadata: {name: logs}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-`;
-}
-
-/** A minimal busybox set with one claim at /data (each scenario gets its own, so they cannot interfere). */
-function simpleSet(name: string, replicas = 2, annotations: Record<string, string> = {}): string {
-  return `apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: ${name}
-spec:
-  serviceName: ${name}
-  replicas: ${replicas}
-  selector:
-    matchLabels: {app: ${name}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-      annotations: ${JSON.stringify(annotations)}
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        volumeMounts:
-        - {name: data, mountPath: /data}
-  volumeClaimTemplates:
-  - metadata: {name: data}
     spec:
       accessModes: [ReadWriteOnce]
       resources: {requests: {storage: 1Gi}}
@@ -161,10 +133,10 @@ beforeAll(async () => {
   const manifests = [
     TODO_DB,
     multiClaimSet('multi'),
-    ...['replaced', 'gone', 'broken', 'guarded'].map((name) => simpleSet(name)),
-    simpleSet('trio', 3),
+    ...['replaced', 'gone', 'broken', 'guarded'].map((name) => claimSet(name)),
+    claimSet('trio', { replicas: 3 }),
     // The simulator's way to say an image has no tools at all, not even sh.
-    simpleSet('bare', 1, { 'sim.kubectl-sts.dev/tools': 'none' }),
+    claimSet('bare', { replicas: 1, annotations: { 'sim.kubectl-sts.dev/tools': 'none' } }),
   ].join('\n---\n');
   sim = await startSimCluster({ speed: 20, manifests });
   connection = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeoutMs: 0, debug: false });
@@ -212,13 +184,21 @@ describe('verify-pvc against the simulator', () => {
     ).not.toContain('.kubectl-sts-verify-pvc-');
     expect(sim.requestLog.count({ resource: 'pods', subresource: 'eviction', verb: 'create' })).toBe(1);
     expect(sim.requestLog.count({ resource: 'pods', verb: 'delete' })).toBe(0);
-    expect(sim.requestLog.filter({ resource: 'persistentvolumeclaims' }).every((e) => e.verb === 'get')).toBe(
-      true,
-    );
+    // Claims are read, and patched only for the marker's record, which is gone again.
+    const claimRequests = sim.requestLog.filter({ resource: 'persistentvolumeclaims' });
+    expect(claimRequests.every((e) => e.verb === 'get' || e.verb === 'patch')).toBe(true);
+    expect(claimRequests.filter((e) => e.verb === 'patch')).toHaveLength(2);
+    expect(
+      Object.keys(
+        sim.store.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data-todo-db-1')!.metadata!
+          .annotations ?? {},
+      ).filter((key) => key.startsWith('verify-pvc.kubectl-sts.dev/')),
+    ).toEqual([]);
   });
 
-  it('--all verifies every ordinal highest first, each back and Ready before the next eviction', async () => {
-    const { report, events } = await verify('trio', { all: true });
+  it('--all verifies every ordinal highest first, each back and Ready for the settle period before the next eviction', async () => {
+    const settleMs = 1_500;
+    const { report, events } = await verify('trio', { all: true, settleMs });
     expect(report?.result).toBe('PASS');
     expect(report!.runs.map((run) => [run.pod, run.result])).toEqual([
       ['trio-2', 'PASS'],
@@ -236,6 +216,17 @@ describe('verify-pvc against the simulator', () => {
       'pod-removed trio-0',
       'pod-ready trio-0',
     ]);
+    // The next eviction is sent only after every pod has stayed Ready for the settle period,
+    // and after the set was read again (a settled event per gap).
+    for (const [previous, next] of [
+      ['trio-2', 'trio-1'],
+      ['trio-1', 'trio-0'],
+    ]) {
+      const ready = events.find((e) => e.type === 'pod-ready' && e.pod === previous)!.at.getTime();
+      const evicted = events.find((e) => e.type === 'pod-removed' && e.pod === next)!.at.getTime();
+      expect(evicted - ready).toBeGreaterThanOrEqual(settleMs);
+    }
+    expect(events.filter((e) => e.type === 'settled')).toHaveLength(2);
   });
 
   it('refuses a container without a shell, naming the image and suggesting --container', async () => {
@@ -336,6 +327,32 @@ describe('verify-pvc against the simulator', () => {
     }
   });
 
+  it('a claim deleted while its marker is written stops the run before the eviction; the data stays', async () => {
+    const claimUid = sim.store.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data-gone-0')!
+      .metadata!.uid;
+    const podBefore = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'gone-0')!.metadata!
+      .uid;
+    const evictions = sim.requestLog.count({ subresource: 'eviction' });
+    const { report } = await verify('gone', { ordinal: 0 }, (event) => {
+      // `kubectl delete pvc data-gone-0 --wait=false`, at the worst moment.
+      if (event.type === 'marker-written')
+        sim.store.delete('persistentvolumeclaims', 'default', 'data-gone-0');
+    });
+    expect(report?.result).toBe('ABORTED');
+    expect(report?.reason).toMatch(
+      /^claim data-gone-0 is being deleted .*\(found just before the eviction\)$/,
+    );
+    expect(sim.requestLog.count({ subresource: 'eviction' })).toBe(evictions);
+    expect(sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'gone-0')!.metadata!.uid).toBe(
+      podBefore,
+    );
+    // Still held by pvc-protection while the pod runs: the data is there.
+    expect(
+      sim.store.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data-gone-0')!.metadata!.uid,
+    ).toBe(claimUid);
+    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+  });
+
   it('times out when the pod never comes back, reporting the markers left on the volume', async () => {
     const { report } = await verify('gone', { timeoutMs: 1_500 }, (event) => {
       if (event.type === 'pod-removed')
@@ -368,8 +385,15 @@ describe('verify-pvc against the simulator', () => {
     expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
   });
 
-  it('stops with the PodDisruptionBudget message when eviction is refused, deleting nothing', async () => {
-    sim.applyManifests(`apiVersion: policy/v1
+  it('stops with the budget named when a PodDisruptionBudget appears just before the eviction, deleting nothing', async () => {
+    const before = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!
+      .uid;
+    let created = false;
+    const { report } = await verify('guarded', {}, (event) => {
+      // Past the last look before the eviction: only the Eviction API can stop it now.
+      if (event.type === 'phase' && event.phase === 'remove-pod' && !created) {
+        created = true;
+        sim.applyManifests(`apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: guarded, namespace: default}
 spec:
@@ -377,17 +401,22 @@ spec:
   selector:
     matchLabels: {app: guarded}
 `);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const before = sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!
-      .uid;
-    const { report } = await verify('guarded');
-    expect(report?.result).toBe('ABORTED');
-    expect(report?.reason).toMatch(/^eviction of pod guarded-1 refused: .*disruption budget/i);
-    expect(
-      sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!.uid,
-    ).toBe(before);
-    expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
-    expect(await markersIn('guarded-1', 'main', ['/data'])).toEqual([]);
+      }
+    });
+    try {
+      expect(report?.result).toBe('ABORTED');
+      expect(report?.reason).toBe(
+        'eviction of pod guarded-1 refused by its PodDisruptionBudget: The disruption budget guarded needs 2 healthy pods and has 2 currently',
+      );
+      expect(report?.hint).not.toMatch(/--force-delete|bypass/);
+      expect(
+        sim.store.get<{ metadata?: { uid?: string } }>('pods', 'default', 'guarded-1')!.metadata!.uid,
+      ).toBe(before);
+      expect(report!.cleanup.map((c) => c.status)).toEqual(['removed']);
+      expect(await markersIn('guarded-1', 'main', ['/data'])).toEqual([]);
+    } finally {
+      sim.store.delete('poddisruptionbudgets', 'default', 'guarded');
+    }
   });
 
   it('refuses when RBAC denies exec, saying exactly what is missing', async () => {

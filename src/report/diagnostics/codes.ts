@@ -145,6 +145,12 @@ export const DIAGNOSTIC_CODES: DiagnosticCodeInfo[] = [
       'whenScaled: Delete, yet claims of ordinals outside the range remain (no owner reference to their pod). Under Retain, claims kept after a scale-down are no finding: the report lists them under "Retained claims".',
   },
   {
+    code: 'VerifyPvcMarkerLeft',
+    severity: 'warning',
+    meaning:
+      'Marker files of `kubectl sts verify-pvc` remain in volumes (recorded on their claims); `verify-pvc NAME --cleanup` removes them. info when every one was kept with --keep-marker.',
+  },
+  {
     code: 'ServiceMissing',
     severity: 'error',
     commands: BOTH,

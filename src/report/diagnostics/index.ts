@@ -24,6 +24,7 @@ import {
   volumeNodeAffinityConflict,
 } from './storage.ts';
 import { clockSkew, imagePullFailed, podUnschedulable, unaccountedPods } from './pods.ts';
+import { leftoverMarkers } from './markers.ts';
 
 export { orderFindings } from './order.ts';
 export { DIAGNOSTIC_CODES, commandsOf, type DiagnosingCommand, type DiagnosticCodeInfo } from './codes.ts';
@@ -51,6 +52,7 @@ const RULES: Rule[] = [
   currentRevisionDrift,
   kubectlRolloutStatusMisleading,
   clockSkew,
+  leftoverMarkers,
 ];
 
 /** Every finding about the set, most severe first, then by lowest ordinal. */

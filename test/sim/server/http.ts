@@ -100,12 +100,11 @@ export function sendError(res: ServerResponse, error: unknown): number {
         `Internal error occurred: ${error instanceof Error ? error.message : String(error)}`,
       );
   if (!isApiError(error)) console.error('sim apiserver: unexpected failure:', error);
-  if (apiError.code === 429 && !res.headersSent) {
-    res.setHeader(
-      'Retry-After',
-      String((apiError.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 1),
-    );
-  }
+  // As responsewriters.ErrorNegotiated: Retry-After only when the Status asks for a wait (a
+  // budget's refusal carries none).
+  const retryAfter = (apiError.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+  if (retryAfter !== undefined && retryAfter > 0 && !res.headersSent)
+    res.setHeader('Retry-After', String(retryAfter));
   sendJson(res, apiError.code, statusBody(apiError));
   return apiError.code;
 }

