@@ -7,6 +7,7 @@ import { REPO_ROOT } from './lib/bundle.ts';
 import { renderKrewReleaseBotTemplate } from './lib/krew.ts';
 import {
   MANIFEST_TEMPLATE,
+  ReleaseCheckError,
   ReleaseUsageError,
   assembleRelease,
   buildRelease,
@@ -83,6 +84,10 @@ function check(result: ReleaseResult): void {
   try {
     verifyRelease(result, log);
   } catch (error) {
+    if (error instanceof ReleaseCheckError) {
+      process.stderr.write(`error: ${error.message}; ${error.hint}\n`);
+      process.exit(1);
+    }
     process.stderr.write(
       `error: the release does not pass krew's checks: ${(error as Error).message}; fix krew-manifest.yaml or the archive contents\n`,
     );

@@ -106,10 +106,22 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     expect(plugin.spec!.version).toBe(`v${VERSION}`);
   });
 
-  it('passes the self-check npm run release ends with (validate, then install every archive)', () => {
+  it('passes the self-check npm run release ends with (validate, install every archive, run this machine\'s)', () => {
     const lines: string[] = [];
     verifyRelease(release, (line) => lines.push(line));
-    expect(lines).toEqual([`${host!.os}/${host!.arch}: installs as krew would (3 files, bin kubectl-sts)`]);
+    const id = `${host!.os}/${host!.arch}`;
+    expect(lines).toEqual([
+      `${id}: installs as krew would (3 files, bin kubectl-sts)`,
+      `${id}: runs, and \`version -o json\` says v${VERSION}, as package.json`,
+    ]);
+  });
+
+  // After `npm version 0.2.0-rc.1`, an executable built before the bump (or one with a version of
+  // its own) says the old version: npm run release must fail, not exit 0.
+  it('fails the self-check when the executable says another version than package.json', () => {
+    expect(() => verifyRelease({ ...release, version: '0.2.0-rc.1' }, () => {})).toThrow(
+      `the ${host!.os}/${host!.arch} executable says it is v${VERSION}, but package.json says 0.2.0-rc.1`,
+    );
   });
 
   it('records the archive sha256 in the manifest and in SHA256SUMS', () => {
