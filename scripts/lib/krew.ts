@@ -274,20 +274,12 @@ function validatePlatform(platform: KrewPlatform, index: number): void {
   }
 }
 
-export interface ValidationResult {
-  /** Problems krew's validator only warns about (long lines). */
-  warnings: string[];
-}
-
-function hasLongLine(text: string | undefined, max: number): boolean {
-  return (text ?? '').split('\n').some((line) => line.length > max && line.trim().includes(' '));
-}
-
 /**
  * Structural validation of a manifest named `<name>.yaml`: everything validate-krew-manifest
- * checks before it installs anything. Throws ManifestError on the first problem.
+ * (cmd/validate-krew-manifest, internal/index/validation) checks before it installs anything.
+ * Throws ManifestError on the first problem. krew has no warnings: a manifest passes or fails.
  */
-export function validateKrewManifest(plugin: KrewPlugin, nameFromFile: string): ValidationResult {
+export function validateKrewManifest(plugin: KrewPlugin, nameFromFile: string): void {
   if (plugin.apiVersion !== KREW_API_VERSION) {
     throw new ManifestError(
       `plugin manifest has apiVersion="${plugin.apiVersion}", only "${KREW_API_VERSION}" is supported`,
@@ -325,13 +317,6 @@ export function validateKrewManifest(plugin: KrewPlugin, nameFromFile: string): 
       );
     }
   }
-
-  const warnings: string[] = [];
-  if (hasLongLine(spec.description, 80)) warnings.push('line length in `description` exceeds 80 characters');
-  if (hasLongLine(spec.shortDescription, 70))
-    warnings.push('line length in `shortDescription` exceeds 70 characters');
-  if (hasLongLine(spec.caveats, 80)) warnings.push('line length in `caveats` exceeds 80 characters');
-  return { warnings };
 }
 
 /** The platform entry krew would pick on `os`/`arch` (the first whose selector matches). */
