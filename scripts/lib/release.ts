@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createTarGz, createZip } from './archive.ts';
+import { describeFormat, expectedFormat, formatMismatch, readHeader } from './executable-format.ts';
 import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinShapes } from './bundle.ts';
 import {
   installFromArchive,
@@ -257,13 +258,19 @@ export function assembleRelease(options: AssembleOptions): ReleaseResult {
 /**
  * What validate-krew-manifest does before a plugin is accepted: structural validation, then an
  * install of every platform's archive (sha256, extraction, `files`, `bin`, license), each into
- * its own throw-away krew root. The executable of this machine's platform, if there is one, is
- * then run: it must say package.json's version (the others are for other machines).
+ * its own throw-away krew root. Each executable must be of its platform's format and machine
+ * (ELF, Mach-O, PE; amd64 or arm64), read from its header; the one of this machine's platform,
+ * if there is one, is then run (unless `runHostExecutable` is false: assemble, whose archives
+ * were each run by their own runner's smoke test): it must say package.json's version.
  */
-export function verifyRelease(result: ReleaseResult, log: (line: string) => void): void {
+export function verifyRelease(
+  result: ReleaseResult,
+  log: (line: string) => void,
+  { runHostExecutable = true }: { runHostExecutable?: boolean } = {},
+): void {
   const plugin = parseKrewManifest(result.manifest);
   validateKrewManifest(plugin, path.basename(result.manifestFile, '.yaml'));
-  const host = hostTarget();
+  const host = runHostExecutable ? hostTarget() : undefined;
   for (const archive of result.archives) {
     const id = targetId(archive.target);
     const platform = matchingPlatform(plugin, archive.target.os, archive.target.arch);
@@ -271,7 +278,19 @@ export function verifyRelease(result: ReleaseResult, log: (line: string) => void
     const root = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-verify-'));
     try {
       const installed = installFromArchive(plugin, platform, archive.file, root, archive.target.os);
-      log(`${id}: installs as krew would (${installed.installedFiles.length} files, bin ${platform.bin})`);
+      const mismatch = formatMismatch(
+        archive.target,
+        readHeader(path.join(installed.installDir, platform.bin!)),
+      );
+      if (mismatch) {
+        throw new ReleaseCheckError(
+          `${path.basename(archive.file)} is for ${id}, but its ${platform.bin} is ${mismatch}`,
+          "build each platform's archive on a machine of that platform (npm run release -- --platform OS/ARCH), never rename one",
+        );
+      }
+      log(
+        `${id}: installs as krew would (${installed.installedFiles.length} files, bin ${platform.bin}, ${describeFormat(expectedFormat(archive.target))})`,
+      );
       if (host && targetId(host) === id) {
         const said = versionOfExecutable(path.join(installed.installDir, platform.bin!), id);
         if (said !== `v${result.version}`) {

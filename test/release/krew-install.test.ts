@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/lib/bundle.ts';
+import { describeFormat, expectedFormat } from '../../scripts/lib/executable-format.ts';
 import {
   installFromArchive,
   matchingPlatform,
@@ -111,7 +112,7 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     verifyRelease(release, (line) => lines.push(line));
     const id = `${host!.os}/${host!.arch}`;
     expect(lines).toEqual([
-      `${id}: installs as krew would (3 files, bin kubectl-sts)`,
+      `${id}: installs as krew would (3 files, bin kubectl-sts, ${describeFormat(expectedFormat(host!))})`,
       `${id}: runs, and \`version -o json\` says v${VERSION}, as package.json`,
     ]);
   });
