@@ -454,6 +454,11 @@ function listFiles(dir: string): string[] {
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
 }
 
+/** The link krew puts in bin for plugin `name`: kubectl-<name>, with .exe on Windows. */
+function pluginLinkName(name: string, os: string): string {
+  return `kubectl-${name.replaceAll('-', '_')}${os === 'windows' ? '.exe' : ''}`;
+}
+
 /**
  * Installs one platform of a validated manifest into a krew root: checks the archive's
  * sha256, extracts it, applies `files`, checks that `bin` exists inside the install dir and
@@ -494,7 +499,7 @@ export function installFromArchive(
     }
     const binDir = path.join(path.resolve(krewRoot), 'bin');
     mkdirSync(binDir, { recursive: true });
-    const link = path.join(binDir, `kubectl-${name.replaceAll('-', '_')}${os === 'windows' ? '.exe' : ''}`);
+    const link = path.join(binDir, pluginLinkName(name, os));
     rmSync(link, { force: true });
     // krew links to the absolute path of the binary in its store (createOrUpdateLink).
     symlinkSync(bin, link);
@@ -502,4 +507,16 @@ export function installFromArchive(
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * `kubectl krew uninstall <name>` (internal/installation.Uninstall): removes the link in bin and
+ * the plugin's whole store directory, every version. Anything else users put in bin (the
+ * completion helper the caveats have them copy) stays.
+ */
+export function uninstallLikeKrew(plugin: KrewPlugin, krewRoot: string, os: string = krewOs()): void {
+  const name = plugin.metadata!.name!;
+  const root = path.resolve(krewRoot);
+  rmSync(path.join(root, 'bin', pluginLinkName(name, os)), { force: true });
+  rmSync(path.join(root, 'store', name), { recursive: true, force: true });
 }

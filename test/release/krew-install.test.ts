@@ -150,7 +150,7 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     expect(steps.filter((step) => !step.ok), lines.join('\n')).toEqual([]);
     expect(steps.map((step) => step.name)).toEqual([
       `install ${path.basename(release.archives[0]!.file)} from sts.yaml as krew does`,
-      'set up completion as the caveats say',
+      `set up completion as the caveats say (cp ~/.krew/store/sts/v${VERSION}/kubectl_complete-sts ~/.krew/bin/)`,
       'the simulated todo-db StatefulSet is Ready',
       'kubectl plugin list',
       'kubectl sts version -o json',
@@ -159,6 +159,7 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
       'kubectl sts verify-pvc todo-db --yes',
       'kubectl __complete sts vers',
       'kubectl __complete sts status ""',
+      'uninstall as krew does, then remove the helper as the caveats say: nothing is left',
     ]);
   }, 120_000);
 
