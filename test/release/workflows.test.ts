@@ -221,3 +221,15 @@ describe('the build matrices', () => {
     expect(targetsOf('ci.yml', 'smoke').map((t) => `${t.os}/${t.arch}`)).toEqual(['darwin/arm64', 'windows/amd64']);
   });
 });
+
+const stepsOf = (file: string, job: string) => workflow(file).jobs[job]!.steps ?? [];
+
+describe('the release hardening', () => {
+  // `notarytool submit --wait` exits 0 for an Invalid submission: only scripts/notarise.ts,
+  // which reads the verdict (test/release/notarise.test.ts), may submit.
+  it('notarises through scripts/notarise.ts, which fails unless Apple accepted the executable', () => {
+    expect(allSteps().filter(({ step }) => /notarytool|xcrun/.test(step.run ?? ''))).toEqual([]);
+    const notarise = stepsOf('build.yml', 'build').find((step) => step.run?.includes('scripts/notarise.ts'));
+    expect(notarise?.run?.trim()).toBe('node scripts/notarise.ts "$RUNNER_TEMP/signed/kubectl-sts"');
+  });
+});
