@@ -34,6 +34,8 @@ interface Job {
   permissions?: Record<string, string> | string;
   steps?: Step[];
   strategy?: unknown;
+  needs?: string | string[];
+  env?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, unknown> & {
@@ -223,6 +225,7 @@ describe('the build matrices', () => {
 });
 
 const stepsOf = (file: string, job: string) => workflow(file).jobs[job]!.steps ?? [];
+const runsOf = (file: string, job: string) => stepsOf(file, job).map((step) => (step.run ?? '').trim());
 
 describe('the release hardening', () => {
   // `notarytool submit --wait` exits 0 for an Invalid submission: only scripts/notarise.ts,
@@ -231,5 +234,37 @@ describe('the release hardening', () => {
     expect(allSteps().filter(({ step }) => /notarytool|xcrun/.test(step.run ?? ''))).toEqual([]);
     const notarise = stepsOf('build.yml', 'build').find((step) => step.run?.includes('scripts/notarise.ts'));
     expect(notarise?.run?.trim()).toBe('node scripts/notarise.ts "$RUNNER_TEMP/signed/kubectl-sts"');
+  });
+
+  // Only scripts/github-release.ts creates the release: as a draft, published once its assets
+  // were downloaded and compared (test/release/github-release.test.ts).
+  it('publishes the GitHub release only through a checked draft', () => {
+    expect(allSteps().filter(({ step }) => /\bgh release\b|releases\//.test(step.run ?? ''))).toEqual([]);
+    expect(runsOf('release.yml', 'github-release')).toContain('node scripts/github-release.ts --dir release --tag "$TAG"');
+    expect(workflow('release.yml').jobs['github-release']!.needs).toBe('assemble');
+  });
+
+  it('runs, where no packages are installed, only scripts that need none (Node builtins and each other)', () => {
+    const scripts = allSteps()
+      .flatMap(({ step }) => [...(step.run ?? '').matchAll(/\bnode (scripts\/[\w/.-]+\.ts)/g)].map((match) => match[1]!))
+      .filter((script, index, all) => all.indexOf(script) === index);
+    expect(scripts.sort()).toEqual(['scripts/github-release.ts', 'scripts/notarise.ts']);
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(path.join(ROOT, file), 'utf8');
+      const specifiers = [
+        ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\('([^']+)'\)/gm),
+      ].map((match) => (match[1] ?? match[2] ?? match[3])!);
+      // The regular expression must see the entry scripts' imports, or it checks nothing.
+      if (scripts.includes(file)) expect(specifiers.length, file).toBeGreaterThan(0);
+      for (const specifier of specifiers) {
+        if (specifier.startsWith('node:')) continue;
+        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\/.*\.ts$/);
+        visit(path.join(path.dirname(file), specifier));
+      }
+    };
+    for (const script of scripts) visit(script);
   });
 });
