@@ -244,11 +244,26 @@ describe('the release hardening', () => {
     expect(workflow('release.yml').jobs['github-release']!.needs).toBe('assemble');
   });
 
+  // A job whose token can write (a release, an npm package) runs nothing the registry delivered:
+  // no npm ci (install scripts), no npm run or npx; what it runs uses Node's builtins alone.
+  it('installs and runs no package where a token can write', () => {
+    const writers = allJobs().filter(
+      ({ job }) => typeof job.permissions === 'object' && Object.values(job.permissions).includes('write'),
+    );
+    expect(writers.map(({ file, id }) => `${file}:${id}`).sort()).toEqual(['release.yml:github-release', 'release.yml:npm']);
+    for (const { file, id, job } of writers) {
+      for (const step of job.steps ?? []) {
+        expect(step.run ?? '', `${file}:${id}`).not.toMatch(/\b(npm (ci|install|i|run|exec|rebuild)|npx|yarn|pnpm)\b/);
+        if (step.uses?.startsWith('actions/setup-node@')) expect(step.with?.cache, `${file}:${id}`).toBeUndefined();
+      }
+    }
+  });
+
   it('runs, where no packages are installed, only scripts that need none (Node builtins and each other)', () => {
     const scripts = allSteps()
       .flatMap(({ step }) => [...(step.run ?? '').matchAll(/\bnode (scripts\/[\w/.-]+\.ts)/g)].map((match) => match[1]!))
       .filter((script, index, all) => all.indexOf(script) === index);
-    expect(scripts.sort()).toEqual(['scripts/github-release.ts', 'scripts/notarise.ts']);
+    expect(scripts.sort()).toEqual(['scripts/github-release.ts', 'scripts/notarise.ts', 'scripts/publish-npm.ts']);
     const seen = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
@@ -266,5 +281,53 @@ describe('the release hardening', () => {
       }
     };
     for (const script of scripts) visit(script);
+  });
+});
+
+describe('the npm package', () => {
+  const jobs = workflow('release.yml').jobs;
+
+  // What is published is the tarball that was packed and checked, installed as a user installs
+  // it, in a job without any token; the publishing job builds nothing.
+  it('is packed and checked in a job without a token, and uploaded for publishing', () => {
+    expect(jobs['npm-pack']!.permissions).toEqual({ contents: 'read' });
+    const runs = runsOf('release.yml', 'npm-pack').join('\n');
+    expect(runs).toContain('npm pack --pack-destination npm-package');
+    expect(runs).toContain('npm run release:check-npm -- npm-package/*.tgz --tag "$TAG" --repository "$REPOSITORY"');
+    const upload = stepsOf('release.yml', 'npm-pack').find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.with).toMatchObject({ name: 'npm-package', path: 'npm-package/*.tgz' });
+  });
+
+  it('is published, as packed, by a job that installs and builds nothing', () => {
+    const job = jobs.npm!;
+    expect(job.permissions).toEqual({ 'id-token': 'write' });
+    expect(job.needs).toEqual(['github-release', 'npm-pack']);
+    const download = stepsOf('release.yml', 'npm').find((step) => step.uses?.startsWith('actions/download-artifact@'));
+    expect(download?.with).toMatchObject({ name: 'npm-package', path: 'npm-package' });
+    expect(runsOf('release.yml', 'npm').filter(Boolean)).toEqual([
+      'node scripts/publish-npm.ts --tag "$TAG" npm-package/*.tgz',
+    ]);
+    // setup-node's registry-url writes a token line that would stand in the way of trusted
+    // publishing; scripts/publish-npm.ts writes the config it needs.
+    const setupNode = stepsOf('release.yml', 'npm').find((step) => step.uses?.startsWith('actions/setup-node@'));
+    expect(setupNode?.with).not.toHaveProperty('registry-url');
+  });
+
+  it('keeps every token in the one step that uses it', () => {
+    const uses = (text: unknown) => /secrets\.|github\.token/.test(JSON.stringify(text ?? ''));
+    for (const file of WORKFLOW_FILES) {
+      const parsed = workflow(file) as Workflow & { env?: unknown };
+      expect(uses(parsed.env), file).toBe(false);
+      for (const [id, job] of Object.entries(parsed.jobs)) {
+        // A job may only test whether a secret is set (build.yml: sign, notarise).
+        for (const [name, value] of Object.entries(job.env ?? {})) {
+          if (uses(value)) expect(value, `${file}:${id} env ${name}`).toMatch(/^\$\{\{ (secrets\.\w+ != ''( && )?)+ \}\}$/);
+        }
+      }
+    }
+    const npmToken = allSteps().filter(({ step }) => JSON.stringify(step).includes('secrets.NPM_TOKEN'));
+    expect(npmToken.map(({ file, id }) => `${file}:${id}`)).toEqual(['release.yml:npm']);
+    const githubToken = allSteps().filter(({ step }) => JSON.stringify(step).includes('github.token'));
+    expect(githubToken.map(({ file, id }) => `${file}:${id}`)).toEqual(['release.yml:github-release']);
   });
 });
