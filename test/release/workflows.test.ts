@@ -331,3 +331,13 @@ describe('the npm package', () => {
     expect(githubToken.map(({ file, id }) => `${file}:${id}`)).toEqual(['release.yml:github-release']);
   });
 });
+
+describe('artifacts', () => {
+  // "Re-run all jobs" uploads every artifact again in the same run: without overwrite the
+  // upload fails with 409 Conflict.
+  it('every upload may replace the artifact of an earlier attempt', () => {
+    const uploads = allSteps().filter(({ step }) => step.uses?.startsWith('actions/upload-artifact@'));
+    expect(uploads.length).toBeGreaterThan(0);
+    for (const { file, id, step } of uploads) expect(step.with?.overwrite, `${file}:${id}`).toBe(true);
+  });
+});
