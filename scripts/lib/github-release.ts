@@ -9,14 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { HintedError } from './hinted-error.ts';
 
-export class PublishError extends Error {
+export class PublishError extends HintedError {
   override name = 'PublishError';
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.hint = hint;
-  }
 }
 
 interface Release {

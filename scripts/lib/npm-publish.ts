@@ -10,14 +10,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readTar } from './archive.ts';
+import { HintedError } from './hinted-error.ts';
 
-export class NpmPublishError extends Error {
+export class NpmPublishError extends HintedError {
   override name = 'NpmPublishError';
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.hint = hint;
-  }
 }
 
 export const REGISTRY = 'https://registry.npmjs.org/';

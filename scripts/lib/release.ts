@@ -22,6 +22,7 @@ import { readPackageVersion as readVersionOf } from './package-version.ts';
 import { canUseSnapshot, describePlan, payloadFor } from './sea.ts';
 import { RELEASE_TARGETS, archiveName, cannotBuildOn, hostTarget, targetId } from './targets.ts';
 import type { ReleaseTarget } from './targets.ts';
+import { HintedError } from './hinted-error.ts';
 
 /** The krew manifest as a template: placeholders instead of a version, URIs and checksums. */
 export const MANIFEST_TEMPLATE = path.join(REPO_ROOT, 'krew-manifest.yaml');
@@ -37,13 +38,8 @@ export class ReleaseUsageError extends Error {
 }
 
 /** A release that fails its own checks (exit code 1); `hint` says what to do about it. */
-export class ReleaseCheckError extends Error {
+export class ReleaseCheckError extends HintedError {
   override name = 'ReleaseCheckError';
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.hint = hint;
-  }
 }
 
 export interface ReleaseOptions {

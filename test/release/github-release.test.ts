@@ -3,12 +3,13 @@
 // a re-run replaces the draft an earlier run left, and a published release is never touched.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/lib/bundle.ts';
+import { writeStandIn } from './stand-ins.ts';
 
 const run = promisify(execFile);
 const REPOSITORY = 'example/kubectl-sts';
@@ -31,11 +32,7 @@ beforeEach(() => {
   bin = path.join(work, 'bin');
   mkdirSync(state);
   mkdirSync(bin);
-  writeFileSync(
-    path.join(bin, 'gh'),
-    `#!/bin/sh\nexec '${process.execPath}' '${path.join(REPO_ROOT, 'test/release/fake-gh.ts')}' "$@"\n`,
-  );
-  chmodSync(path.join(bin, 'gh'), 0o755);
+  writeStandIn(bin, 'gh', { script: './fake-gh.ts' });
   setReleases([]);
 });
 afterEach(() => rmSync(work, { recursive: true, force: true }));

@@ -2,13 +2,14 @@
 // even when Apple says Invalid, so the script must read the verdict and fail on anything but
 // Accepted, printing the submission's log.
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/lib/bundle.ts';
 import { notarisationVerdict } from '../../scripts/lib/notarisation.ts';
+import { writeStandIn } from './stand-ins.ts';
 
 const run = promisify(execFile);
 let work: string;
@@ -19,21 +20,16 @@ beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-notarise-'));
   fakeBin = path.join(work, 'bin');
   mkdirSync(fakeBin);
-  const script = (name: string, text: string) => {
-    writeFileSync(path.join(fakeBin, name), `#!/bin/sh\n${text}`);
-    chmodSync(path.join(fakeBin, name), 0o755);
-  };
   // ditto -c -k --keepParent FILE ZIP
-  script('ditto', 'cp "$4" "$5"\n');
-  script(
-    'xcrun',
-    `printf '%s\\n' "$*" >>"$FAKE_LOG"
+  writeStandIn(fakeBin, 'ditto', { sh: 'cp "$4" "$5"\n' });
+  writeStandIn(fakeBin, 'xcrun', {
+    sh: `printf '%s\\n' "$*" >>"$FAKE_LOG"
 case "$2" in
   submit) printf '%s\\n' "$FAKE_SUBMIT_OUTPUT"; exit "\${FAKE_SUBMIT_EXIT:-0}" ;;
   log) echo '{"issues": [{"severity": "error", "message": "The signature does not include a secure timestamp."}]}' ;;
 esac
 `,
-  );
+  });
   executable = path.join(work, 'kubectl-sts');
   writeFileSync(executable, 'signed executable');
 });

@@ -3,7 +3,7 @@
 // token that npm reads from the environment; a re-run that finds it published succeeds, another
 // tarball under the same version fails.
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTarGz } from '../../scripts/lib/archive.ts';
 import { REPO_ROOT } from '../../scripts/lib/bundle.ts';
 import { tarballIntegrity } from '../../scripts/lib/npm-publish.ts';
+import { writeStandIn } from './stand-ins.ts';
 
 const run = promisify(execFile);
 const TOKEN = 'npm_granularTOKENvalue0123456789';
@@ -24,11 +25,7 @@ beforeEach(() => {
   calls = path.join(work, 'calls.log');
   mkdirSync(bin);
   writeFileSync(calls, '');
-  writeFileSync(
-    path.join(bin, 'npm'),
-    `#!/bin/sh\nexec '${process.execPath}' '${path.join(REPO_ROOT, 'test/release/fake-npm.ts')}' "$@"\n`,
-  );
-  chmodSync(path.join(bin, 'npm'), 0o755);
+  writeStandIn(bin, 'npm', { script: './fake-npm.ts' });
 });
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
