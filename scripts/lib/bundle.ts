@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_NODE, CLIENT_NODE_CHUNK } from './client-node-chunk.ts';
+import { readPackageVersion, versionDefine } from './package-version.ts';
 
 export { CLIENT_NODE_CHUNK };
 
@@ -134,30 +135,38 @@ export function snapshotBuiltinShapes(): Record<string, LazyBuiltinShape> {
   );
 }
 
-const COMMON: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  // The oldest runtime allowed by package.json "engines".
-  target: 'node22.19',
-  minify: process.env.KUBECTL_STS_BUNDLE_DEBUG !== '1',
-  // oclif prints class names in some messages; keep them readable.
-  keepNames: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  define: {
-    'import.meta.url': '__importMetaUrl',
-    // oclif checks at import that Node satisfies its own engines (>= 18), loading all of semver
-    // to do so (~9 ms a run). Every way this bundle starts has a Node >= 22.19 (bin/run.js
-    // refuses older ones; a release carries Node 26), so the check can never warn.
-    'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"',
-  },
-};
+/** What every bundle shares; `version` (package.json's) is compiled in (src/version.ts). */
+export function commonOptions(version: string): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    // The oldest runtime allowed by package.json "engines".
+    target: 'node22.19',
+    minify: process.env.KUBECTL_STS_BUNDLE_DEBUG !== '1',
+    // oclif prints class names in some messages; keep them readable.
+    keepNames: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: {
+      'import.meta.url': '__importMetaUrl',
+      // oclif checks at import that Node satisfies its own engines (>= 18), loading all of semver
+      // to do so (~9 ms a run). Every way this bundle starts has a Node >= 22.19 (bin/run.js
+      // refuses older ones; a release carries Node 26), so the check can never warn.
+      'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"',
+      ...versionDefine(version),
+    },
+  };
+}
 
-export async function bundleCli(outfile: string): Promise<BundleResult> {
+export async function bundleCli(
+  outfile: string,
+  version = readPackageVersion(REPO_ROOT),
+): Promise<BundleResult> {
+  const common = commonOptions(version);
   const clientNodeFile = path.join(path.dirname(outfile), CLIENT_NODE_CHUNK);
   const main = await build({
-    ...COMMON,
+    ...common,
     entryPoints: [path.join(REPO_ROOT, 'scripts/lib/sea-entry.ts')],
     outfile,
     metafile: true,
@@ -170,7 +179,7 @@ export async function bundleCli(outfile: string): Promise<BundleResult> {
     supported: { 'dynamic-import': false },
   });
   const chunk = await build({
-    ...COMMON,
+    ...common,
     stdin: {
       contents: `module.exports = require(${JSON.stringify(CLIENT_NODE)});`,
       resolveDir: REPO_ROOT,
@@ -196,9 +205,10 @@ export async function bundleCli(outfile: string): Promise<BundleResult> {
 export async function bundleSnapshotEntry(
   outfile: string,
   builtinShapes: Record<string, LazyBuiltinShape>,
+  version = readPackageVersion(REPO_ROOT),
 ): Promise<void> {
   await build({
-    ...COMMON,
+    ...commonOptions(version),
     entryPoints: [path.join(REPO_ROOT, 'scripts/lib/snapshot-entry.ts')],
     outfile,
     banner: { js: `${snapshotBanner(builtinShapes)}\n${IMPORT_META_URL}` },

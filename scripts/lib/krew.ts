@@ -274,20 +274,12 @@ function validatePlatform(platform: KrewPlatform, index: number): void {
   }
 }
 
-export interface ValidationResult {
-  /** Problems krew's validator only warns about (long lines). */
-  warnings: string[];
-}
-
-function hasLongLine(text: string | undefined, max: number): boolean {
-  return (text ?? '').split('\n').some((line) => line.length > max && line.trim().includes(' '));
-}
-
 /**
  * Structural validation of a manifest named `<name>.yaml`: everything validate-krew-manifest
- * checks before it installs anything. Throws ManifestError on the first problem.
+ * (cmd/validate-krew-manifest, internal/index/validation) checks before it installs anything.
+ * Throws ManifestError on the first problem. krew has no warnings: a manifest passes or fails.
  */
-export function validateKrewManifest(plugin: KrewPlugin, nameFromFile: string): ValidationResult {
+export function validateKrewManifest(plugin: KrewPlugin, nameFromFile: string): void {
   if (plugin.apiVersion !== KREW_API_VERSION) {
     throw new ManifestError(
       `plugin manifest has apiVersion="${plugin.apiVersion}", only "${KREW_API_VERSION}" is supported`,
@@ -325,13 +317,6 @@ export function validateKrewManifest(plugin: KrewPlugin, nameFromFile: string): 
       );
     }
   }
-
-  const warnings: string[] = [];
-  if (hasLongLine(spec.description, 80)) warnings.push('line length in `description` exceeds 80 characters');
-  if (hasLongLine(spec.shortDescription, 70))
-    warnings.push('line length in `shortDescription` exceeds 70 characters');
-  if (hasLongLine(spec.caveats, 80)) warnings.push('line length in `caveats` exceeds 80 characters');
-  return { warnings };
 }
 
 /** The platform entry krew would pick on `os`/`arch` (the first whose selector matches). */
@@ -469,6 +454,11 @@ function listFiles(dir: string): string[] {
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
 }
 
+/** The link krew puts in bin for plugin `name`: kubectl-<name>, with .exe on Windows. */
+function pluginLinkName(name: string, os: string): string {
+  return `kubectl-${name.replaceAll('-', '_')}${os === 'windows' ? '.exe' : ''}`;
+}
+
 /**
  * Installs one platform of a validated manifest into a krew root: checks the archive's
  * sha256, extracts it, applies `files`, checks that `bin` exists inside the install dir and
@@ -509,7 +499,7 @@ export function installFromArchive(
     }
     const binDir = path.join(path.resolve(krewRoot), 'bin');
     mkdirSync(binDir, { recursive: true });
-    const link = path.join(binDir, `kubectl-${name.replaceAll('-', '_')}${os === 'windows' ? '.exe' : ''}`);
+    const link = path.join(binDir, pluginLinkName(name, os));
     rmSync(link, { force: true });
     // krew links to the absolute path of the binary in its store (createOrUpdateLink).
     symlinkSync(bin, link);
@@ -517,4 +507,16 @@ export function installFromArchive(
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * `kubectl krew uninstall <name>` (internal/installation.Uninstall): removes the link in bin and
+ * the plugin's whole store directory, every version. Anything else users put in bin (the
+ * completion helper the caveats have them copy) stays.
+ */
+export function uninstallLikeKrew(plugin: KrewPlugin, krewRoot: string, os: string = krewOs()): void {
+  const name = plugin.metadata!.name!;
+  const root = path.resolve(krewRoot);
+  rmSync(path.join(root, 'bin', pluginLinkName(name, os)), { force: true });
+  rmSync(path.join(root, 'store', name), { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 // The npm package as a user gets it: `npm pack` of exactly what package.json's `files` lists
 // (with the oclif manifest `npm pack` would generate), installed with `npm i -g` into a prefix
-// of its own. Used by the npm install test and by the benchmark's start-up case.
+// of its own. Used by the npm install test and by the benchmark's start-up case; the release's
+// npm-pack job installs its tarball the same way (scripts/lib/npm-check.ts).
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,8 +16,17 @@ export interface InstalledPackage {
   packedFiles: string[];
 }
 
-/** Packs the package of `root` in `work`/package and installs it into `work`/prefix. */
-export async function packAndInstallGlobally(root: string, work: string): Promise<InstalledPackage> {
+export interface PackedPackage {
+  tarball: string;
+  /** Paths inside the packed tarball. */
+  packedFiles: string[];
+}
+
+/**
+ * Packs the package of `root` into `work` without running its scripts: staged in
+ * `work`/package from the built dist/ (npm's prepare would rebuild dist/ under other tests' feet).
+ */
+export async function packStaged(root: string, work: string): Promise<PackedPackage> {
   const stage = path.join(work, 'package');
   mkdirSync(stage, { recursive: true });
   const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { files: string[] };
@@ -35,7 +45,18 @@ export async function packAndInstallGlobally(root: string, work: string): Promis
   const { filename, files } = (
     JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }]
   )[0];
-  const prefix = path.join(work, 'prefix');
+  return { tarball: path.join(work, filename), packedFiles: files.map((file) => file.path) };
+}
+
+/**
+ * `npm i -g` of a packed tarball into `prefix`, as a user installs it (its dependencies from
+ * the registry; `preferOffline` lets npm's cache answer first). Returns the prefix's bin.
+ */
+export async function installTarballGlobally(
+  tarball: string,
+  prefix: string,
+  { preferOffline = false }: { preferOffline?: boolean } = {},
+): Promise<string> {
   await run(
     'npm',
     [
@@ -43,13 +64,20 @@ export async function packAndInstallGlobally(root: string, work: string): Promis
       '-g',
       '--prefix',
       prefix,
-      path.join(work, filename),
-      '--prefer-offline',
+      tarball,
+      ...(preferOffline ? ['--prefer-offline'] : []),
       '--no-audit',
       '--no-fund',
       '--ignore-scripts',
     ],
-    { cwd: work },
+    { cwd: path.dirname(tarball) },
   );
-  return { binDir: path.join(prefix, 'bin'), packedFiles: files.map((file) => file.path) };
+  return path.join(prefix, process.platform === 'win32' ? '' : 'bin');
+}
+
+/** Packs the package of `root` in `work`/package and installs it into `work`/prefix. */
+export async function packAndInstallGlobally(root: string, work: string): Promise<InstalledPackage> {
+  const { tarball, packedFiles } = await packStaged(root, work);
+  const binDir = await installTarballGlobally(tarball, path.join(work, 'prefix'), { preferOffline: true });
+  return { binDir, packedFiles };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createTarGz, createZip } from './archive.ts';
+import { describeFormat, expectedFormat, formatMismatch, readHeader } from './executable-format.ts';
 import { REPO_ROOT, bundleCli, bundleSnapshotEntry, snapshotBuiltinShapes } from './bundle.ts';
 import {
   installFromArchive,
@@ -17,9 +18,11 @@ import {
   validateKrewManifest,
 } from './krew.ts';
 import { defaultNodeCacheDir, nodeBinaryFor } from './node-dist.ts';
+import { readPackageVersion as readVersionOf } from './package-version.ts';
 import { canUseSnapshot, describePlan, payloadFor } from './sea.ts';
-import { RELEASE_TARGETS, archiveName, cannotBuildOn, targetId } from './targets.ts';
+import { RELEASE_TARGETS, archiveName, cannotBuildOn, hostTarget, targetId } from './targets.ts';
 import type { ReleaseTarget } from './targets.ts';
+import { HintedError } from './hinted-error.ts';
 
 /** The krew manifest as a template: placeholders instead of a version, URIs and checksums. */
 export const MANIFEST_TEMPLATE = path.join(REPO_ROOT, 'krew-manifest.yaml');
@@ -32,6 +35,11 @@ export const CHECKSUMS_NAME = 'SHA256SUMS';
 /** A bad request to the release (unknown platform, wrong tag, missing archive): exit code 2. */
 export class ReleaseUsageError extends Error {
   override name = 'ReleaseUsageError';
+}
+
+/** A release that fails its own checks (exit code 1); `hint` says what to do about it. */
+export class ReleaseCheckError extends HintedError {
+  override name = 'ReleaseCheckError';
 }
 
 export interface ReleaseOptions {
@@ -65,6 +73,8 @@ export interface ReleasedArchive {
 }
 
 export interface ReleaseResult {
+  /** package.json's version, which every archive, the manifest and each executable carry. */
+  version: string;
   archives: ReleasedArchive[];
   /** `<outDir>/sts.yaml`. */
   manifestFile: string;
@@ -72,8 +82,7 @@ export interface ReleaseResult {
 }
 
 export function readPackageVersion(root = REPO_ROOT): string {
-  const pjson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-  return pjson.version;
+  return readVersionOf(root);
 }
 
 /** The last commit's time, so archives built from the same commit are byte-identical. */
@@ -159,13 +168,13 @@ export async function buildRelease(options: ReleaseOptions): Promise<ReleaseResu
   mkdirSync(workDir, { recursive: true });
 
   try {
-    const bundle = await bundleCli(path.join(workDir, 'kubectl-sts.cjs'));
+    const bundle = await bundleCli(path.join(workDir, 'kubectl-sts.cjs'), options.version);
     log(`bundled the CLI: ${(bundle.bytes / 1024).toFixed(0)} KiB`);
     // The build host's single executable starts from a V8 snapshot of the CLI (see sea.ts).
     let snapshotBundleFile: string | undefined;
     if (options.targets.some((target) => canUseSnapshot(target, options.nodeVersion))) {
       snapshotBundleFile = path.join(workDir, 'kubectl-sts-snapshot.cjs');
-      await bundleSnapshotEntry(snapshotBundleFile, snapshotBuiltinShapes());
+      await bundleSnapshotEntry(snapshotBundleFile, snapshotBuiltinShapes(), options.version);
     }
 
     for (const target of options.targets) {
@@ -239,29 +248,83 @@ export function assembleRelease(options: AssembleOptions): ReleaseResult {
   });
   const manifestFile = path.join(options.dir, MANIFEST_NAME);
   writeFileSync(manifestFile, manifest);
-  return { archives, manifestFile, manifest };
+  return { version: options.version, archives, manifestFile, manifest };
 }
 
 /**
  * What validate-krew-manifest does before a plugin is accepted: structural validation, then an
  * install of every platform's archive (sha256, extraction, `files`, `bin`, license), each into
- * its own throw-away krew root. Nothing is run: most binaries are for other machines.
+ * its own throw-away krew root. Each executable must be of its platform's format and machine
+ * (ELF, Mach-O, PE; amd64 or arm64), read from its header; the one of this machine's platform,
+ * if there is one, is then run (unless `runHostExecutable` is false: assemble, whose archives
+ * were each run by their own runner's smoke test): it must say package.json's version.
  */
-export function verifyRelease(result: ReleaseResult, log: (line: string) => void): void {
+export function verifyRelease(
+  result: ReleaseResult,
+  log: (line: string) => void,
+  { runHostExecutable = true }: { runHostExecutable?: boolean } = {},
+): void {
   const plugin = parseKrewManifest(result.manifest);
-  const { warnings } = validateKrewManifest(plugin, path.basename(result.manifestFile, '.yaml'));
-  for (const warning of warnings) log(`warning: ${warning}`);
+  validateKrewManifest(plugin, path.basename(result.manifestFile, '.yaml'));
+  const host = runHostExecutable ? hostTarget() : undefined;
   for (const archive of result.archives) {
+    const id = targetId(archive.target);
     const platform = matchingPlatform(plugin, archive.target.os, archive.target.arch);
-    if (!platform) throw new Error(`the manifest has no platform for ${targetId(archive.target)}`);
+    if (!platform) throw new Error(`the manifest has no platform for ${id}`);
     const root = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-verify-'));
     try {
       const installed = installFromArchive(plugin, platform, archive.file, root, archive.target.os);
-      log(
-        `${targetId(archive.target)}: installs as krew would (${installed.installedFiles.length} files, bin ${platform.bin})`,
+      const mismatch = formatMismatch(
+        archive.target,
+        readHeader(path.join(installed.installDir, platform.bin!)),
       );
+      if (mismatch) {
+        throw new ReleaseCheckError(
+          `${path.basename(archive.file)} is for ${id}, but its ${platform.bin} is ${mismatch}`,
+          "build each platform's archive on a machine of that platform (npm run release -- --platform OS/ARCH), never rename one",
+        );
+      }
+      log(
+        `${id}: installs as krew would (${installed.installedFiles.length} files, bin ${platform.bin}, ${describeFormat(expectedFormat(archive.target))})`,
+      );
+      if (host && targetId(host) === id) {
+        const said = versionOfExecutable(path.join(installed.installDir, platform.bin!), id);
+        if (said !== `v${result.version}`) {
+          throw new ReleaseCheckError(
+            `the ${id} executable says it is ${said}, but package.json says ${result.version}`,
+            "rebuild it from this checkout (npm run release compiles package.json's version in)",
+          );
+        }
+        log(`${id}: runs, and \`version -o json\` says ${said}, as package.json`);
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
   }
+}
+
+/** What `<binary> version -o json` reports as its version. */
+function versionOfExecutable(binary: string, id: string): string {
+  let output: string;
+  try {
+    output = execFileSync(binary, ['version', '-o', 'json'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    const reason = (stderr?.trim() || message).split('\n')[0];
+    throw new ReleaseCheckError(`the ${id} executable does not run: ${reason}`, 'run it by hand to see why');
+  }
+  try {
+    const version = (JSON.parse(output) as { version?: unknown }).version;
+    if (typeof version === 'string') return version;
+  } catch {
+    // Reported below.
+  }
+  throw new ReleaseCheckError(
+    `the ${id} executable's \`version -o json\` printed no version: ${JSON.stringify(output.slice(0, 200))}`,
+    'run it by hand to see why',
+  );
 }

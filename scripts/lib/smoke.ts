@@ -4,14 +4,20 @@
 // a probe from inside a pod, a full verify-pvc, and completion. CI runs it on every platform's
 // own runner (scripts/smoke-release.ts); the test suite runs it here.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { StatefulSet } from '../../src/kube/types.ts';
 import { installControllers } from '../../test/sim/controllers/index.ts';
 import { startSimCluster } from '../../test/sim/index.ts';
 import { loadScenario } from '../../test/sim/scenarios/index.ts';
-import { installFromArchive, matchingPlatform, parseKrewManifest, validateKrewManifest } from './krew.ts';
+import {
+  installFromArchive,
+  matchingPlatform,
+  parseKrewManifest,
+  uninstallLikeKrew,
+  validateKrewManifest,
+} from './krew.ts';
 import type { KrewPlugin } from './krew.ts';
 import { MANIFEST_NAME } from './release.ts';
 import { archiveNameForTag, hostTarget, targetId } from './targets.ts';
@@ -51,16 +57,64 @@ function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
   });
 }
 
+/** The commands of the completion caveat, as users are told to run them. */
+export interface CompletionCaveat {
+  /** bash, zsh and fish: copy the helper from the plugin's directory into krew's bin. */
+  setup: string;
+  /** The same in PowerShell, for kubectl_complete-sts.cmd. */
+  setupWindows: string;
+  /** Removing the helper after `kubectl krew uninstall sts`. */
+  remove: string;
+  removeWindows: string;
+}
+
 /**
- * The shell commands of the completion caveat: the lines indented as a block under its bullet
- * (four spaces in the caveats text), run exactly as written, so a caveat that stops working
- * fails here rather than for a user.
+ * The command lines of the caveats (indented as a block under a bullet: four spaces in the
+ * caveats text), by what they do. Throws when one is missing, so a caveat edited out of shape
+ * fails the tests rather than a user.
  */
-export function completionCaveatCommands(plugin: KrewPlugin): string[] {
-  return (plugin.spec?.caveats ?? '')
+export function completionCaveat(plugin: KrewPlugin): CompletionCaveat {
+  const commands = (plugin.spec?.caveats ?? '')
     .split('\n')
     .filter((line) => /^ {4}\S/.test(line))
     .map((line) => line.trim());
+  const find = (what: string, pattern: RegExp) => {
+    const found = commands.filter((command) => pattern.test(command));
+    if (found.length !== 1)
+      throw new Error(`the caveats should have one command to ${what}, not ${found.length}`);
+    return found[0]!;
+  };
+  return {
+    setup: find('copy kubectl_complete-sts', /^cp ~\/\S+\/kubectl_complete-sts ~\/\S+$/),
+    setupWindows: find('copy kubectl_complete-sts.cmd', /^cp ~\\\S+\\kubectl_complete-sts\.cmd ~\\\S+$/),
+    remove: find('remove kubectl_complete-sts', /^rm ~\/\S+\/kubectl_complete-sts$/),
+    removeWindows: find('remove kubectl_complete-sts.cmd', /^rm ~\\\S+\\kubectl_complete-sts\.cmd$/),
+  };
+}
+
+/**
+ * A path of a caveat command (`~/.krew/…`, or `~\.krew\…` on Windows) inside the krew root
+ * `krewRoot`, where krew's default root is `~/.krew`.
+ */
+export function caveatPath(word: string, krewRoot: string): string {
+  const match = /^~[/\\]\.krew([/\\].*)?$/.exec(word);
+  if (!match) throw new Error(`${word} is not a path under ~/.krew`);
+  const parts = (match[1] ?? '').split(/[/\\]/).filter(Boolean);
+  return path.join(krewRoot, ...parts) + (/[/\\]$/.test(word) ? path.sep : '');
+}
+
+/** Runs a `cp SRC DST/` or `rm FILE` caveat command of either shell inside `krewRoot`. */
+export function runCaveatCommand(command: string, krewRoot: string): void {
+  const [verb, ...words] = command.split(' ');
+  const paths = words.map((word) => caveatPath(word, krewRoot));
+  if (verb === 'cp' && paths.length === 2) {
+    const [from, to] = paths as [string, string];
+    copyFileSync(from, to.endsWith(path.sep) ? path.join(to, path.basename(from)) : to);
+  } else if (verb === 'rm' && paths.length === 1) {
+    rmSync(paths[0]!);
+  } else {
+    throw new Error(`cannot run the caveat command "${command}"`);
+  }
 }
 
 function tail(text: string, lines = 15): string {
@@ -80,6 +134,9 @@ export async function smokeTestRelease(options: SmokeOptions): Promise<SmokeStep
   const archive = path.join(options.releaseDir, archiveNameForTag(plugin.spec!.version!, host));
 
   const work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-smoke-'));
+  // krew's default root, in a home of its own: the caveats' commands say ~/.krew.
+  const home = path.join(work, 'home');
+  const krewRoot = path.join(home, '.krew');
   const steps: SmokeStep[] = [];
   const record = (name: string, ok: boolean, detail?: string) => {
     steps.push({ name, ok, ...(ok ? {} : { detail }) });
@@ -98,30 +155,19 @@ export async function smokeTestRelease(options: SmokeOptions): Promise<SmokeStep
     timing: scenario.settings.timing,
   });
   try {
-    const krewRoot = path.join(work, 'krew');
     const installed = installFromArchive(plugin, platform, archive, krewRoot);
     record(`install ${path.basename(archive)} from ${MANIFEST_NAME} as krew does`, true);
 
+    // What the caveats tell users to do: on Windows the PowerShell line (its paths resolved
+    // here), elsewhere the POSIX line, run by sh exactly as written.
+    const caveat = completionCaveat(plugin);
     if (host.os === 'windows') {
-      // What the caveats tell Windows users to do.
-      copyFileSync(
-        path.join(installed.installDir, 'kubectl_complete-sts.cmd'),
-        path.join(installed.binDir, 'kubectl_complete-sts.cmd'),
-      );
-      record('set up completion as the caveats say (copy kubectl_complete-sts.cmd)', true);
+      runCaveatCommand(caveat.setupWindows, krewRoot);
+      record(`set up completion as the caveats say (${caveat.setupWindows})`, true);
     } else {
-      const commands = completionCaveatCommands(plugin);
-      const result = await runCommand('sh', ['-ec', commands.join('\n')], {
-        ...process.env,
-        KREW_ROOT: krewRoot,
-      });
-      record(
-        'set up completion as the caveats say',
-        commands.length > 0 && result.code === 0,
-        `${commands.join('\n')}\n${result.stderr}`,
-      );
+      const result = await runCommand('sh', ['-ec', caveat.setup], { ...process.env, HOME: home });
+      record(`set up completion as the caveats say (${caveat.setup})`, result.code === 0, result.stderr);
     }
-
     cluster.applyManifests(scenario.manifests);
     const deadline = Date.now() + 60_000;
     const ready = () => {
@@ -196,6 +242,22 @@ export async function smokeTestRelease(options: SmokeOptions): Promise<SmokeStep
       run.stdout.split('\n').some((line) => line.split('\t')[0] === 'todo-db')
         ? undefined
         : 'no "todo-db" candidate',
+    );
+
+    // `kubectl krew uninstall sts` removes the link and the plugin's directory; the helper is
+    // left for the caveat's own line to remove, after which nothing of the plugin remains.
+    uninstallLikeKrew(plugin, krewRoot, host.os);
+    if (host.os === 'windows') {
+      runCaveatCommand(caveat.removeWindows, krewRoot);
+    } else {
+      const result = await runCommand('sh', ['-ec', caveat.remove], { ...process.env, HOME: home });
+      if (result.code !== 0) throw new Error(`${caveat.remove} failed: ${result.stderr}`);
+    }
+    const left = readdirSync(krewRoot, { recursive: true }).map(String);
+    record(
+      'uninstall as krew does, then remove the helper as the caveats say: nothing is left',
+      left.every((entry) => ['bin', 'store'].includes(entry)),
+      `left in ${krewRoot}: ${left.join(', ')}`,
     );
   } catch (error) {
     record('smoke test', false, (error as Error).stack ?? String(error));

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { StsCommand } from '../cli/base.ts';
-import { VERSION } from '../version.ts';
+import { pluginVersion } from '../version.ts';
 
 export interface VersionInfo {
   version: string;
@@ -23,7 +23,7 @@ export default class Version extends StsCommand {
   async run(): Promise<VersionInfo> {
     const { flags } = await this.parse(Version);
     const info: VersionInfo = {
-      version: `v${VERSION}`,
+      version: `v${pluginVersion()}`,
       node: process.version,
       platform: `${process.platform}/${process.arch}`,
     };

@@ -4,7 +4,7 @@
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { ConnectionOptions } from '../cli/flags.ts';
 import { ExitCode, StsError } from '../cli/errors.ts';
-import { VERSION } from '../version.ts';
+import { pluginVersion } from '../version.ts';
 import type { ClusterGateway } from './gateway.ts';
 import { HttpGateway } from './http-gateway.ts';
 import { HttpClient } from './http.ts';
@@ -48,7 +48,7 @@ export async function connect(options: ConnectionOptions, extras: ConnectExtras 
     server: resolved.cluster.server,
     auth,
     requestTimeoutMs: options.requestTimeoutMs,
-    userAgent: `kubectl-sts/${VERSION}`,
+    userAgent: `kubectl-sts/${pluginVersion()}`,
     labels: { context: resolved.contextName, cluster: resolved.clusterName, user: resolved.userName },
     trace,
     retry: extras.retry,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/lib/bundle.ts';
+import { describeFormat, expectedFormat } from '../../scripts/lib/executable-format.ts';
 import {
   installFromArchive,
   matchingPlatform,
@@ -102,14 +103,26 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
 
   it('writes a manifest named sts.yaml that passes validation', () => {
     expect(path.basename(release.manifestFile)).toBe('sts.yaml');
-    expect(validateKrewManifest(plugin, 'sts')).toEqual({ warnings: [] });
+    expect(() => validateKrewManifest(plugin, 'sts')).not.toThrow();
     expect(plugin.spec!.version).toBe(`v${VERSION}`);
   });
 
-  it('passes the self-check npm run release ends with (validate, then install every archive)', () => {
+  it('passes the self-check npm run release ends with (validate, install every archive, run this machine\'s)', () => {
     const lines: string[] = [];
     verifyRelease(release, (line) => lines.push(line));
-    expect(lines).toEqual([`${host!.os}/${host!.arch}: installs as krew would (3 files, bin kubectl-sts)`]);
+    const id = `${host!.os}/${host!.arch}`;
+    expect(lines).toEqual([
+      `${id}: installs as krew would (3 files, bin kubectl-sts, ${describeFormat(expectedFormat(host!))})`,
+      `${id}: runs, and \`version -o json\` says v${VERSION}, as package.json`,
+    ]);
+  });
+
+  // After `npm version 0.2.0-rc.1`, an executable built before the bump (or one with a version of
+  // its own) says the old version: npm run release must fail, not exit 0.
+  it('fails the self-check when the executable says another version than package.json', () => {
+    expect(() => verifyRelease({ ...release, version: '0.2.0-rc.1' }, () => {})).toThrow(
+      `the ${host!.os}/${host!.arch} executable says it is v${VERSION}, but package.json says 0.2.0-rc.1`,
+    );
   });
 
   it('records the archive sha256 in the manifest and in SHA256SUMS', () => {
@@ -137,7 +150,7 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
     expect(steps.filter((step) => !step.ok), lines.join('\n')).toEqual([]);
     expect(steps.map((step) => step.name)).toEqual([
       `install ${path.basename(release.archives[0]!.file)} from sts.yaml as krew does`,
-      'set up completion as the caveats say',
+      `set up completion as the caveats say (cp ~/.krew/store/sts/v${VERSION}/kubectl_complete-sts ~/.krew/bin/)`,
       'the simulated todo-db StatefulSet is Ready',
       'kubectl plugin list',
       'kubectl sts version -o json',
@@ -146,6 +159,7 @@ describe.skipIf(!host)('release archive for this machine, installed the krew way
       'kubectl sts verify-pvc todo-db --yes',
       'kubectl __complete sts vers',
       'kubectl __complete sts status ""',
+      'uninstall as krew does, then remove the helper as the caveats say: nothing is left',
     ]);
   }, 120_000);
 

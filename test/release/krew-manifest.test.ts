@@ -2,7 +2,8 @@
 // the rules of krew's validate-krew-manifest; each rule is shown to reject a manifest that
 // breaks it. Also the template krew-release-bot renders, and release tags.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,11 +11,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ManifestError,
   applyFileOperations,
+  installFromArchive,
   isKrewSemver,
   parseKrewManifest,
   renderKrewManifest,
   renderKrewReleaseBotTemplate,
   selectorMatches,
+  uninstallLikeKrew,
   validateKrewManifest,
 } from '../../scripts/lib/krew.ts';
 import type { KrewPlugin } from '../../scripts/lib/krew.ts';
@@ -23,8 +26,18 @@ import {
   checkReleaseTag,
   repositoryUrlFromRemote,
 } from '../../scripts/lib/release.ts';
-import { completionCaveatCommands } from '../../scripts/lib/smoke.ts';
-import { RELEASE_TARGETS, archiveName, archiveNameForTag, findTarget, targetId } from '../../scripts/lib/targets.ts';
+import { completionCaveat, runCaveatCommand } from '../../scripts/lib/smoke.ts';
+import { createTarGz, createZip } from '../../scripts/lib/archive.ts';
+import { COMPLETE_SCRIPT_WINDOWS } from '../../scripts/lib/sea.ts';
+import { headerFor } from './executable-headers.ts';
+import {
+  RELEASE_TARGETS,
+  archiveName,
+  archiveNameForTag,
+  executableName,
+  findTarget,
+  targetId,
+} from '../../scripts/lib/targets.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TEMPLATE = readFileSync(path.join(ROOT, 'krew-manifest.yaml'), 'utf8');
@@ -58,7 +71,7 @@ function validPlugin(): KrewPlugin {
 
 describe('validateKrewManifest', () => {
   it('accepts a well-formed manifest', () => {
-    expect(validateKrewManifest(validPlugin(), 'sts')).toEqual({ warnings: [] });
+    expect(() => validateKrewManifest(validPlugin(), 'sts')).not.toThrow();
   });
 
   const broken: { name: string; change: (plugin: KrewPlugin) => void; file?: string; error: RegExp }[] = [
@@ -178,14 +191,6 @@ describe('validateKrewManifest', () => {
     change(plugin);
     expect(() => validateKrewManifest(plugin, file ?? 'sts')).toThrow(error);
   });
-
-  it('warns, as krew does, about description lines over 80 characters', () => {
-    const plugin = validPlugin();
-    plugin.spec!.description = `${'word '.repeat(20)}\nshort`;
-    expect(validateKrewManifest(plugin, 'sts').warnings).toEqual([
-      'line length in `description` exceeds 80 characters',
-    ]);
-  });
 });
 
 describe('parseKrewManifest', () => {
@@ -237,7 +242,7 @@ describe('the template and krew-manifest.yaml', () => {
     const plugin = parseKrewManifest(
       renderKrewManifest(TEMPLATE, { version: '0.1.0', homepage: 'https://example.test', archives }),
     );
-    expect(validateKrewManifest(plugin, 'sts').warnings).toEqual([]);
+    expect(() => validateKrewManifest(plugin, 'sts')).not.toThrow();
     expect(
       plugin.spec!.platforms!.map((p) => `${p.selector!.matchLabels!.os}/${p.selector!.matchLabels!.arch}`),
     ).toEqual(RELEASE_TARGETS.map(targetId));
@@ -256,7 +261,7 @@ describe('the template and krew-manifest.yaml', () => {
   it('leaves out homepage when the repository is not known', () => {
     const plugin = parseKrewManifest(renderKrewManifest(TEMPLATE, { version: '0.1.0', archives }));
     expect(plugin.spec).not.toHaveProperty('homepage');
-    expect(validateKrewManifest(plugin, 'sts').warnings).toEqual([]);
+    expect(() => validateKrewManifest(plugin, 'sts')).not.toThrow();
   });
 
   it('refuses to leave a placeholder behind', () => {
@@ -289,13 +294,95 @@ describe('the template and krew-manifest.yaml', () => {
     expect(caveats).toMatch(/kubectl_complete-sts\.cmd/);
   });
 
-  it('its completion caveat is a script of three commands, run as written by the smoke test', () => {
+  it('its caveats say how fish users load completion', () => {
     const plugin = parseKrewManifest(renderKrewManifest(TEMPLATE, { version: '0.1.0', archives }));
-    expect(completionCaveatCommands(plugin)).toEqual([
-      'h=${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-sts',
-      `printf '#!/bin/sh\\nexec kubectl-sts completion __complete -- "$@"\\n' >"$h"`,
-      'chmod +x "$h"',
-    ]);
+    expect(plugin.spec!.caveats).toContain('kubectl completion fish | source');
+  });
+});
+
+// The caveats' commands, run against what krew installs: the helper is copied from the
+// directory krew really installs into (store/sts/<version>/, on Windows too), and removed again
+// after an uninstall, leaving nothing behind.
+describe('the completion caveat', () => {
+  const VERSION = '0.2.0-rc.1';
+  let work: string;
+  let home: string;
+  let krewRoot: string;
+  beforeEach(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-caveat-'));
+    home = path.join(work, 'home');
+    krewRoot = path.join(home, '.krew');
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  const helperOf = (id: string) =>
+    id === 'windows/amd64'
+      ? { name: 'kubectl_complete-sts.cmd', data: Buffer.from(COMPLETE_SCRIPT_WINDOWS) }
+      : { name: 'kubectl_complete-sts', data: readFileSync(path.join(ROOT, 'bin', 'kubectl_complete-sts')) };
+
+  /** The manifest and an installed archive of platform `id`, as krew on that platform leaves them. */
+  function install(id: string) {
+    const target = findTarget(id)!;
+    const helper = helperOf(id);
+    const entries = [
+      { name: executableName(target), data: headerFor(target), mode: 0o755 },
+      { ...helper, mode: 0o755 },
+      { name: 'LICENSE', data: Buffer.from('Apache License'), mode: 0o644 },
+    ];
+    const file = path.join(work, archiveName(VERSION, target));
+    writeFileSync(file, target.archiveFormat === 'zip' ? createZip(entries, 0) : createTarGz(entries, 0));
+    const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const plugin = parseKrewManifest(
+      renderKrewManifest(TEMPLATE, { version: VERSION, archives: new Map([[id, { uri: `file://${file}`, sha256 }]]) }),
+    );
+    installFromArchive(plugin, plugin.spec!.platforms![0]!, file, krewRoot, target.os);
+    return { plugin, helper };
+  }
+  const leftInKrewRoot = () => readdirSync(krewRoot, { recursive: true }).map(String).sort();
+
+  it('names four commands, with this release\'s directory in the copies', () => {
+    const { plugin } = install('linux/amd64');
+    expect(completionCaveat(plugin)).toEqual({
+      setup: `cp ~/.krew/store/sts/v${VERSION}/kubectl_complete-sts ~/.krew/bin/`,
+      setupWindows: `cp ~\\.krew\\store\\sts\\v${VERSION}\\kubectl_complete-sts.cmd ~\\.krew\\bin\\`,
+      remove: 'rm ~/.krew/bin/kubectl_complete-sts',
+      removeWindows: 'rm ~\\.krew\\bin\\kubectl_complete-sts.cmd',
+    });
+  });
+
+  it('bash, zsh, fish: sh runs the copy as written, and the removal after krew uninstall', () => {
+    const { plugin, helper } = install('linux/amd64');
+    const caveat = completionCaveat(plugin);
+    const sh = (command: string) => execFileSync('sh', ['-ec', command], { env: { PATH: '/usr/bin:/bin', HOME: home } });
+    sh(caveat.setup);
+    const copied = path.join(krewRoot, 'bin', 'kubectl_complete-sts');
+    expect(readFileSync(copied)).toEqual(helper.data);
+    expect(statSync(copied).mode & 0o111).not.toBe(0);
+    uninstallLikeKrew(plugin, krewRoot, 'linux');
+    expect(leftInKrewRoot()).toEqual(['bin', 'bin/kubectl_complete-sts', 'store']);
+    sh(caveat.remove);
+    expect(leftInKrewRoot()).toEqual(['bin', 'store']);
+  });
+
+  it('Windows: the copy finds kubectl_complete-sts.cmd where krew installs it, and the removal leaves nothing', () => {
+    const { plugin, helper } = install('windows/amd64');
+    const caveat = completionCaveat(plugin);
+    runCaveatCommand(caveat.setupWindows, krewRoot);
+    expect(readFileSync(path.join(krewRoot, 'bin', 'kubectl_complete-sts.cmd'))).toEqual(helper.data);
+    uninstallLikeKrew(plugin, krewRoot, 'windows');
+    expect(leftInKrewRoot()).toEqual(['bin', 'bin/kubectl_complete-sts.cmd', 'store']);
+    runCaveatCommand(caveat.removeWindows, krewRoot);
+    expect(leftInKrewRoot()).toEqual(['bin', 'store']);
+  });
+
+  it('refuses caveats whose commands lost their shape', () => {
+    const plugin = parseKrewManifest(
+      renderKrewManifest(TEMPLATE.replace('/kubectl_complete-sts ~/.krew/bin/', '/kubectl_complete-sts'), {
+        version: VERSION,
+        archives: new Map(),
+      }),
+    );
+    expect(() => completionCaveat(plugin)).toThrow('the caveats should have one command to copy kubectl_complete-sts, not 0');
   });
 });
 
@@ -330,7 +417,7 @@ describe('the krew-release-bot template', () => {
       ),
     });
     const plugin = parseKrewManifest(rendered);
-    expect(validateKrewManifest(plugin, 'sts').warnings).toEqual([]);
+    expect(() => validateKrewManifest(plugin, 'sts')).not.toThrow();
     expect(plugin).toEqual(parseKrewManifest(expected));
   });
 });

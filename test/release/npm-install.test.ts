@@ -11,7 +11,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NODE, createImportProbe } from './import-probe.ts';
 import type { ImportProbe } from './import-probe.ts';
-import { packAndInstallGlobally } from '../../scripts/lib/npm-package.ts';
+import { checkPackedTarball } from '../../scripts/lib/npm-check.ts';
+import type { NpmCheckResult } from '../../scripts/lib/npm-check.ts';
+import { packStaged } from '../../scripts/lib/npm-package.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,11 +34,16 @@ let work: string;
 let prefixBin: string;
 let probe: ImportProbe;
 let packedFiles: string[];
+let tarball: string;
+let checked: NpmCheckResult;
 
+// Installed by the check the release's npm-pack job runs on the tarball it publishes.
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-npm-'));
   probe = createImportProbe();
-  ({ binDir: prefixBin, packedFiles } = await packAndInstallGlobally(ROOT, work));
+  ({ tarball, packedFiles } = await packStaged(ROOT, work));
+  checked = await checkPackedTarball({ tarball, work, tag: `v${PJSON.version}`, preferOffline: true });
+  prefixBin = checked.binDir!;
 }, 240_000);
 
 afterAll(() => {
@@ -50,6 +57,39 @@ function runWith(extraPath: string, command: string, args: string[], env: NodeJS
     env: { PATH: `${prefixBin}:${extraPath}`, HOME: work, KUBECONFIG: path.join(work, 'none'), ...env },
   });
 }
+
+describe('the check of the packed tarball (the release\'s npm-pack job)', () => {
+  it('installs it into a prefix of its own and runs it', () => {
+    expect(checked.steps.filter((step) => !step.ok)).toEqual([]);
+    expect(checked.steps.map((step) => step.name)).toEqual([
+      `the tarball is kubectl-sts@${PJSON.version}, the version of v${PJSON.version}`,
+      'it holds what a user needs and no start-up snapshot (it only loads into the Node that built it)',
+      `npm i -g ${path.basename(tarball)} into a prefix of its own`,
+      'kubectl-sts version -o json',
+      'kubectl sts version',
+      'kubectl-sts --version',
+      'kubectl __complete sts vers',
+    ]);
+  });
+
+  it.each([
+    {
+      what: 'of another version than the tag',
+      options: { tag: 'v9.9.9' },
+      detail: `its package.json says ${PJSON.version}, the tag v9.9.9; bump package.json or tag v${PJSON.version}`,
+    },
+    {
+      what: 'without the repository npm\'s provenance needs',
+      options: { repository: 'https://github.com/example/kubectl-sts' },
+      detail:
+        'repository.url is undefined, not "git+https://github.com/example/kubectl-sts.git"; set it before npm pack',
+    },
+  ])('refuses a tarball $what, before installing it', async ({ options, detail }) => {
+    const result = await checkPackedTarball({ tarball, work: path.join(work, 'refused'), ...options });
+    expect(result.binDir).toBeUndefined();
+    expect(result.steps.filter((step) => !step.ok).map((step) => step.detail)).toEqual([detail]);
+  });
+});
 
 describe('npm i -g of the package', () => {
   const withPinnedNode = `${PINNED_NODE_DIR}:${KUBECTL_DIR}:/usr/bin:/bin`;

