@@ -1,9 +1,9 @@
 // Entry point shared by bin/run.js (npm install), bin/dev.js (sources) and the single-file
 // bundle (scripts/lib/sea-entry.ts): every path reports errors the same way.
 import { fileURLToPath } from 'node:url';
-import { flush, run, settings } from '@oclif/core';
+import { Config, flush, run, settings } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
-import { exitQuietlyOnBrokenPipe, toStsError } from './cli/base.ts';
+import { exitQuietlyOnBrokenPipe, suggestionBlock, toStsError, unknownCommandOf } from './cli/base.ts';
 import { ExitCode, formatError } from './cli/errors.ts';
 import { redactText } from './cli/redact.ts';
 
@@ -28,7 +28,21 @@ export async function runCli(argv: string[], loadOptions: Interfaces.LoadOptions
     const stsError = toStsError(error);
     if (stsError.exitCode === ExitCode.OK) return;
     process.stderr.write(`${redactText(formatError(stsError))}\n`);
+    // An unknown command is followed by cobra's suggestions, as kubectl prints them.
+    const typed = unknownCommandOf(error);
+    if (typed !== undefined)
+      process.stderr.write(redactText(suggestionBlock(typed, await commandIds(loadOptions))));
     process.exitCode = stsError.exitCode;
+  }
+}
+
+/** The visible commands (only needed on the unknown-command path, so loaded only then). */
+async function commandIds(loadOptions: Interfaces.LoadOptions): Promise<string[]> {
+  try {
+    const config = await Config.load(loadOptions);
+    return config.commands.filter((command) => !command.hidden).map((command) => command.id);
+  } catch {
+    return [];
   }
 }
 

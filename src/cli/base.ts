@@ -1,6 +1,9 @@
 // The base every command extends: it owns error presentation (one line, documented exit code,
 // stack only with --debug) so that individual commands never print errors themselves.
 import { Command } from '@oclif/core';
+import type { Interfaces } from '@oclif/core';
+import { normalizeArgv } from './argv.ts';
+import type { ArgvFlag } from './argv.ts';
 import { ExitCode, StsError, formatError } from './errors.ts';
 import { redactText } from './redact.ts';
 
@@ -25,6 +28,47 @@ export function exitQuietlyOnBrokenPipe(): void {
       throw error;
     });
   }
+}
+
+/** Levenshtein distance, ignoring case (cobra's ld with ignoreCase). */
+function editDistance(a: string, b: string): number {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  let previous = Array.from({ length: t.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= s.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[t.length]!;
+}
+
+/**
+ * The commands cobra would suggest for a mistyped one: within edit distance 2, or starting with
+ * what was typed, in name order; `help` is never suggested.
+ */
+export function suggestCommands(typed: string, commands: readonly string[]): string[] {
+  return [...commands]
+    .filter((id) => id !== 'help')
+    .sort()
+    .filter((id) => editDistance(typed, id) <= 2 || id.toLowerCase().startsWith(typed.toLowerCase()));
+}
+
+/** cobra's block after an unknown command (empty without suggestions). */
+export function suggestionBlock(typed: string, commands: readonly string[]): string {
+  const suggestions = suggestCommands(typed, commands);
+  return suggestions.length === 0
+    ? ''
+    : `\nDid you mean this?\n${suggestions.map((id) => `\t${id}\n`).join('')}`;
+}
+
+/** The word oclif could not find a command for (`command stauts not found`), if that is the error. */
+export function unknownCommandOf(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  return /^command (\S+) not found$/.exec(message.split('\n')[0]?.trim() ?? '')?.[1]?.replaceAll(':', ' ');
 }
 
 /** Turns anything thrown into a StsError the user can act on. */
@@ -95,6 +139,25 @@ export abstract class StsCommand extends Command {
   public override async init(): Promise<void> {
     exitQuietlyOnBrokenPipe();
     await super.init();
+  }
+
+  /** Reads the command line as kubectl does (src/cli/argv.ts) before oclif parses it. */
+  protected override async parse<
+    F extends Record<string, unknown>,
+    B extends Record<string, unknown>,
+    A extends Record<string, unknown>,
+  >(
+    options?: Interfaces.Input<F, B, A>,
+    argv: string[] = this.argv,
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const flags = Object.entries((options ?? this.ctor).flags ?? {}).map(([name, flag]): ArgvFlag => ({
+      name,
+      char: flag.char,
+      type: flag.type,
+      multiple: flag.type === 'option' ? flag.multiple : false,
+      allowNo: flag.type === 'boolean' ? flag.allowNo : false,
+    }));
+    return super.parse(options, normalizeArgv(argv, flags, this.id?.replaceAll(':', ' ')));
   }
 
   protected get debugEnabled(): boolean {

@@ -7,6 +7,7 @@ import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { humanDuration } from '../core/duration.ts';
 import { renderTable } from './table.ts';
+import type { ExtraColumns } from './label-columns.ts';
 
 export interface StatusRenderOptions {
   wide: boolean;
@@ -210,7 +211,7 @@ function healthCell(item: StatefulSetHealth, color: boolean): string {
 /** `status` without NAME: one line per StatefulSet. */
 export function renderOverview(
   overview: OverviewReport,
-  options: StatusRenderOptions & { allNamespaces: boolean },
+  options: StatusRenderOptions & { allNamespaces: boolean; extraColumns?: ExtraColumns },
 ): string {
   const headers = [
     ...(options.allNamespaces ? ['NAMESPACE'] : []),
@@ -221,6 +222,7 @@ export function renderOverview(
     'PVCS',
     'HEALTH',
     'FINDING',
+    ...(options.extraColumns?.headers ?? []),
   ];
   const rows = overview.items.map((item) => [
     ...(options.allNamespaces ? [item.namespace] : []),
@@ -231,6 +233,7 @@ export function renderOverview(
     `${item.claims.bound}/${item.claims.total} Bound`,
     healthCell(item, options.color),
     item.finding ?? '-',
+    ...(options.extraColumns?.cells(item.labels) ?? []),
   ]);
   return renderTable(headers, rows, { noHeaders: options.noHeaders });
 }

@@ -22,6 +22,8 @@ export type Health = 'Healthy' | 'Progressing' | 'Degraded';
 export interface StatefulSetHealth {
   namespace: string;
   name: string;
+  /** The StatefulSet's own labels. */
+  labels: Record<string, string>;
   replicas: { desired: number; ready: number; updated: number };
   /** `current` when every pod runs the current revision, `updating` while a rollout is under way, `pending` while the controller has not seen the latest spec. */
   revision: 'current' | 'updating' | 'pending';
@@ -103,6 +105,7 @@ export function healthOf(report: StatusReport): StatefulSetHealth {
   return {
     namespace: set.namespace,
     name: set.name,
+    labels: set.labels,
     replicas: {
       desired: set.replicas.desired,
       ready: expected.filter((row) => row.ready).length,

@@ -520,6 +520,7 @@ export class FakeCluster implements ClusterGateway {
   listPodDisruptionBudgets = unused;
   getConfigMap = unused;
   getNamespace = unused;
+  listNamespaces = unused;
 }
 
 function unused(): never {
