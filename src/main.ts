@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { Config, flush, run, settings } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
-import { exitQuietlyOnBrokenPipe, suggestionBlock, toStsError, unknownCommandOf } from './cli/base.ts';
+import { exitQuietlyOnBrokenPipe, toStsError, unknownCommand, unknownCommandOf } from './cli/base.ts';
 import { ExitCode, formatError } from './cli/errors.ts';
 import { redactText } from './cli/redact.ts';
 
@@ -25,13 +25,17 @@ export async function runCli(argv: string[], loadOptions: Interfaces.LoadOptions
   } catch (error) {
     // What escapes a command (an unknown command, words after a command that takes none) gets
     // the same single line as every other error, not oclif's own banner.
+    const words = unknownCommandOf(error);
+    if (words !== undefined) {
+      // cobra's wording and suggestions, as kubectl prints them.
+      const { error: unknown, suggestions } = unknownCommand(words, await commandIds(loadOptions));
+      process.stderr.write(redactText(`${formatError(unknown)}\n${suggestions}`));
+      process.exitCode = unknown.exitCode;
+      return;
+    }
     const stsError = toStsError(error);
     if (stsError.exitCode === ExitCode.OK) return;
     process.stderr.write(`${redactText(formatError(stsError))}\n`);
-    // An unknown command is followed by cobra's suggestions, as kubectl prints them.
-    const typed = unknownCommandOf(error);
-    if (typed !== undefined)
-      process.stderr.write(redactText(suggestionBlock(typed, await commandIds(loadOptions))));
     process.exitCode = stsError.exitCode;
   }
 }

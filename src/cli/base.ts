@@ -65,10 +65,44 @@ export function suggestionBlock(typed: string, commands: readonly string[]): str
     : `\nDid you mean this?\n${suggestions.map((id) => `\t${id}\n`).join('')}`;
 }
 
-/** The word oclif could not find a command for (`command stauts not found`), if that is the error. */
-export function unknownCommandOf(error: unknown): string | undefined {
+/**
+ * The words oclif could not find a command for (`command stauts not found`), if that is the
+ * error. oclif joins every word before the first flag into a topic path (`statuss:todo-db`).
+ */
+export function unknownCommandOf(error: unknown): string[] | undefined {
   const message = error instanceof Error ? error.message : '';
-  return /^command (\S+) not found$/.exec(message.split('\n')[0]?.trim() ?? '')?.[1]?.replaceAll(':', ' ');
+  return /^command (\S+) not found$/.exec(message.split('\n')[0]?.trim() ?? '')?.[1]?.split(':');
+}
+
+/**
+ * cobra's answer to words that are no command: `unknown command "stauts" for "kubectl sts"` and
+ * its suggestions; or, when the first word is a command that takes no arguments
+ * (`version extra`), `unknown command "extra" for "kubectl sts version"`.
+ */
+export function unknownCommand(
+  words: readonly string[],
+  commands: readonly string[],
+): {
+  error: StsError;
+  suggestions: string;
+} {
+  const [first = '', second] = words;
+  if (commands.includes(first) && second !== undefined) {
+    return {
+      error: new StsError(`unknown command "${second}" for "kubectl sts ${first}"`, {
+        exitCode: ExitCode.USAGE,
+        hint: `see 'kubectl sts ${first} --help' for usage`,
+      }),
+      suggestions: '',
+    };
+  }
+  return {
+    error: new StsError(`unknown command "${first}" for "kubectl sts"`, {
+      exitCode: ExitCode.USAGE,
+      hint: "run 'kubectl sts --help' to list the commands",
+    }),
+    suggestions: suggestionBlock(first, commands),
+  };
 }
 
 /** Turns anything thrown into a StsError the user can act on. */
@@ -99,7 +133,7 @@ function usageFromOclif(message: string, commandId: string | undefined): StsErro
     .filter((line) => line.length > 0 && !/^See more help/i.test(line));
   const notFound = /^command (\S+) not found$/.exec(lines[0] ?? '');
   if (notFound) {
-    return new StsError(`unknown command "${notFound[1]!.replaceAll(':', ' ')}" for "kubectl sts"`, {
+    return new StsError(`unknown command "${notFound[1]!.split(':')[0]}" for "kubectl sts"`, {
       exitCode: ExitCode.USAGE,
       hint: "run 'kubectl sts --help' to list the commands",
     });

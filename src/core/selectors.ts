@@ -103,15 +103,17 @@ export function parseLabelSelector(input: string): LabelRequirement[] {
           if (open.text !== '(') throw fail(open, "'('");
           for (;;) {
             const value = take();
-            if (value.text === ')' && values.length === 0) break;
+            // `x in ()` is the empty value, as apimachinery reads it.
+            if (value.text === ')' && values.length === 0) {
+              values.push('');
+              break;
+            }
             if (value.kind !== 'id') throw fail(value, 'identifier');
             values.push(value.text);
             const separator = take();
             if (separator.text === ')') break;
             if (separator.text !== ',') throw fail(separator, "',' or ')'");
           }
-          if (values.length === 0)
-            throw new Error(`invalid label selector "${input}": '${operator}' needs at least one value`);
         } else {
           const value = peek();
           if (value.kind === 'id') values = [take().text];

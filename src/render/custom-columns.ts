@@ -5,7 +5,7 @@
 // Checked against real kubectl in test/render/custom-columns-oracle.test.ts.
 import { goSprint } from './go-values.ts';
 import type { GoValue } from './go-values.ts';
-import { JsonPathParseError, findJsonPathResults, parseJsonPath } from './jsonpath.ts';
+import { JsonPathExecuteError, JsonPathParseError, findJsonPathResults, parseJsonPath } from './jsonpath.ts';
 import type { ListNode } from './jsonpath.ts';
 import { terminalSafeCell } from './terminal-text.ts';
 
@@ -84,7 +84,14 @@ export function parseCustomColumnsFile(text: string): CustomColumn[] {
 
 /** One cell: every value of the path, printed as Go prints it, joined by commas. */
 function cell(template: ListNode, item: GoValue): string {
-  const results = findJsonPathResults(template, item, { allowMissingKeys: true });
+  let results: GoValue[][];
+  try {
+    results = findJsonPathResults(template, item, { allowMissingKeys: true });
+  } catch (error) {
+    // kubectl prints the rows before this one, then `error: <reason>`; here nothing is printed.
+    if (error instanceof JsonPathExecuteError) throw new CustomColumnsError(error.message);
+    throw error;
+  }
   const values: string[] = [];
   if (results.length === 0 || results[0]!.length === 0) values.push('<none>');
   for (const group of results) for (const value of group) values.push(terminalSafeCell(goSprint(value)));

@@ -7,7 +7,7 @@
 import { CustomColumnsError, relaxedJsonPath } from './custom-columns.ts';
 import { GoByte, GoFloat, compareGoStrings, goTypeName } from './go-values.ts';
 import type { GoValue } from './go-values.ts';
-import { JsonPathParseError, findJsonPathResults, parseJsonPath } from './jsonpath.ts';
+import { JsonPathExecuteError, JsonPathParseError, findJsonPathResults, parseJsonPath } from './jsonpath.ts';
 import type { ListNode } from './jsonpath.ts';
 
 /** A --sort-by kubectl would refuse, or a list it cannot sort; the message is kubectl's. */
@@ -90,8 +90,9 @@ function isLess(a: GoValue, b: GoValue): boolean {
   throw new SortError(`unsortable type: ${goTypeName(a)}`);
 }
 
-function firstValue(template: ListNode, item: GoValue): GoValue | undefined {
-  const results = findJsonPathResults(template, item, { allowMissingKeys: true });
+/** The first value of the field in an item, or undefined when it has none. */
+function firstValue(field: SortField, item: GoValue): GoValue | undefined {
+  const results = findJsonPathResults(field.template, item, { allowMissingKeys: true });
   return results.length > 0 && results[0]!.length > 0 ? results[0]![0] : undefined;
 }
 
@@ -101,9 +102,22 @@ function firstValue(template: ListNode, item: GoValue): GoValue | undefined {
  */
 export function sortItems<T>(items: readonly T[], field: SortField): T[] {
   if (items.length === 0) return [];
-  const keys = items.map((item) => firstValue(field.template, item as GoValue));
-  if (keys.every((key) => key === undefined))
-    throw new SortError(`couldn't find any field with path "${field.path}" in the list of objects`);
+  let found = false;
+  const keys = items.map((item) => {
+    try {
+      const key = firstValue(field, JSON.parse(JSON.stringify(item)) as GoValue);
+      found ||= key !== undefined;
+      return key;
+    } catch (error) {
+      if (!(error instanceof JsonPathExecuteError)) throw error;
+      // kubectl looks for the field item by item until one has it (an error there is its
+      // message alone), then while comparing stops with "Failed to get i values for <object>".
+      throw new SortError(
+        found ? `Failed to get values for an item using ${field.path}: ${error.message}` : error.message,
+      );
+    }
+  });
+  if (!found) throw new SortError(`couldn't find any field with path "${field.path}" in the list of objects`);
   const less = (i: number, j: number): boolean => {
     if (keys[i] === undefined) return true;
     if (keys[j] === undefined) return false;
