@@ -103,22 +103,20 @@ function cell(template: ListNode, item: GoValue): string {
  * the last is padded to its widest cell plus three, counted in characters (runes).
  */
 export function tabwriterLayout(rows: string[][]): string {
+  const runes = (text: string) => (/[\ud800-\udfff]/.test(text) ? [...text].length : text.length);
   const widths: number[] = [];
   for (const row of rows) {
-    row.slice(0, -1).forEach((text, index) => {
-      widths[index] = Math.max(widths[index] ?? 6, [...text].length + 3);
-    });
+    for (let index = 0; index < row.length - 1; index++)
+      widths[index] = Math.max(widths[index] ?? 6, runes(row[index]!) + 3);
   }
-  return rows
-    .map((row) =>
-      row
-        .map((text, index) =>
-          index < row.length - 1 ? text.padEnd(widths[index]! - [...text].length + text.length) : text,
-        )
-        .join(''),
-    )
-    .map((line) => `${line}\n`)
-    .join('');
+  let out = '';
+  for (const row of rows) {
+    row.forEach((text, index) => {
+      out += index < row.length - 1 ? text + ' '.repeat(widths[index]! - runes(text)) : text;
+    });
+    out += '\n';
+  }
+  return out;
 }
 
 /** The table for `items` (one row each), with the header row unless noHeaders. */

@@ -79,8 +79,12 @@ function formatNumber(value: number): string {
   return isGoInt(value) ? String(value) : formatGoFloat(value);
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Go orders strings by their UTF-8 bytes, which is code point order (not UTF-16 order). */
 export function compareGoStrings(a: string, b: string): number {
+  // Without surrogates UTF-16 order is code point order already (the usual case, and fast).
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 

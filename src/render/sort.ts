@@ -103,9 +103,11 @@ function firstValue(field: SortField, item: GoValue): GoValue | undefined {
 export function sortItems<T>(items: readonly T[], field: SortField): T[] {
   if (items.length === 0) return [];
   let found = false;
-  const keys = items.map((item) => {
+  // The items as the -o json document holds them (no undefined), converted once.
+  const documents = JSON.parse(JSON.stringify(items)) as GoValue[];
+  const keys = documents.map((item) => {
     try {
-      const key = firstValue(field, JSON.parse(JSON.stringify(item)) as GoValue);
+      const key = firstValue(field, item);
       found ||= key !== undefined;
       return key;
     } catch (error) {
