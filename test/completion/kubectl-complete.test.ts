@@ -189,3 +189,37 @@ describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
     expect(result.candidates).toEqual(['cart', 'orders']);
   });
 });
+
+describe('kubectl __complete sts on a TLS cluster with a token (real kubectl)', () => {
+  let tls: SimCluster;
+  const TOKEN = 'complete-token-never-printed-7a1e';
+  beforeAll(async () => {
+    tls = await startSimCluster({ manifests: MANIFESTS, controllers: false, tls: true, token: 'admin-token-x' });
+    tls.auth.addToken(TOKEN, 'narrow');
+    tls.rbac.deny({ user: 'narrow', verb: 'list', resource: 'namespaces' });
+  });
+  afterAll(async () => {
+    await tls?.stop();
+  });
+
+  async function complete(words: string[]) {
+    const { stdout, stderr } = await run('kubectl', ['__complete', 'sts', ...words], {
+      env: {
+        PATH: `${REPO_BIN}:${KUBECTL_DIR}:/usr/bin:/bin`,
+        HOME: work,
+        KUBECONFIG: tls.kubeconfigFor(TOKEN),
+      },
+    });
+    return { candidates: stdout.trimEnd().split('\n').slice(0, -1), stderr };
+  }
+
+  it('offers the namespaces holding StatefulSets (and the context’s) when namespaces may not be listed', async () => {
+    const result = await complete(['status', '-n', '']);
+    expect(result.candidates).toEqual(['default', 'shop']);
+    expect(result.stderr).not.toContain(TOKEN);
+  });
+
+  it('looks the set up with the token for --ordinal', async () => {
+    expect((await complete(['verify-pvc', 'web', '--ordinal', ''])).candidates).toEqual(['0', '1']);
+  });
+});
