@@ -225,14 +225,13 @@ export const outputFlags = {
 export const reportOutputFlags = {
   output: Flags.string({
     char: 'o',
-    description:
-      'Output format: table, wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC, custom-columns-file=FILE (over the -o json document).',
+    description: 'table, wide, json, yaml, name, jsonpath=…, custom-columns=… (-file= too).',
     helpValue: 'FORMAT',
     default: 'table',
     helpGroup: 'OUTPUT',
   }),
   'allow-missing-template-keys': Flags.boolean({
-    description: 'With -o jsonpath: print nothing for a missing key instead of failing (default true).',
+    description: 'With -o jsonpath: a missing key prints nothing (default).',
     default: true,
     allowNo: true,
     helpGroup: 'OUTPUT',
