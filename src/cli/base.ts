@@ -156,6 +156,17 @@ function usageFromOclif(message: string, commandId: string | undefined): StsErro
       hint: `see '${help}' for the accepted flags and arguments`,
     });
   }
+  // `-o xml` where a command lists its formats: kubectl's words for a format it cannot print.
+  const format = /^Expected --output=(.*) to be one of: (.*)$/.exec(lines[0] ?? '');
+  if (format) {
+    return new StsError(
+      `unable to match a printer suitable for the output format "${format[1]}", allowed formats are: ${format[2]!
+        .split(', ')
+        .sort()
+        .join(',')}`,
+      { exitCode: ExitCode.USAGE, hint: 'see the accepted formats with --help' },
+    );
+  }
   const [first = 'invalid arguments', ...rest] = lines;
   const text =
     first.startsWith('Parsing ') && rest.length

@@ -63,7 +63,13 @@ function clusterCases(): Case[] {
     ];
     cases.push(
       { input: 'unknown flag', args: run(['--bogus']), code: ExitCode.USAGE },
-      { input: 'bad -o value', args: run(['-o', 'xml']), code: ExitCode.USAGE },
+      {
+        input: 'bad -o value',
+        args: run(['-o', 'xml']),
+        code: ExitCode.USAGE,
+        message:
+          'error: unable to match a printer suitable for the output format "xml", allowed formats are: ',
+      },
       { input: 'bad --color', args: run(['--color', 'sometimes']), code: ExitCode.USAGE },
       { input: 'bad --request-timeout', args: run(['--request-timeout', 'soon']), code: ExitCode.USAGE },
       { input: 'too many args', args: run(['extra']), code: ExitCode.USAGE },
@@ -289,7 +295,13 @@ function clusterCases(): Case[] {
 function localCases(): Case[] {
   return [
     { input: 'unknown flag', args: ['version', '--bogus'], code: ExitCode.USAGE },
-    { input: 'bad -o value', args: ['version', '-o', 'xml'], code: ExitCode.USAGE },
+    {
+      input: 'bad -o value',
+      args: ['version', '-o', 'xml'],
+      code: ExitCode.USAGE,
+      message:
+        'error: unable to match a printer suitable for the output format "xml", allowed formats are: json,text,yaml;',
+    },
     { input: 'bad --color', args: ['version', '--color', 'sometimes'], code: ExitCode.USAGE },
     { input: 'bad --request-timeout', args: ['version', '--request-timeout', 'soon'], code: ExitCode.USAGE },
     {

@@ -194,7 +194,12 @@ describe('kubectl __complete sts on a TLS cluster with a token (real kubectl)', 
   let tls: SimCluster;
   const TOKEN = 'complete-token-never-printed-7a1e';
   beforeAll(async () => {
-    tls = await startSimCluster({ manifests: MANIFESTS, controllers: false, tls: true, token: 'admin-token-x' });
+    tls = await startSimCluster({
+      manifests: MANIFESTS,
+      controllers: false,
+      tls: true,
+      token: 'admin-token-x',
+    });
     tls.auth.addToken(TOKEN, 'narrow');
     tls.rbac.deny({ user: 'narrow', verb: 'list', resource: 'namespaces' });
   });
