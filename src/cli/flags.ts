@@ -312,7 +312,8 @@ export const FLAG_VALUES: Record<string, ValueSource> = {
 
 /** Value-taking flags whose values are free text: completion offers nothing for them. */
 export const FREE_TEXT_FLAGS = [
-  'request-timeout',
+  // A connection flag whose entry names no values (`--request-timeout`) is decided by its entry.
+  ...CONNECTION_ENTRIES.flatMap(([, spec]) => (spec.complete ? [] : [spec.flag])),
   'cluster-domain',
   'timeout',
   'stuck-after',
