@@ -3,7 +3,7 @@
 // names from inside a pod through exec. Everything the report concludes happens in
 // src/report/dns.ts; here only requests are made and answers shaped.
 import { ExitCode, StsError } from '../cli/errors.ts';
-import type { ClusterGateway } from '../kube/gateway.ts';
+import type { ClusterGateway, ListOptions } from '../kube/gateway.ts';
 import { selectorToString, statusOfError } from '../kube/gateway.ts';
 import type { ConfigMap, EndpointSlice, Pod, Service, StatefulSet } from '../kube/types.ts';
 import { buildDnsReport } from '../report/dns.ts';
@@ -26,6 +26,8 @@ export interface DnsCollectOptions {
   probe: boolean;
   /** --from: the pod to probe from (in the set's namespace). */
   from?: string;
+  /** Without a name: -l / --field-selector, applied by the API server to the StatefulSets. */
+  selection?: ListOptions;
 }
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
@@ -144,11 +146,15 @@ async function readSingle(gateway: ClusterGateway, namespace: string, name: stri
   };
 }
 
-async function readMany(gateway: ClusterGateway, namespace: string | undefined): Promise<Scope> {
+async function readMany(
+  gateway: ClusterGateway,
+  namespace: string | undefined,
+  selection: ListOptions | undefined,
+): Promise<Scope> {
   let slicesUnreadable = false;
   let servicesUnreadable = false;
   const [sets, pods, services, slices] = await Promise.all([
-    gateway.listStatefulSets(namespace),
+    gateway.listStatefulSets(namespace, selection),
     gateway.listPods(namespace),
     unlessForbidden(
       gateway.listServices(namespace).then((listed) => listed.items),
@@ -424,7 +430,7 @@ export async function collectDnsInputs(
   const scope =
     name !== undefined && namespace !== undefined
       ? await readSingle(gateway, namespace, name)
-      : await readMany(gateway, namespace);
+      : await readMany(gateway, namespace, options.selection);
   const partial = scope.sets.map((set) => inputFor(scope, set));
 
   for (const input of partial) {

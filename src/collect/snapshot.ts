@@ -6,7 +6,7 @@
 // Reads that are optional for the report (PVs, events, nodes…) degrade into `unreadable`
 // entries instead of failing the command.
 import { ExitCode, StsError } from '../cli/errors.ts';
-import type { ClusterGateway, Listed } from '../kube/gateway.ts';
+import type { ClusterGateway, Listed, ListOptions } from '../kube/gateway.ts';
 import { selectorToString, statusOfError } from '../kube/gateway.ts';
 import type {
   EndpointSlice,
@@ -237,12 +237,13 @@ export interface CollectedOverview {
 export async function collectOverview(
   gateway: ClusterGateway,
   namespace: string | undefined,
-  options: CollectOptions,
+  options: CollectOptions & { selection?: ListOptions },
 ): Promise<CollectedOverview> {
   const unreadable: Unreadable[] = [];
   const [statefulSets, pods, claims, services, endpointSlices, [events, volumes, storageClasses, nodes]] =
     await Promise.all([
-      gateway.listStatefulSets(namespace),
+      // -l / --field-selector choose the sets, on the server; the rest is read for the scope.
+      gateway.listStatefulSets(namespace, options.selection),
       gateway.listPods(namespace),
       gateway.listPersistentVolumeClaims(namespace),
       optional('services', () => gateway.listServices(namespace), EMPTY<Service>(), unreadable),

@@ -52,9 +52,11 @@ export default class Completion extends StsCommand {
   };
 
   async run(): Promise<CompletionResult | { shell: Shell; script: string }> {
-    const { args, argv } = await this.parse(Completion);
-    if (args.shell === PROTOCOL) {
-      const words = (argv as string[]).slice(1);
+    // The words to complete are taken as typed: a parser would swallow a `--` being typed
+    // (`kubectl sts status web --<TAB>` completed the name again) or read the words' flags.
+    if (this.argv[0] === PROTOCOL) {
+      const after = this.argv.slice(1);
+      const words = after[0] === '--' ? after.slice(1) : after;
       const { clusterCompletionSource } = await import('../completion/sources.ts');
       const result = await complete(
         words.length > 0 ? words : [''],
@@ -64,6 +66,7 @@ export default class Completion extends StsCommand {
       process.stdout.write(formatCompletion(result));
       return result;
     }
+    const { args, argv } = await this.parse(Completion);
     const hint = `use one of ${SHELLS.join(', ')}, e.g. source <(kubectl sts completion bash)`;
     if (!args.shell) throw usageError('missing the shell to print a completion script for', hint);
     if (argv.length > 1) throw usageError(`unexpected arguments after "${args.shell}"`, hint);

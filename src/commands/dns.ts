@@ -6,19 +6,20 @@ import {
   clusterDomainFlag,
   connectionFlags,
   debugFlag,
-  outputFlags,
+  listFlags,
   parseClusterDomain,
+  reportOutputFlags,
   toConnectionOptions,
-  toOutputOptions,
   fromCommandLineOnly,
 } from '../cli/flags.ts';
-import type { OutputOptions } from '../cli/flags.ts';
+import { outputError, sortedItems, toListOptions, toOutputOptions } from '../cli/output.ts';
+import type { ListFlags, ListOptions, OutputFlags, OutputOptions } from '../cli/output.ts';
 import { collectDnsInputs } from '../collect/dns.ts';
 import { connect } from '../kube/connect.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { renderDns, renderDnsList } from '../render/dns.ts';
-import { renderJson } from '../render/json.ts';
-import { renderYaml } from '../render/yaml.ts';
+import { labelColumns } from '../render/label-columns.ts';
+import { documentRenderer } from '../render/output.ts';
 import { buildDnsReport } from '../report/dns.ts';
 import type { DnsReport } from '../report/dns.ts';
 
@@ -33,6 +34,8 @@ export interface DnsRequest {
   probe: boolean;
   from: string | undefined;
   output: OutputOptions;
+  /** Without NAME: selection (-l, --field-selector), order (--sort-by), label columns. */
+  list: ListOptions;
 }
 
 export interface DnsList {
@@ -54,6 +57,7 @@ export default class Dns extends StsCommand {
     '<%= config.bin %> dns todo-db --probe --from debug-pod',
     '<%= config.bin %> dns todo-db -o json | jq ".records[] | {pod, fqdn, published}"',
     '<%= config.bin %> dns -A',
+    '<%= config.bin %> dns -A -l app=db -o custom-columns=SET:.statefulSet.name,NAMES:.records[*].fqdn',
   ];
   static override args = {
     name: Args.string({
@@ -65,7 +69,8 @@ export default class Dns extends StsCommand {
   static override flags = {
     ...connectionFlags,
     ...allNamespacesFlag,
-    ...outputFlags,
+    ...reportOutputFlags,
+    ...listFlags,
     ...clusterDomainFlag,
     probe: Flags.boolean({
       description: 'Resolve each name from inside a running pod of the set with getent or nslookup.',
@@ -99,27 +104,46 @@ export async function showDns(
   out: (text: string) => void = (text) => void process.stdout.write(text),
   err: (text: string) => void = (text) => void process.stderr.write(text),
 ): Promise<DnsReport | DnsList> {
+  const { labelSelector, fieldSelector } = request.list;
   const inputs = await collectDnsInputs(gateway, namespace, request.name, {
     clusterDomain: request.clusterDomain,
     probe: request.probe,
     from: request.from,
+    selection: { labelSelector, fieldSelector },
   });
   const reports = inputs.map(buildDnsReport);
   const { output } = request;
   const render = { wide: output.format === 'wide', noHeaders: output.noHeaders, color: output.color };
+  const renderDocument = await documentRenderer<DnsReport>(output);
+  const print = (text: () => string) => {
+    try {
+      out(text());
+    } catch (error) {
+      throw outputError(error);
+    }
+  };
   if (request.name !== undefined) {
     const report = reports[0]!;
-    if (output.format === 'json') out(renderJson(report));
-    else if (output.format === 'yaml') out(renderYaml(report));
+    if (renderDocument)
+      print(() => renderDocument({ document: report, nameOf: () => report.statefulSet.name }));
     else out(renderDns(report, render));
     return report;
   }
-  const list: DnsList = { items: reports };
-  if (output.format === 'json') out(renderJson(list));
-  else if (output.format === 'yaml') out(renderYaml(list));
-  else if (reports.length === 0)
+  const list: DnsList = { items: sortedItems(reports, request.list) };
+  if (renderDocument)
+    print(() =>
+      renderDocument({ document: list, items: list.items, nameOf: (item) => item!.statefulSet.name }),
+    );
+  else if (list.items.length === 0)
     err(`No StatefulSets found${namespace ? ` in ${namespace} namespace` : ''}.\n`);
-  else out(renderDnsList(reports, { ...render, allNamespaces: request.allNamespaces }));
+  else
+    out(
+      renderDnsList(list.items, {
+        ...render,
+        allNamespaces: request.allNamespaces,
+        extraColumns: labelColumns(request.list),
+      }),
+    );
   return list;
 }
 
@@ -131,10 +155,8 @@ export function dnsRequestFrom(
     'cluster-domain'?: string;
     probe?: boolean;
     from?: string;
-    output?: string;
-    'no-headers'?: boolean;
-    color?: string;
-  },
+  } & OutputFlags &
+    ListFlags,
   stream?: { isTTY?: boolean },
   env?: NodeJS.ProcessEnv,
 ): DnsRequest {
@@ -166,5 +188,6 @@ export function dnsRequestFrom(
     probe: (flags.probe ?? false) || flags.from !== undefined,
     from: flags.from,
     output: toOutputOptions(flags, stream, env),
+    list: toListOptions(flags, args.name, 'dns'),
   };
 }

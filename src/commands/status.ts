@@ -8,20 +8,30 @@ import {
   clusterDomainFlag,
   connectionFlags,
   debugFlag,
-  outputFlags,
+  listFlags,
+  reportOutputFlags,
   toConnectionOptions,
-  toOutputOptions,
 } from '../cli/flags.ts';
-import type { OutputOptions } from '../cli/flags.ts';
+import { outputError, sortedItems, toListOptions, toOutputOptions } from '../cli/output.ts';
+import type { ListFlags, ListOptions, OutputFlags, OutputOptions } from '../cli/output.ts';
+import {
+  matchesFieldSelector,
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+} from '../core/selectors.ts';
 import { collectOverview, collectStatusSnapshot } from '../collect/snapshot.ts';
 import { watchStatus } from '../collect/watch.ts';
 import { describeGateProgress, gateError, systemClock, waitForRollout } from '../flows/rollout-gate.ts';
 import { connect } from '../kube/connect.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
-import { renderJson } from '../render/json.ts';
+import { documentRenderer } from '../render/output.ts';
+import type { PrintableDocument } from '../render/output.ts';
+import { labelColumns } from '../render/label-columns.ts';
 import { hasProblems } from '../report/diagnostics/index.ts';
 import { buildOverview, healthOf } from '../report/overview.ts';
-import type { OverviewReport } from '../report/overview.ts';
+import type { OverviewReport, StatefulSetHealth } from '../report/overview.ts';
+import type { StatefulSet } from '../kube/types.ts';
 import { buildStatusReport } from '../report/status.ts';
 import type { StatusReport } from '../report/status.ts';
 import type { SnapshotSource, StatefulSetSnapshot } from '../report/snapshot.ts';
@@ -44,6 +54,8 @@ export interface StatusRequest {
   stuckAfterMs: number;
   /** Without NAME: list only sets with warning or error findings. */
   problems: boolean;
+  /** Without NAME: selection (-l, --field-selector), order (--sort-by), label columns. */
+  list: ListOptions;
 }
 
 export default class Status extends StsCommand {
@@ -59,6 +71,9 @@ export default class Status extends StsCommand {
     '<%= config.bin %> status todo-db --wait --timeout 5m',
     '<%= config.bin %> status todo-db -f support-dump.yaml',
     '<%= config.bin %> status -A --problems',
+    '<%= config.bin %> status -A -l tier=data --sort-by .replicas.desired -L app',
+    '<%= config.bin %> status todo-db -o jsonpath=\'{range .pods[*]}{.name}{"\\t"}{.readyOrder}{"\\n"}{end}\'',
+    '<%= config.bin %> status -o custom-columns=NAME:.name,READY:.replicas.ready,HEALTH:.health',
   ];
   static override args = {
     name: Args.string({
@@ -70,7 +85,8 @@ export default class Status extends StsCommand {
   static override flags = {
     ...connectionFlags,
     ...allNamespacesFlag,
-    ...outputFlags,
+    ...reportOutputFlags,
+    ...listFlags,
     ...clusterDomainFlag,
     watch: Flags.boolean({
       char: 'w',
@@ -148,7 +164,11 @@ export default class Status extends StsCommand {
     scope: string | undefined,
     request: StatusRequest,
   ): Promise<OverviewReport> {
-    const collected = await collectOverview(gateway, scope, { now: () => new Date() });
+    const { labelSelector, fieldSelector } = request.list;
+    const collected = await collectOverview(gateway, scope, {
+      now: () => new Date(),
+      selection: { labelSelector, fieldSelector },
+    });
     const overview = buildOverview(collected, { clusterDomain: request.clusterDomain });
     return this.printOverview(overview, scope, request);
   }
@@ -182,7 +202,8 @@ export default class Status extends StsCommand {
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.once('SIGINT', onInterrupt);
-    const quiet = request.output.format === 'json' || request.output.format === 'yaml';
+    // Machine formats get the final document only: no progress lines beside it.
+    const quiet = request.output.format !== 'table' && request.output.format !== 'wide';
     let lastLine: string | undefined;
     // On a terminal the current wait is a spinner line; elsewhere (CI logs) one line per change.
     // ora (and its dependencies) load only when a spinner will actually spin.
@@ -241,11 +262,11 @@ export default class Status extends StsCommand {
     let last: StatusReport | undefined;
     // Snapshots arrive in a synchronous callback: load the renderers this format needs first.
     const { format } = request.output;
+    const documentFormat = format !== 'table' && format !== 'wide';
     const render = await reportFormatter(request.output);
     const { describeChanges } =
-      format === 'json' || format === 'yaml' || tty
-        ? { describeChanges: undefined }
-        : await import('../render/status.ts');
+      documentFormat || tty ? { describeChanges: undefined } : await import('../render/status.ts');
+    let failure: unknown;
     try {
       await watchStatus(gateway, {
         namespace,
@@ -254,8 +275,17 @@ export default class Status extends StsCommand {
         signal: controller.signal,
         onSnapshot: (snapshot) => {
           const report = buildStatusReport(snapshot, { clusterDomain: request.clusterDomain });
-          if (format === 'json' || format === 'yaml') {
-            process.stdout.write(format === 'json' ? render(report) : `---\n${render(report)}`);
+          if (documentFormat) {
+            // One document per change (YAML documents separated by ---), as kubectl get -w.
+            let text: string;
+            try {
+              text = render(report);
+            } catch (error) {
+              failure = error;
+              controller.abort();
+              return;
+            }
+            process.stdout.write(format === 'yaml' ? `---\n${text}` : text);
           } else if (tty || !describeChanges) {
             // Redraw in place: clear the screen and draw the whole view again.
             process.stdout.write(`\x1b[H\x1b[2J${render(report)}`);
@@ -266,14 +296,14 @@ export default class Status extends StsCommand {
           last = report;
         },
         onResync: (reason) => {
-          if (request.output.format !== 'json' && request.output.format !== 'yaml')
-            process.stderr.write(`watch: ${reason}; listing again\n`);
+          if (!documentFormat) process.stderr.write(`watch: ${reason}; listing again\n`);
         },
       });
     } finally {
       process.removeListener('SIGINT', onInterrupt);
       process.removeListener('SIGTERM', onInterrupt);
     }
+    if (failure !== undefined) throw outputError(failure);
     // The last report shown; undefined when interrupted before the first one.
     return last;
   }
@@ -292,26 +322,37 @@ export async function formatOverview(
   scope: string | undefined,
   request: StatusRequest,
 ): Promise<Printed<OverviewReport>> {
-  if (request.problems)
-    overview = { ...overview, items: overview.items.filter((item) => hasProblems(item.diagnostics)) };
+  const items = request.problems
+    ? overview.items.filter((item) => hasProblems(item.diagnostics))
+    : overview.items;
+  overview = { ...overview, items: sortedItems(items, request.list) };
   const { output } = request;
-  if (output.format === 'json') return { stdout: renderJson(overview), stderr: '', result: overview };
-  if (output.format === 'yaml')
-    return { stdout: (await import('../render/yaml.ts')).renderYaml(overview), stderr: '', result: overview };
+  const render = await documentRenderer<StatefulSetHealth>(output);
+  if (render)
+    return {
+      stdout: renderOrFail(render, {
+        document: overview,
+        items: overview.items,
+        nameOf: (item) => item!.name,
+      }),
+      stderr: '',
+      result: overview,
+    };
+  const { renderOverview, overviewNotes } = await import('../render/status.ts');
   if (overview.items.length === 0)
     return {
       stdout: '',
-      stderr: `${overview.source ? (await import('../render/status.ts')).overviewNotes(overview) : ''}No StatefulSets ${
+      stderr: `${overview.source ? overviewNotes(overview) : ''}No StatefulSets ${
         request.problems ? 'with problems ' : ''
       }found${scope ? ` in ${scope} namespace` : ''}.\n`,
       result: overview,
     };
-  const { renderOverview, overviewNotes } = await import('../render/status.ts');
   const stdout = renderOverview(overview, {
     wide: output.format === 'wide',
     noHeaders: output.noHeaders,
     color: output.color,
     allNamespaces: request.allNamespaces,
+    extraColumns: labelColumns(request.list),
   });
   return { stdout, stderr: overviewNotes(overview), result: overview };
 }
@@ -333,7 +374,9 @@ export async function offlineOutput(
     return { stdout: await formatReport(report, request.output), stderr: '', result: report };
   }
   const scope = request.allNamespaces ? undefined : request.namespace;
-  const snapshots = snapshotsFromDump(dump, { namespace: scope });
+  const snapshots = snapshotsFromDump(dump, { namespace: scope }).filter((snapshot) =>
+    selectedOffline(snapshot.statefulSet, request.list),
+  );
   const overview = offlineOverview(
     snapshots.map((snapshot) => healthOf(buildStatusReport(snapshot, options))),
     snapshots,
@@ -368,10 +411,12 @@ export async function formatReport(report: StatusReport, output: OutputOptions):
 /**
  * The renderer for one output format, loaded on demand: `-o json` never loads yaml or
  * cli-table3, the table view never loads yaml (start-up time is most of a short command's run).
+ * A template that fails on the report throws the usage error kubectl's words describe.
  */
 export async function reportFormatter(output: OutputOptions): Promise<(report: StatusReport) => string> {
-  if (output.format === 'json') return renderJson;
-  if (output.format === 'yaml') return (await import('../render/yaml.ts')).renderYaml;
+  const render = await documentRenderer<never>(output);
+  if (render)
+    return (report) => renderOrFail(render, { document: report, nameOf: () => report.statefulSet.name });
   const { renderStatus } = await import('../render/status.ts');
   return (report) =>
     renderStatus(report, {
@@ -379,6 +424,39 @@ export async function reportFormatter(output: OutputOptions): Promise<(report: S
       noHeaders: output.noHeaders,
       color: output.color,
     });
+}
+
+function renderOrFail<Item>(
+  render: (printable: PrintableDocument<Item>) => string,
+  printable: PrintableDocument<Item>,
+): string {
+  try {
+    return render(printable);
+  } catch (error) {
+    throw outputError(error);
+  }
+}
+
+/** -l / --field-selector on a set read from a dump, where no API server applies them. */
+function selectedOffline(set: StatefulSet, list: ListOptions): boolean {
+  const { labelSelector, fieldSelector } = list;
+  if (
+    labelSelector !== undefined &&
+    !matchesLabelSelector(parseLabelSelector(labelSelector), set.metadata?.labels)
+  )
+    return false;
+  if (fieldSelector === undefined) return true;
+  try {
+    return matchesFieldSelector(parseFieldSelector(fieldSelector), {
+      'metadata.name': set.metadata?.name ?? '',
+      'metadata.namespace': set.metadata?.namespace ?? 'default',
+    });
+  } catch (error) {
+    throw usageError(
+      (error as Error).message,
+      'StatefulSets can be selected by metadata.name and metadata.namespace',
+    );
+  }
 }
 
 export function statusRequestFrom(
@@ -393,10 +471,8 @@ export function statusRequestFrom(
     timeout?: string;
     'stuck-after'?: string;
     problems?: boolean;
-    output?: string;
-    'no-headers'?: boolean;
-    color?: string;
-  },
+  } & OutputFlags &
+    ListFlags,
 ): StatusRequest {
   const allNamespaces = flags['all-namespaces'] ?? false;
   if (args.name !== undefined && allNamespaces)
@@ -444,5 +520,6 @@ export function statusRequestFrom(
     timeoutMs: parseDuration(flags.timeout ?? '5m', '--timeout'),
     stuckAfterMs: parseDuration(flags['stuck-after'] ?? '30s', '--stuck-after'),
     problems,
+    list: toListOptions(flags, args.name, 'status'),
   };
 }

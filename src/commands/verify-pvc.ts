@@ -11,9 +11,10 @@ import {
   outputFlags,
   parseDuration,
   toConnectionOptions,
-  toOutputOptions,
   fromCommandLineOnly,
+  OUTPUT_FORMATS,
 } from '../cli/flags.ts';
+import { toOutputOptions } from '../cli/output.ts';
 import { exitCodeFor, runVerifyPvc, systemClock } from '../flows/verify-pvc.ts';
 import type { VerifyEvent, VerifyPlan, VerifyReport } from '../flows/verify-pvc.ts';
 import { exitCodeForCleanup, runCleanup } from '../flows/verify-pvc-cleanup.ts';
@@ -231,7 +232,7 @@ export default class VerifyPvc extends StsCommand {
 
   async run(): Promise<VerifyReport | CleanupReport> {
     const { args, flags } = await this.parse(VerifyPvc);
-    const output = toOutputOptions(flags);
+    const output = toOutputOptions(flags, process.stdout, process.env, OUTPUT_FORMATS);
     const connectionOptions = toConnectionOptions(flags);
     if (flags.cleanup) {
       const clashing = (

@@ -1,6 +1,10 @@
 // Completion of `kubectl sts <words>` in kubectl's `__complete` protocol (cobra's): one
 // candidate per line, optionally `name<TAB>description`, then `:<directive>`. Pure: the
-// command specs and the dynamic lookups (cluster, kubeconfig) are passed in.
+// command specs and the dynamic lookups (cluster, kubeconfig) are passed in. Which values a
+// flag offers and which typed flags reach the lookups come from src/cli/flags.ts (FLAG_VALUES,
+// CONNECTION_OPTIONS): a connection flag declared there is honoured here without a line of its own.
+import { FLAG_VALUES, connectionOptionForFlag } from '../cli/flags.ts';
+import type { ConnectionOptions, ValueSource } from '../cli/flags.ts';
 
 /** cobra's ShellCompDirective bits, which kubectl forwards to the shell script. */
 export const Directive = {
@@ -38,19 +42,18 @@ export interface CommandSpec {
 }
 
 /** What a dynamic lookup may be asked for. */
-export type DynamicKind = 'statefulset' | 'namespace' | 'context' | 'cluster' | 'user';
+export type DynamicKind = Exclude<ValueSource, 'file' | { values: readonly string[] }>;
 
-/** The connection flags already typed on the line, so lookups honour them. */
-export interface LineConnection {
-  kubeconfig?: string;
-  context?: string;
-  cluster?: string;
-  user?: string;
-  namespace?: string;
+/** What is already on the line, so lookups honour it. */
+export interface LineContext {
+  /** The connection flags typed on the line (each read as the command would; bad ones left out). */
+  connection: Partial<ConnectionOptions>;
   allNamespaces: boolean;
+  /** The StatefulSet NAME already given (for --ordinal, --from, -c). */
+  statefulSet?: string;
 }
 
-export type CompletionSource = (kind: DynamicKind, connection: LineConnection) => Promise<string[]>;
+export type CompletionSource = (kind: DynamicKind, context: LineContext) => Promise<string[]>;
 
 export interface Completion {
   candidates: { value: string; description?: string }[];
@@ -62,13 +65,6 @@ const ROOT_FLAGS: FlagSpec[] = [
   { name: 'help', char: 'h', takesValue: false, description: 'Show help.' },
   { name: 'version', takesValue: false, description: 'Show the plugin version.' },
 ];
-
-const DYNAMIC_FLAG_VALUES: Record<string, DynamicKind> = {
-  namespace: 'namespace',
-  context: 'context',
-  cluster: 'cluster',
-  user: 'user',
-};
 
 /** A positional argument naming a StatefulSet completes from the cluster. */
 function argKind(arg: ArgSpec): DynamicKind | undefined {
@@ -84,7 +80,9 @@ function firstLine(text: string | undefined): string | undefined {
 interface ParsedLine {
   command: CommandSpec | undefined;
   positionals: string[];
-  connection: LineConnection;
+  /** Values of connection flags, by flag name, as typed. */
+  raw: Record<string, string | string[] | boolean>;
+  allNamespaces: boolean;
   /** Set when the previous word is a flag waiting for its value. */
   pendingFlag: FlagSpec | undefined;
   flagsEnded: boolean;
@@ -99,12 +97,37 @@ function findFlag(flags: readonly FlagSpec[], word: string): FlagSpec | undefine
   return undefined;
 }
 
-function recordValue(connection: LineConnection, flag: FlagSpec, value: string): void {
-  if (flag.name === 'kubeconfig') connection.kubeconfig = value;
-  else if (flag.name === 'context') connection.context = value;
-  else if (flag.name === 'cluster') connection.cluster = value;
-  else if (flag.name === 'user') connection.user = value;
-  else if (flag.name === 'namespace') connection.namespace = value;
+/** Remembers the value of a connection flag (any declared in CONNECTION_OPTIONS). */
+function recordValue(parsed: ParsedLine, flag: FlagSpec, value: string | boolean): void {
+  const option = connectionOptionForFlag(flag.name);
+  if (!option) return;
+  const [, spec] = option;
+  if (spec.kind === 'strings') {
+    const before = parsed.raw[flag.name];
+    parsed.raw[flag.name] = [...(Array.isArray(before) ? before : []), String(value)];
+  } else parsed.raw[flag.name] = spec.kind === 'boolean' ? value !== false && value !== 'false' : value;
+}
+
+/** The connection options of the line; a value the command would refuse is left out. */
+function connectionOf(raw: ParsedLine['raw']): Partial<ConnectionOptions> {
+  const connection: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const [key, spec] = connectionOptionForFlag(name)!;
+    try {
+      connection[key] = spec.read(value);
+    } catch {
+      // e.g. --request-timeout soon: the lookup uses its own limit anyway.
+    }
+  }
+  return connection as Partial<ConnectionOptions>;
+}
+
+function lineContext(parsed: ParsedLine): LineContext {
+  return {
+    connection: connectionOf(parsed.raw),
+    allNamespaces: parsed.allNamespaces,
+    ...(parsed.positionals[0] !== undefined ? { statefulSet: parsed.positionals[0] } : {}),
+  };
 }
 
 /** Reads the completed words (all but the one being typed) the way oclif would parse them. */
@@ -112,7 +135,8 @@ function parseLine(done: readonly string[], commands: readonly CommandSpec[]): P
   const parsed: ParsedLine = {
     command: undefined,
     positionals: [],
-    connection: { allNamespaces: false },
+    raw: {},
+    allNamespaces: false,
     pendingFlag: undefined,
     flagsEnded: false,
   };
@@ -121,7 +145,7 @@ function parseLine(done: readonly string[], commands: readonly CommandSpec[]): P
   for (const word of done) {
     const flags = parsed.command ? [...parsed.command.flags, ...ROOT_FLAGS] : allFlags;
     if (parsed.pendingFlag) {
-      recordValue(parsed.connection, parsed.pendingFlag, word);
+      recordValue(parsed, parsed.pendingFlag, word);
       parsed.pendingFlag = undefined;
       continue;
     }
@@ -132,12 +156,16 @@ function parseLine(done: readonly string[], commands: readonly CommandSpec[]): P
     if (!parsed.flagsEnded && word.startsWith('-') && word !== '-') {
       const flag = findFlag(flags, word);
       if (!flag) continue;
-      if (flag.name === 'all-namespaces') parsed.connection.allNamespaces = true;
-      if (!flag.takesValue) continue;
       const inline = word.startsWith('--') ? word.indexOf('=') : word.length > 2 ? 2 : -1;
+      if (!flag.takesValue) {
+        const on = !(word.startsWith('--') && inline >= 0 && /^(0|f|false)$/i.test(word.slice(inline + 1)));
+        if (flag.name === 'all-namespaces') parsed.allNamespaces = on;
+        recordValue(parsed, flag, on);
+        continue;
+      }
       if (inline >= 0) {
         const value = word.slice(word.startsWith('--') ? inline + 1 : inline).replace(/^=/, '');
-        recordValue(parsed.connection, flag, value);
+        recordValue(parsed, flag, value);
       } else parsed.pendingFlag = flag;
       continue;
     }
@@ -155,24 +183,21 @@ function parseLine(done: readonly string[], commands: readonly CommandSpec[]): P
 
 async function valuesFor(
   flag: FlagSpec,
-  connection: LineConnection,
+  context: LineContext,
   source: CompletionSource,
 ): Promise<{ values: string[]; directive: number }> {
   if (flag.options?.length) return { values: [...flag.options], directive: Directive.NoFileComp };
-  if (flag.name === 'kubeconfig') return { values: [], directive: Directive.Default }; // let the shell complete paths
-  const kind = DYNAMIC_FLAG_VALUES[flag.name];
-  if (!kind) return { values: [], directive: Directive.NoFileComp };
-  return { values: await lookup(source, kind, connection), directive: Directive.NoFileComp };
+  const from = FLAG_VALUES[flag.name];
+  if (from === undefined) return { values: [], directive: Directive.NoFileComp };
+  if (from === 'file') return { values: [], directive: Directive.Default }; // let the shell complete paths
+  if (typeof from === 'object') return { values: [...from.values], directive: Directive.NoFileComp };
+  return { values: await lookup(source, from, context), directive: Directive.NoFileComp };
 }
 
 /** Lookups that fail (no cluster, bad kubeconfig) complete nothing rather than print errors. */
-async function lookup(
-  source: CompletionSource,
-  kind: DynamicKind,
-  connection: LineConnection,
-): Promise<string[]> {
+async function lookup(source: CompletionSource, kind: DynamicKind, context: LineContext): Promise<string[]> {
   try {
-    return await source(kind, connection);
+    return await source(kind, context);
   } catch {
     return [];
   }
@@ -215,7 +240,7 @@ export async function complete(
     candidates.filter((candidate) => candidate.value.startsWith(prefix));
 
   if (parsed.pendingFlag) {
-    const { values, directive } = await valuesFor(parsed.pendingFlag, parsed.connection, source);
+    const { values, directive } = await valuesFor(parsed.pendingFlag, lineContext(parsed), source);
     return { candidates: byPrefix(values.map((value) => ({ value }))), directive };
   }
 
@@ -224,7 +249,7 @@ export async function complete(
     if (current.startsWith('--') && equals > 0) {
       const flag = findFlag(flags, current);
       if (!flag?.takesValue) return { candidates: [], directive: Directive.NoFileComp };
-      const { values, directive } = await valuesFor(flag, parsed.connection, source);
+      const { values, directive } = await valuesFor(flag, lineContext(parsed), source);
       const head = current.slice(0, equals + 1);
       return { candidates: byPrefix(values.map((value) => ({ value: `${head}${value}` }))), directive };
     }
@@ -247,7 +272,7 @@ export async function complete(
   }
   const kind = argKind(arg);
   if (!kind) return { candidates: [], directive: Directive.NoFileComp };
-  const names = await lookup(source, kind, parsed.connection);
+  const names = await lookup(source, kind, lineContext(parsed));
   // A name already given earlier on the line is not offered again.
   const unused = names.filter((name) => !parsed.positionals.includes(name));
   return { candidates: byPrefix(unused.map((value) => ({ value }))), directive: Directive.NoFileComp };

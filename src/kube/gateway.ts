@@ -128,6 +128,8 @@ export interface ClusterGateway {
   ): Promise<Listed<PodDisruptionBudget>>;
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   getNamespace(name: string): Promise<{ metadata?: { name?: string } } | undefined>;
+  /** Every namespace (completion of -n). */
+  listNamespaces(): Promise<Listed<{ metadata?: { name?: string } }>>;
 
   /**
    * Evict through the Eviction API so PodDisruptionBudgets are honoured. `uid` is sent as

@@ -243,6 +243,10 @@ export class HttpGateway implements ClusterGateway {
     return this.get(RESOURCES.namespaces, undefined, name);
   }
 
+  listNamespaces(): Promise<Listed<{ metadata?: { name?: string } }>> {
+    return this.list(RESOURCES.namespaces, undefined);
+  }
+
   async evictPod(namespace: string, name: string, options: { uid?: string } = {}): Promise<void> {
     const body: Record<string, unknown> = {
       apiVersion: 'policy/v1',

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ExitCode, StsError } from '../cli/errors.ts';
+import type { KubeconfigOverrideOptions } from '../cli/flags.ts';
 
 export interface KubeconfigCluster {
   server?: string;
@@ -66,13 +67,8 @@ export interface MergedKubeconfig {
   contexts: Map<string, KubeconfigContext>;
 }
 
-export interface KubeconfigOverrides {
-  kubeconfig?: string;
-  context?: string;
-  cluster?: string;
-  user?: string;
-  namespace?: string;
-}
+/** The connection flags that override the kubeconfig: declared in CONNECTION_OPTIONS (src/cli/flags.ts). */
+export type KubeconfigOverrides = KubeconfigOverrideOptions;
 
 /** The single context everything else works with (kubectl's `config view --minify`). */
 export interface ResolvedKubeconfig {

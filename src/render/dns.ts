@@ -6,6 +6,7 @@ import type { Diagnostic } from '../report/snapshot.ts';
 import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { renderTable } from './table.ts';
+import type { ExtraColumns } from './label-columns.ts';
 
 export interface DnsRenderOptions {
   wide: boolean;
@@ -128,6 +129,8 @@ export function renderDns(report: DnsReport, options: DnsRenderOptions): string 
 
 export interface DnsListRenderOptions extends DnsRenderOptions {
   allNamespaces: boolean;
+  /** -L / --show-labels: the set's labels, on each of its rows. */
+  extraColumns?: ExtraColumns;
 }
 
 /** `dns` without NAME: every set's names in one table. */
@@ -145,6 +148,7 @@ export function renderDnsList(reports: DnsReport[], options: DnsListRenderOption
     'ready',
     'published',
     ...(withProbe ? ['resolved'] : []),
+    ...(options.extraColumns?.headers ?? []),
   ];
   const rows: string[][] = [];
   for (const report of reports) {
@@ -153,6 +157,7 @@ export function renderDnsList(reports: DnsReport[], options: DnsListRenderOption
         ...(options.allNamespaces ? [report.statefulSet.namespace] : []),
         report.statefulSet.name,
         ...recordCells(record, options, withProbe),
+        ...(options.extraColumns?.cells(report.statefulSet.labels) ?? []),
       ]);
     }
   }

@@ -7,6 +7,7 @@ import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { humanDuration } from '../core/duration.ts';
 import { renderTable } from './table.ts';
+import type { ExtraColumns } from './label-columns.ts';
 
 export interface StatusRenderOptions {
   wide: boolean;
@@ -314,7 +315,7 @@ function claimsCell(item: StatefulSetHealth): string {
 /** `status` without NAME: one line per StatefulSet. */
 export function renderOverview(
   overview: OverviewReport,
-  options: StatusRenderOptions & { allNamespaces: boolean },
+  options: StatusRenderOptions & { allNamespaces: boolean; extraColumns?: ExtraColumns },
 ): string {
   const headers = [
     ...(options.allNamespaces ? ['NAMESPACE'] : []),
@@ -325,6 +326,7 @@ export function renderOverview(
     'PVCS',
     'HEALTH',
     'FINDING',
+    ...(options.extraColumns?.headers ?? []),
   ];
   const rows = overview.items.map((item) => [
     ...(options.allNamespaces ? [item.namespace] : []),
@@ -335,6 +337,7 @@ export function renderOverview(
     claimsCell(item),
     healthCell(item, options.color),
     item.finding ?? '-',
+    ...(options.extraColumns?.cells(item.labels) ?? []),
   ]);
   return renderTable(headers, rows, { noHeaders: options.noHeaders });
 }

@@ -81,7 +81,8 @@ export interface SrvName {
 }
 
 export interface DnsReport {
-  statefulSet: { name: string; namespace: string };
+  /** The set, with its own labels (what -l, -L and --show-labels look at). */
+  statefulSet: { name: string; namespace: string; labels: Record<string, string> };
   service: {
     name: string;
     namespace: string;
@@ -170,7 +171,7 @@ export function buildDnsReport(input: DnsInput): DnsReport {
   const serviceAnswer = input.probe?.answers[serviceFqdn];
 
   const report: DnsReport = {
-    statefulSet: { name, namespace },
+    statefulSet: { name, namespace, labels: { ...set.metadata?.labels } },
     service: {
       name: serviceName,
       namespace,

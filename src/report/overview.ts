@@ -28,6 +28,8 @@ export type Health = 'Healthy' | 'Progressing' | 'Warning' | 'Degraded';
 export interface StatefulSetHealth {
   namespace: string;
   name: string;
+  /** The StatefulSet's own labels. */
+  labels: Record<string, string>;
   /** `ready` from the pods, or from status.readyReplicas when pods were not read; `updated` null when unknown. */
   replicas: { desired: number; ready: number; updated: number | null };
   /** The rollout's state, the same one `status NAME` reports (report.rollout). */
@@ -124,6 +126,7 @@ export function healthOf(report: StatusReport): StatefulSetHealth {
   return {
     namespace: set.namespace,
     name: set.name,
+    labels: set.labels,
     replicas: { desired: set.replicas.desired, ready, updated: report.rollout.updated },
     revision,
     claims: claims.some((volume) => volume.claimExists === null)

@@ -32,6 +32,8 @@ export interface StatusOptions {
 export interface StatefulSetSummary {
   name: string;
   namespace: string;
+  /** The StatefulSet's own labels (what -l, -L and --show-labels look at). */
+  labels: Record<string, string>;
   serviceName: string | null;
   podManagementPolicy: string;
   updateStrategy: { type: string; partition: number | null; maxUnavailable: number | string | null };
@@ -168,6 +170,7 @@ export function summarizeStatefulSet(snapshot: StatefulSetSnapshot): StatefulSet
   return {
     name: set.metadata?.name ?? '',
     namespace: set.metadata?.namespace ?? 'default',
+    labels: { ...set.metadata?.labels },
     serviceName: spec.serviceName || null,
     podManagementPolicy: spec.podManagementPolicy ?? 'OrderedReady',
     updateStrategy: {

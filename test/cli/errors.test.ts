@@ -39,6 +39,10 @@ interface Case {
    * case is expected to fail until that is fixed, and then must lose this mark.
    */
   knownIssue?: string;
+  /** An unknown command: the error line is followed by cobra's "Did you mean this?" block. */
+  suggestions?: string[];
+  /** The start of the error line, in kubectl's words where kubectl has them. */
+  message?: string;
 }
 
 /** `kubectl sts <command> <target>` for commands that talk to the cluster. */
@@ -59,7 +63,13 @@ function clusterCases(): Case[] {
     ];
     cases.push(
       { input: 'unknown flag', args: run(['--bogus']), code: ExitCode.USAGE },
-      { input: 'bad -o value', args: run(['-o', 'xml']), code: ExitCode.USAGE },
+      {
+        input: 'bad -o value',
+        args: run(['-o', 'xml']),
+        code: ExitCode.USAGE,
+        message:
+          'error: unable to match a printer suitable for the output format "xml", allowed formats are: ',
+      },
       { input: 'bad --color', args: run(['--color', 'sometimes']), code: ExitCode.USAGE },
       { input: 'bad --request-timeout', args: run(['--request-timeout', 'soon']), code: ExitCode.USAGE },
       { input: 'too many args', args: run(['extra']), code: ExitCode.USAGE },
@@ -214,13 +224,99 @@ function clusterCases(): Case[] {
       code: ExitCode.USAGE,
     },
   );
+  // The flags of issue 17, for both commands that print reports.
+  for (const command of ['status', 'dns']) {
+    const usage = (input: string, args: string[], message?: string): Case => ({
+      input,
+      args: [command, ...args],
+      code: ExitCode.USAGE,
+      message,
+    });
+    cases.push(
+      usage('unknown flag', ['--namspace', 'x'], 'error: unknown flag: --namspace'),
+      usage('unknown shorthand', ['-Ax'], "error: unknown shorthand flag: 'x' in -x"),
+      usage('-n without its value', ['-n'], "error: flag needs an argument: 'n' in -n"),
+      usage('bad boolean', ['-A=maybe'], 'error: invalid argument "maybe" for "-A, --all-namespaces" flag'),
+      usage(
+        'unknown -o format',
+        ['-o', 'xml'],
+        'error: unable to match a printer suitable for the output format "xml"',
+      ),
+      usage(
+        '-o jsonpath without a template',
+        ['-o', 'jsonpath'],
+        'error: template format specified but no template given',
+      ),
+      usage(
+        '-o jsonpath that does not parse',
+        ['-o', 'jsonpath={.a'],
+        'error: error parsing jsonpath {.a, unclosed action',
+      ),
+      usage('-o jsonpath-file missing', ['-o', 'jsonpath-file=/no/such/template']),
+      usage(
+        '-o custom-columns without a path',
+        ['-o', 'custom-columns=NAME'],
+        'error: unexpected custom-columns spec: NAME',
+      ),
+      usage('-o custom-columns-file missing', ['-o', 'custom-columns-file=/no/such/columns']),
+      usage('--allow-missing-template-keys not a boolean', ['--allow-missing-template-keys=sometimes']),
+      usage('--sort-by not a path', ['-A', '--sort-by', '{.name'], 'error: unexpected path string'),
+      usage('-l that does not parse', ['-l', 'app in (a'], 'error: invalid label selector'),
+      usage(
+        '--field-selector on an unsupported field',
+        ['--field-selector', 'spec.replicas=2'],
+        'error: field label not supported: spec.replicas',
+      ),
+      usage(
+        '--field-selector that does not parse',
+        ['--field-selector', 'metadata.name'],
+        "error: invalid selector: 'metadata.name'",
+      ),
+      usage(
+        '-l with NAME',
+        ['todo-db', '-l', 'app=db'],
+        'error: name cannot be provided when a selector is specified',
+      ),
+      usage(
+        '--field-selector with NAME',
+        ['todo-db', '--field-selector', 'metadata.name=x'],
+        'error: name cannot be provided when a selector is specified',
+      ),
+      usage('--sort-by with NAME', ['todo-db', '--sort-by', '.name']),
+      usage('--show-labels with NAME', ['todo-db', '--show-labels']),
+      usage('-L with NAME', ['todo-db', '-L', 'app']),
+      usage('--show-labels not a boolean', ['--show-labels=often']),
+      {
+        ...usage(
+          'a template that fails on the report',
+          ['todo-db', '-o', 'jsonpath={.nope}', '--allow-missing-template-keys=false'],
+          'error: error executing jsonpath "{.nope}": nope is not found',
+        ),
+        kubeconfig: 'admin',
+      },
+      {
+        ...usage(
+          '--sort-by a field no item has',
+          ['-A', '--sort-by', '.nope'],
+          'error: couldn\'t find any field with path "{.nope}" in the list of objects',
+        ),
+        kubeconfig: 'admin',
+      },
+    );
+  }
   return cases;
 }
 
 function localCases(): Case[] {
   return [
     { input: 'unknown flag', args: ['version', '--bogus'], code: ExitCode.USAGE },
-    { input: 'bad -o value', args: ['version', '-o', 'xml'], code: ExitCode.USAGE },
+    {
+      input: 'bad -o value',
+      args: ['version', '-o', 'xml'],
+      code: ExitCode.USAGE,
+      message:
+        'error: unable to match a printer suitable for the output format "xml", allowed formats are: json,text,yaml;',
+    },
     { input: 'bad --color', args: ['version', '--color', 'sometimes'], code: ExitCode.USAGE },
     { input: 'bad --request-timeout', args: ['version', '--request-timeout', 'soon'], code: ExitCode.USAGE },
     {
@@ -243,6 +339,26 @@ function localCases(): Case[] {
       input: 'unknown command',
       args: ['statuss', 'todo-db'],
       code: ExitCode.USAGE,
+      message: 'error: unknown command "statuss" for "kubectl sts"',
+      suggestions: ['status'],
+    },
+    {
+      input: 'unknown command, two suggestions',
+      args: ['ver'],
+      code: ExitCode.USAGE,
+      suggestions: ['verify-pvc', 'version'],
+    },
+    {
+      input: 'unknown command, nothing close',
+      args: ['zzzz'],
+      code: ExitCode.USAGE,
+      message: 'error: unknown command "zzzz" for "kubectl sts"',
+    },
+    {
+      input: 'unknown flag, kubectl words',
+      args: ['version', '--outptu', 'json'],
+      code: ExitCode.USAGE,
+      message: 'error: unknown flag: --outptu',
     },
   ];
 }
@@ -291,7 +407,15 @@ const SECRETS = [ADMIN_TOKEN, DENIED_TOKEN, FLAKY_TOKEN, UNKNOWN_TOKEN, NO_EXEC_
 function expectOneLineError(testCase: Case, result: CliRun): void {
   const where = `${testCase.args.join(' ')}\n--- stderr ---\n${result.stderr}\n--- stdout ---\n${result.stdout}`;
   expect(result.code, where).toBe(testCase.code);
-  const lines = result.stderr.split('\n').filter((line) => line.length > 0);
+  let stderr = result.stderr;
+  if (testCase.suggestions) {
+    // cobra's block after the one error line, as kubectl prints it for `kubectl gett`.
+    const block = `\nDid you mean this?\n${testCase.suggestions.map((name) => `\t${name}\n`).join('')}`;
+    expect(stderr.endsWith(block), where).toBe(true);
+    stderr = stderr.slice(0, -block.length);
+  }
+  if (testCase.message) expect(stderr.startsWith(testCase.message), where).toBe(true);
+  const lines = stderr.split('\n').filter((line) => line.length > 0);
   expect(lines, where).toHaveLength(1);
   expect(lines[0], where).toMatch(/^error: \S/);
   expect(lines[0], where).toContain('; ');

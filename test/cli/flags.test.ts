@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StsError } from '../../src/cli/errors.ts';
-import {
-  parseClusterDomain,
-  parseDuration,
-  toConnectionOptions,
-  toOutputOptions,
-} from '../../src/cli/flags.ts';
+import { parseClusterDomain, parseDuration, toConnectionOptions } from '../../src/cli/flags.ts';
+import { toOutputOptions } from '../../src/cli/output.ts';
 
 describe('--request-timeout is read as kubectl reads it', () => {
   it.each([
@@ -53,9 +49,26 @@ describe('colour is on only when asked for or on a terminal that wants it', () =
     ['auto on a terminal', 'auto', true, {}, true],
     ['auto when piped', 'auto', false, {}, false],
     ['auto with NO_COLOR', 'auto', true, { NO_COLOR: '1' }, false],
+    ['auto with an empty NO_COLOR (unset, by no-color.org)', 'auto', true, { NO_COLOR: '' }, true],
     ['auto with TERM=dumb', 'auto', true, { TERM: 'dumb' }, false],
     ['always when piped', 'always', false, {}, true],
     ['never on a terminal', 'never', true, {}, false],
+    ['FORCE_COLOR=1 when piped', 'auto', false, { FORCE_COLOR: '1' }, true],
+    ['FORCE_COLOR=3 when piped', 'auto', false, { FORCE_COLOR: '3' }, true],
+    ['FORCE_COLOR=true when piped', 'auto', false, { FORCE_COLOR: 'true' }, true],
+    ['FORCE_COLOR=1 with TERM=dumb', 'auto', true, { FORCE_COLOR: '1', TERM: 'dumb' }, true],
+    ['FORCE_COLOR=0 on a terminal', 'auto', true, { FORCE_COLOR: '0' }, false],
+    ['FORCE_COLOR=false on a terminal', 'auto', true, { FORCE_COLOR: 'false' }, false],
+    ['an empty FORCE_COLOR (unset, by force-color.org)', 'auto', false, { FORCE_COLOR: '' }, false],
+    [
+      'FORCE_COLOR wins over NO_COLOR (force-color.org, Node)',
+      'auto',
+      false,
+      { FORCE_COLOR: '1', NO_COLOR: '1' },
+      true,
+    ],
+    ['--color never wins over FORCE_COLOR', 'never', true, { FORCE_COLOR: '1' }, false],
+    ['--color always wins over FORCE_COLOR=0', 'always', false, { FORCE_COLOR: '0' }, true],
   ])('%s', (_case, color, isTTY, env, expected) => {
     expect(toOutputOptions({ color }, { isTTY }, env).color).toBe(expected);
   });

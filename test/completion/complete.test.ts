@@ -2,7 +2,7 @@
 // line gets, and which connection flags reach the cluster lookups.
 import { describe, expect, it } from 'vitest';
 import { Directive, complete, formatCompletion } from '../../src/completion/complete.ts';
-import type { CommandSpec, DynamicKind, LineConnection } from '../../src/completion/complete.ts';
+import type { CommandSpec, DynamicKind, LineContext } from '../../src/completion/complete.ts';
 
 const connectionFlags = [
   { name: 'kubeconfig', takesValue: true, description: 'Path to the kubeconfig file.' },
@@ -26,8 +26,23 @@ const COMMANDS: CommandSpec[] = [
     flags: connectionFlags,
     args: [{ name: 'name' }],
   },
-  { id: 'dns', description: 'Stable DNS names.', flags: connectionFlags, args: [{ name: 'name' }] },
-  { id: 'verify-pvc', description: 'Check persistence.', flags: connectionFlags, args: [{ name: 'name' }] },
+  {
+    id: 'dns',
+    description: 'Stable DNS names.',
+    flags: [...connectionFlags, { name: 'from', takesValue: true }],
+    args: [{ name: 'name' }],
+  },
+  {
+    id: 'verify-pvc',
+    description: 'Check persistence.',
+    flags: [
+      ...connectionFlags,
+      { name: 'ordinal', takesValue: true },
+      { name: 'container', char: 'c', takesValue: true },
+      { name: 'timeout', takesValue: true },
+    ],
+    args: [{ name: 'name' }],
+  },
   { id: 'version', description: 'Print the version.', flags: [], args: [] },
   {
     id: 'completion',
@@ -43,15 +58,19 @@ const CLUSTER: Record<string, string[]> = { default: ['web', 'db'], shop: ['cart
 
 /** A fake source that records what it was asked, answering from CLUSTER and a fixed kubeconfig. */
 function recordingSource() {
-  const calls: { kind: DynamicKind; connection: LineConnection }[] = [];
-  const source = async (kind: DynamicKind, connection: LineConnection): Promise<string[]> => {
-    calls.push({ kind, connection });
+  const calls: { kind: DynamicKind; context: LineContext }[] = [];
+  const source = async (kind: DynamicKind, context: LineContext): Promise<string[]> => {
+    calls.push({ kind, context });
     if (kind === 'context') return ['sim', 'prod'];
-    if (kind === 'namespace') return Object.keys(CLUSTER);
+    if (kind === 'namespace') return [...Object.keys(CLUSTER), 'kube-system'];
     if (kind === 'statefulset') {
-      if (connection.allNamespaces) return Object.values(CLUSTER).flat();
-      return CLUSTER[connection.namespace ?? 'default'] ?? [];
+      if (context.allNamespaces) return Object.values(CLUSTER).flat();
+      return CLUSTER[context.connection.namespace ?? 'default'] ?? [];
     }
+    if (kind === 'ordinal') return context.statefulSet === 'web' ? ['0', '1', '2'] : [];
+    if (kind === 'pod')
+      return context.statefulSet === 'web' ? ['web-0', 'web-1', 'web-2'] : ['web-0', 'db-0'];
+    if (kind === 'container') return context.statefulSet === 'web' ? ['nginx', 'sidecar'] : [];
     return [];
   };
   return { source, calls };
@@ -98,7 +117,50 @@ describe('complete', () => {
       expected: ['web', 'db', 'cart', 'orders'],
     },
     { name: 'offers nothing once NAME is given', words: ['status', 'web', ''], expected: [] },
-    { name: 'completes namespaces after -n', words: ['status', '-n', ''], expected: ['default', 'shop'] },
+    {
+      name: 'completes every namespace after -n',
+      words: ['status', '-n', ''],
+      expected: ['default', 'shop', 'kube-system'],
+    },
+    {
+      name: 'completes flags after NAME (`status web --<TAB>`)',
+      words: ['status', 'web', '--'],
+      expected: [
+        '--kubeconfig',
+        '--context',
+        '--namespace',
+        '--output',
+        '--all-namespaces',
+        '--help',
+        '--version',
+      ],
+    },
+    {
+      name: "completes the set's ordinals for --ordinal",
+      words: ['verify-pvc', 'web', '--ordinal', ''],
+      expected: ['0', '1', '2'],
+    },
+    { name: 'completes --ordinal=', words: ['verify-pvc', 'web', '--ordinal=1'], expected: ['--ordinal=1'] },
+    {
+      name: "completes the set's containers for -c",
+      words: ['verify-pvc', 'web', '-c', ''],
+      expected: ['nginx', 'sidecar'],
+    },
+    {
+      name: "completes the set's pods for --from",
+      words: ['dns', 'web', '--from', 'web-'],
+      expected: ['web-0', 'web-1', 'web-2'],
+    },
+    {
+      name: 'completes pods for --from before NAME',
+      words: ['dns', '--from', ''],
+      expected: ['web-0', 'db-0'],
+    },
+    {
+      name: 'offers nothing for free-text flags',
+      words: ['verify-pvc', 'web', '--timeout', ''],
+      expected: [],
+    },
     {
       name: 'completes namespaces after --namespace=',
       words: ['status', '--namespace=s'],
@@ -147,7 +209,10 @@ describe('complete', () => {
     expect(calls).toEqual([
       {
         kind: 'statefulset',
-        connection: { kubeconfig: '/tmp/kc', context: 'prod', namespace: 'shop', allNamespaces: false },
+        context: {
+          connection: { kubeconfig: '/tmp/kc', context: 'prod', namespace: 'shop' },
+          allNamespaces: false,
+        },
       },
     ]);
   });

@@ -23,21 +23,36 @@ kind: Namespace
 metadata: { name: shop }
 ---
 ${['web', 'db']
-  .map((name) => statefulSet(name, 'default'))
-  .concat(['cart', 'orders'].map((name) => statefulSet(name, 'shop')))
+  .map((name) => statefulSet(name, 'default', name === 'web' ? 2 : 0))
+  .concat(['cart', 'orders'].map((name) => statefulSet(name, 'shop', 0)))
+  .concat(
+    ['web-0', 'web-1'].map((name) => pod(name, 'web')),
+    pod('debug', 'tools'),
+  )
   .join('---\n')}`;
 
-function statefulSet(name: string, namespace: string): string {
+function statefulSet(name: string, namespace: string, replicas: number): string {
   return `apiVersion: apps/v1
 kind: StatefulSet
 metadata: { name: ${name}, namespace: ${namespace} }
 spec:
   serviceName: ${name}
-  replicas: 0
+  replicas: ${replicas}
   selector: { matchLabels: { app: ${name} } }
   template:
     metadata: { labels: { app: ${name} } }
-    spec: { containers: [{ name: main, image: registry.k8s.io/pause:3.10 }] }
+    spec:
+      containers:
+        - { name: main, image: registry.k8s.io/pause:3.10 }
+        - { name: sidecar, image: registry.k8s.io/pause:3.10 }
+`;
+}
+
+function pod(name: string, app: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: { name: ${name}, namespace: default, labels: { app: ${app} } }
+spec: { containers: [{ name: main, image: registry.k8s.io/pause:3.10 }] }
 `;
 }
 
@@ -93,9 +108,30 @@ describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
       expected: ['cart', 'db', 'orders', 'web'],
     },
     {
-      name: 'namespaces that hold StatefulSets for --namespace',
+      name: 'every namespace for --namespace, kube-system too',
       words: ['dns', '--namespace', ''],
-      expected: ['default', 'shop'],
+      expected: ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'local-path-storage', 'shop'],
+    },
+    {
+      name: 'flags after NAME (`status web --<TAB>`)',
+      words: ['status', 'web', '--w'],
+      expected: ['--watch', '--wait'],
+    },
+    {
+      name: "the set's ordinals for --ordinal",
+      words: ['verify-pvc', 'web', '--ordinal', ''],
+      expected: ['0', '1'],
+    },
+    {
+      name: "the set's containers for -c",
+      words: ['verify-pvc', 'web', '-c', ''],
+      expected: ['main', 'sidecar'],
+    },
+    { name: "the set's pods for --from", words: ['dns', 'web', '--from', ''], expected: ['web-0', 'web-1'] },
+    {
+      name: 'output formats for -o',
+      words: ['status', '-o', 'j'],
+      expected: ['json', 'jsonpath', 'jsonpath-file'],
     },
     {
       name: 'contexts of the kubeconfig for --context',
@@ -115,6 +151,14 @@ describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
     const result = await kubectlComplete(filled);
     expect(result.candidates).toEqual(expected);
     expect(result.directive).toBe(':4');
+  });
+
+  it('offers every flag for `status web --` (the `--` being typed is not swallowed)', async () => {
+    const result = await kubectlComplete(['status', 'web', '--']);
+    expect(result.candidates).toEqual(
+      expect.arrayContaining(['--namespace', '--output', '--watch', '--selector']),
+    );
+    expect(result.candidates).not.toContain('web');
   });
 
   it('offers the subcommands with descriptions', async () => {
@@ -143,5 +187,44 @@ describe('kubectl __complete sts (real kubectl, simulated cluster)', () => {
   it.each(versioned)('works the same with %s', async (kubectl) => {
     const result = await kubectlComplete(['dns', '-n', 'shop', ''], path.join(KUBECTL_DIR, kubectl));
     expect(result.candidates).toEqual(['cart', 'orders']);
+  });
+});
+
+describe('kubectl __complete sts on a TLS cluster with a token (real kubectl)', () => {
+  let tls: SimCluster;
+  const TOKEN = 'complete-token-never-printed-7a1e';
+  beforeAll(async () => {
+    tls = await startSimCluster({
+      manifests: MANIFESTS,
+      controllers: false,
+      tls: true,
+      token: 'admin-token-x',
+    });
+    tls.auth.addToken(TOKEN, 'narrow');
+    tls.rbac.deny({ user: 'narrow', verb: 'list', resource: 'namespaces' });
+  });
+  afterAll(async () => {
+    await tls?.stop();
+  });
+
+  async function complete(words: string[]) {
+    const { stdout, stderr } = await run('kubectl', ['__complete', 'sts', ...words], {
+      env: {
+        PATH: `${REPO_BIN}:${KUBECTL_DIR}:/usr/bin:/bin`,
+        HOME: work,
+        KUBECONFIG: tls.kubeconfigFor(TOKEN),
+      },
+    });
+    return { candidates: stdout.trimEnd().split('\n').slice(0, -1), stderr };
+  }
+
+  it('offers the namespaces holding StatefulSets (and the context’s) when namespaces may not be listed', async () => {
+    const result = await complete(['status', '-n', '']);
+    expect(result.candidates).toEqual(['default', 'shop']);
+    expect(result.stderr).not.toContain(TOKEN);
+  });
+
+  it('looks the set up with the token for --ordinal', async () => {
+    expect((await complete(['verify-pvc', 'web', '--ordinal', ''])).candidates).toEqual(['0', '1']);
   });
 });

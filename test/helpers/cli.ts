@@ -41,6 +41,8 @@ function userEnvironment(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   delete env.VITEST_WORKER_ID;
   if (!extra.KUBECONFIG) delete env.KUBECONFIG;
   if (!extra.KUBECTL_STS_DEBUG) delete env.KUBECTL_STS_DEBUG;
+  // FORCE_COLOR wins over NO_COLOR: a CI runner's would colour every child's output.
+  if (!('FORCE_COLOR' in extra)) delete env.FORCE_COLOR;
   env.PATH = `${BIN_DIR}:${env.PATH ?? ''}`;
   return env;
 }

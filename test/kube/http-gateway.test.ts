@@ -75,6 +75,7 @@ describe('reads: one request each, on the right path', () => {
       query: 'fieldSelector=involvedObject.name%3Ddb-0',
     },
     { call: (g: HttpGateway) => g.listNodes(), path: '/api/v1/nodes', query: '' },
+    { call: (g: HttpGateway) => g.listNamespaces(), path: '/api/v1/namespaces', query: '' },
     {
       call: (g: HttpGateway) => g.listPodDisruptionBudgets('web'),
       path: '/apis/policy/v1/namespaces/web/poddisruptionbudgets',

@@ -586,6 +586,7 @@ export class FakeCluster implements ClusterGateway {
   listEvents = unused;
   getConfigMap = unused;
   getNamespace = unused;
+  listNamespaces = unused;
 }
 
 function unused(): never {
