@@ -2,6 +2,7 @@
 // stack only with --debug) so that individual commands never print errors themselves.
 import { Command } from '@oclif/core';
 import { ExitCode, StsError, formatError } from './errors.ts';
+import { terminalSafe } from '../render/terminal.ts';
 import { redactText } from './redact.ts';
 
 /**
@@ -106,7 +107,8 @@ export abstract class StsCommand extends Command {
     if (stsError.exitCode === ExitCode.OK) return;
     if (this.debugEnabled) {
       const cause = stsError.cause instanceof Error ? stsError.cause : error;
-      if (cause.stack) process.stderr.write(`${redactText(cause.stack)}\n`);
+      if (cause.stack)
+        process.stderr.write(`${terminalSafe(redactText(cause.stack), { keepLayout: true })}\n`);
     }
     process.stderr.write(`${redactText(formatError(stsError))}\n`);
     process.exitCode = stsError.exitCode;

@@ -15,6 +15,7 @@ import {
 import type { OutputOptions } from '../cli/flags.ts';
 import { collectDnsInputs } from '../collect/dns.ts';
 import { connect } from '../kube/connect.ts';
+import { checkNamespaceFlag, checkObjectName } from '../kube/names.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { renderDns, renderDnsList } from '../render/dns.ts';
 import { renderJson } from '../render/json.ts';
@@ -139,6 +140,8 @@ export function dnsRequestFrom(
   env?: NodeJS.ProcessEnv,
 ): DnsRequest {
   const allNamespaces = flags['all-namespaces'] ?? false;
+  checkObjectName(args.name);
+  checkNamespaceFlag(flags.namespace);
   if (args.name !== undefined && allNamespaces) {
     throw usageError(
       'a StatefulSet NAME cannot be combined with --all-namespaces',

@@ -17,8 +17,10 @@ import { collectOverview, collectStatusSnapshot } from '../collect/snapshot.ts';
 import { watchStatus } from '../collect/watch.ts';
 import { describeGateProgress, gateError, systemClock, waitForRollout } from '../flows/rollout-gate.ts';
 import { connect } from '../kube/connect.ts';
+import { checkNamespaceFlag, checkObjectName } from '../kube/names.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { renderJson } from '../render/json.ts';
+import { terminalSafe } from '../render/terminal.ts';
 import { hasProblems } from '../report/diagnostics/index.ts';
 import { buildOverview, healthOf } from '../report/overview.ts';
 import type { OverviewReport } from '../report/overview.ts';
@@ -234,7 +236,8 @@ export default class Status extends StsCommand {
         signal: controller.signal,
         onEvent: (event) => {
           if (quiet || event.type !== 'evaluated') return;
-          const line = describeGateProgress(event.evaluation);
+          const progress = describeGateProgress(event.evaluation);
+          const line = progress === undefined ? undefined : terminalSafe(progress);
           if (spinner) {
             spinner.text = line ?? 'rollout complete';
             if (!spinner.isSpinning) spinner.start();
@@ -298,7 +301,7 @@ export default class Status extends StsCommand {
         },
         onResync: (reason) => {
           if (request.output.format !== 'json' && request.output.format !== 'yaml')
-            process.stderr.write(`watch: ${reason}; listing again\n`);
+            process.stderr.write(`${terminalSafe(`watch: ${reason}; listing again`)}\n`);
         },
       });
     } finally {
@@ -349,6 +352,8 @@ export function statusRequestFrom(
   },
 ): StatusRequest {
   const allNamespaces = flags['all-namespaces'] ?? false;
+  checkObjectName(args.name);
+  checkNamespaceFlag(flags.namespace);
   if (args.name !== undefined && allNamespaces)
     throw usageError(
       'a StatefulSet NAME cannot be combined with --all-namespaces',

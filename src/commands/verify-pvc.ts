@@ -19,6 +19,7 @@ import type { VerifyEvent, VerifyPlan, VerifyReport } from '../flows/verify-pvc.
 import { renderJson } from '../render/json.ts';
 import { eventLine, formatMs, phaseText, renderPlan, renderVerifyReport } from '../render/verify-pvc.ts';
 import { renderYaml } from '../render/yaml.ts';
+import { checkNamespaceFlag, checkObjectName } from '../kube/names.ts';
 
 interface Progress {
   event(event: VerifyEvent): void;
@@ -188,6 +189,8 @@ export default class VerifyPvc extends StsCommand {
     const { args, flags } = await this.parse(VerifyPvc);
     const output = toOutputOptions(flags);
     const connectionOptions = toConnectionOptions(flags);
+    checkObjectName(args.name);
+    checkNamespaceFlag(flags.namespace);
     if (flags.all && flags.ordinal !== undefined)
       throw usageError(
         '--ordinal and --all cannot be used together',

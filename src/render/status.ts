@@ -7,6 +7,7 @@ import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { humanDuration } from './duration.ts';
 import { renderTable } from './table.ts';
+import { forTerminal } from './terminal.ts';
 
 export interface StatusRenderOptions {
   wide: boolean;
@@ -129,7 +130,10 @@ function volumeCells(volumes: VolumeStatus[], wide: boolean, color: boolean): st
 }
 
 /** The per-ordinal table. */
-export function renderPodTable(report: StatusReport, options: StatusRenderOptions): string {
+export const renderPodTable = forTerminal(function renderPodTable(
+  report: StatusReport,
+  options: StatusRenderOptions,
+): string {
   const { wide, color } = options;
   const templates = report.statefulSet.volumeClaimTemplates;
   const anyNotes = report.pods.some((row) => notesFor(row).length > 0);
@@ -164,7 +168,7 @@ export function renderPodTable(report: StatusReport, options: StatusRenderOption
     ...(anyNotes ? [notesFor(row).join('; ')] : []),
   ]);
   return renderTable(headers, rows, { noHeaders: options.noHeaders });
-}
+});
 
 const SEVERITY_COLOUR: Record<Diagnostic['severity'], Colour> = {
   error: 'red',
@@ -193,13 +197,16 @@ function diagnosticsLines(report: StatusReport, color: boolean): string[] {
 }
 
 /** The whole `status NAME` view: summary, pod table, diagnostics. */
-export function renderStatus(report: StatusReport, options: StatusRenderOptions): string {
+export const renderStatus = forTerminal(function renderStatus(
+  report: StatusReport,
+  options: StatusRenderOptions,
+): string {
   const summary = summaryLines(report);
   const width = Math.max(...summary.map(([label]) => label.length)) + 2;
   const head = summary.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`).join('\n');
   const table = report.pods.length > 0 ? renderPodTable(report, options) : 'No pods expected (replicas 0).\n';
   return `${head}\n\n${table}\n${diagnosticsLines(report, options.color).join('\n')}\n`;
-}
+});
 
 function healthCell(item: StatefulSetHealth, color: boolean): string {
   const colour: Colour | undefined =
@@ -208,7 +215,7 @@ function healthCell(item: StatefulSetHealth, color: boolean): string {
 }
 
 /** `status` without NAME: one line per StatefulSet. */
-export function renderOverview(
+export const renderOverview = forTerminal(function renderOverview(
   overview: OverviewReport,
   options: StatusRenderOptions & { allNamespaces: boolean },
 ): string {
@@ -233,7 +240,7 @@ export function renderOverview(
     item.finding ?? '-',
   ]);
   return renderTable(headers, rows, { noHeaders: options.noHeaders });
-}
+});
 
 /** `12:00:01` in the local time zone, as kubectl prints event times. */
 export function clockTime(date: Date): string {
@@ -261,7 +268,7 @@ function setLine(report: StatusReport): string {
  * The lines a non-TTY watch prints when the report changes from `previous` to `next`: one per
  * pod (or claim) whose line changed, one when the set's counters changed, one per new finding.
  */
-export function describeChanges(
+export const describeChanges = forTerminal(function describeChanges(
   previous: StatusReport | undefined,
   next: StatusReport,
   time: Date,
@@ -283,4 +290,4 @@ export function describeChanges(
     if (!known.has(`${finding.code}:${finding.message}`))
       lines.push(`${stamp} ${finding.severity} ${finding.code}: ${finding.message}`);
   return lines;
-}
+});

@@ -14,6 +14,7 @@ import type {
 import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { renderTable } from './table.ts';
+import { forTerminal } from './terminal.ts';
 
 export interface VerifyRenderOptions {
   color: boolean;
@@ -42,7 +43,10 @@ function painted(text: string, colour: Colour | undefined, enabled: boolean): st
   return colour ? paint(text, colour, enabled) : text;
 }
 
-export function renderPlan(plan: VerifyPlan, options: VerifyRenderOptions): string {
+export const renderPlan = forTerminal(function renderPlan(
+  plan: VerifyPlan,
+  options: VerifyRenderOptions,
+): string {
   const lines: string[] = [];
   const podNames = plan.pods.map((pod) => pod.pod).join(', then ');
   const removal =
@@ -83,7 +87,7 @@ export function renderPlan(plan: VerifyPlan, options: VerifyRenderOptions): stri
   for (const problem of problems)
     lines.push(painted(`warning: ${problem}; expect FAIL`, 'yellow', options.color));
   return `${lines.join('\n')}\n`;
-}
+});
 
 const PHASE_TEXT: Record<VerifyPhase, string> = {
   preflight: 'checking the StatefulSet, pod, claims, mounts and permissions',
@@ -97,10 +101,10 @@ const PHASE_TEXT: Record<VerifyPhase, string> = {
   cleanup: 'removing markers',
 };
 
-export function phaseText(phase: VerifyPhase, pod?: string): string {
+export const phaseText = forTerminal(function phaseText(phase: VerifyPhase, pod?: string): string {
   const text = PHASE_TEXT[phase];
   return pod && phase !== 'preflight' && phase !== 'confirm' ? `${pod}: ${text}` : text;
-}
+});
 
 function cleanupLine(marker: MarkerCleanup): string {
   switch (marker.status) {
@@ -116,7 +120,7 @@ function cleanupLine(marker: MarkerCleanup): string {
 }
 
 /** A one-line description of a progress event, or undefined for events that only move the spinner. */
-export function eventLine(event: VerifyEvent): string | undefined {
+export const eventLine = forTerminal(function eventLine(event: VerifyEvent): string | undefined {
   switch (event.type) {
     case 'phase':
       return phaseText(event.phase, event.pod);
@@ -143,7 +147,7 @@ export function eventLine(event: VerifyEvent): string | undefined {
     case 'warning':
       return `warning: ${event.message}`;
   }
-}
+});
 
 function sameOrChanged(before: string | null, after: string | null): string {
   if (after === null) return before === null ? '-' : `${before} (not re-checked)`;
@@ -204,7 +208,10 @@ function renderRun(run: PodVerifyReport, options: VerifyRenderOptions): string[]
   return lines;
 }
 
-export function renderVerifyReport(report: VerifyReport, options: VerifyRenderOptions): string {
+export const renderVerifyReport = forTerminal(function renderVerifyReport(
+  report: VerifyReport,
+  options: VerifyRenderOptions,
+): string {
   if (report.result === 'DRY-RUN') return 'dry run: stopped after the plan; nothing was written or deleted\n';
   const lines: string[] = [];
   for (const run of report.runs) {
@@ -222,4 +229,4 @@ export function renderVerifyReport(report: VerifyReport, options: VerifyRenderOp
     `RESULT: ${verdict}${report.result === 'PASS' ? '' : report.reason ? ` (${report.reason})` : ''}`,
   );
   return `${lines.join('\n')}\n`;
-}
+});
