@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ExitCode, StsError, usageError } from '../cli/errors.ts';
+import { MAX_FLOW_DEPTH, exceedsFlowDepth, yamlFailureReason } from '../cli/input-limits.ts';
 import type {
   ControllerRevision,
   EndpointSlice,
@@ -20,6 +21,7 @@ import type {
   StorageClass,
 } from '../kube/types.ts';
 import { selectorMatches } from '../report/selector.ts';
+import { checkDumpObject } from './dump-schema.ts';
 import type { StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
 
 /** Objects read from a dump, by kind, with the files they came from. */
@@ -99,18 +101,8 @@ export function parseDump(text: string, source: string): KubeObject[] {
       documents.length = 0;
     }
   }
-  if (documents.length === 0) {
-    for (const document of parseAllDocuments(text)) {
-      if (document.errors.length > 0) {
-        const first = document.errors[0]!;
-        throw usageError(
-          `"${source}" is not valid YAML or JSON: ${first.message.split('\n')[0]!.replace(/:$/, '')}`,
-          'pass the output of `kubectl get … -o yaml` or `-o json`',
-        );
-      }
-      documents.push(document.toJS());
-    }
-  }
+  if (documents.length === 0) documents.push(...parseYamlDocuments(text, source));
+  for (const document of documents) checkDepth(document, source);
   const objects: KubeObject[] = [];
   const visit = (value: unknown, kindFromList?: string) => {
     if (value === null || value === undefined) return;
@@ -125,6 +117,12 @@ export function parseDump(text: string, source: string): KubeObject[] {
       );
     }
     const object = value as KubeObject & { items?: unknown[] };
+    if (object.kind !== undefined && typeof object.kind !== 'string') {
+      throw usageError(
+        `"${source}" holds an object whose kind is not a string`,
+        'pass a `kubectl get -o yaml` dump',
+      );
+    }
     if (Array.isArray(object.items) && (object.kind === undefined || object.kind.endsWith('List'))) {
       const itemKind =
         object.kind && object.kind !== 'List' ? object.kind.slice(0, -'List'.length) : undefined;
@@ -133,10 +131,59 @@ export function parseDump(text: string, source: string): KubeObject[] {
     }
     if (!object.kind && kindFromList) object.kind = kindFromList;
     if (!object.kind) return;
+    checkDumpObject(object as unknown as Record<string, unknown>, source);
     objects.push(object);
   };
   for (const document of documents) visit(document);
   return objects;
+}
+
+/**
+ * How deep a dump's values may nest. Kubernetes objects go a few dozen levels deep; the limit
+ * only keeps a crafted file (200,000 nested brackets) from exhausting the stack of the code that
+ * walks the objects.
+ */
+const MAX_DEPTH = 512;
+
+/** Every document of a YAML file, with YAML's own limits (aliases) turned into usage errors. */
+function parseYamlDocuments(text: string, source: string): unknown[] {
+  const invalid = (reason: string): StsError =>
+    usageError(
+      `"${source}" is not valid YAML or JSON: ${reason}`,
+      'pass the output of `kubectl get … -o yaml` or `-o json`',
+    );
+  const documents: unknown[] = [];
+  if (exceedsFlowDepth(text)) throw invalid(`values nested more than ${MAX_FLOW_DEPTH} levels deep`);
+  try {
+    for (const document of parseAllDocuments(text)) {
+      if (document.errors.length > 0) {
+        throw invalid(document.errors[0]!.message.split('\n')[0]!.replace(/:$/, ''));
+      }
+      // maxAliasCount: an alias "bomb" (nested anchors, 9^9 copies) fails here, at once.
+      documents.push(document.toJS({ maxAliasCount: 1000 }));
+    }
+  } catch (error) {
+    if (error instanceof StsError) throw error;
+    // The YAML library's own refusals (an alias bomb: "Excessive alias count …"), or the stack.
+    throw invalid(yamlFailureReason(error));
+  }
+  return documents;
+}
+
+/** Walks a parsed document without recursion and refuses nesting deeper than MAX_DEPTH. */
+function checkDepth(document: unknown, source: string): void {
+  const stack: [unknown, number][] = [[document, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_DEPTH) {
+      throw usageError(
+        `"${source}" nests values more than ${MAX_DEPTH} levels deep; no Kubernetes object does`,
+        'pass the output of `kubectl get … -o yaml` or `-o json`',
+      );
+    }
+    for (const child of Object.values(value as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
 }
 
 /** Core/v1 shape for events.k8s.io/v1 events (`regarding`, `note`, `series`). */
