@@ -11,6 +11,7 @@ import { renderJson } from '../../src/render/json.ts';
 import { describeChanges, renderOverview, renderStatus } from '../../src/render/status.ts';
 import { healthOf } from '../../src/report/overview.ts';
 import { buildStatusReport } from '../../src/report/status.ts';
+import { caseTitle } from './cases.ts';
 
 const DUMP = new URL('../diagnostics/fixtures/sim-forced-rollback-dump.yaml', import.meta.url);
 const HANDWRITTEN = new URL('../diagnostics/fixtures/handwritten-dump.yaml', import.meta.url);
@@ -131,7 +132,7 @@ function fuzz(url: URL): Outcome {
   return outcome;
 }
 
-describe('a dump with any field of the wrong type or missing', () => {
+describe(caseTitle('D05'), () => {
   it.each([
     ['the simulator dump (every kind)', DUMP],
     ['the hand-written dump', HANDWRITTEN],

@@ -6,6 +6,7 @@ import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
 import { HttpClient, formatDuration, parseRetryAfter } from '../../src/kube/http.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { startFaultyProxy } from '../helpers/faulty-proxy.ts';
+import { caseTitle } from '../hostile/cases.ts';
 import { makePki, rejection, sendJson, startServer, status, testClient } from './helpers.ts';
 import type { Pki, TestServer } from './helpers.ts';
 
@@ -584,41 +585,38 @@ describe("kubectl's transport limits hold with --request-timeout 0 (a server tha
   });
 
   const python = spawnSync('python3', ['-c', 'print(1)']).status === 0;
-  it.skipIf(!python)(
-    'a server whose listen queue is full (SYNs dropped): fails after the connect limit',
-    async () => {
-      // Node always accepts; a listener that never calls accept() with a backlog of 0 leaves later
-      // connection attempts unanswered, as a firewall that drops packets does.
-      const listener = spawn(
-        'python3',
-        [
-          '-c',
-          'import socket,sys,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)',
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
+  it.skipIf(!python)(caseTitle('N10'), async () => {
+    // Node always accepts; a listener that never calls accept() with a backlog of 0 leaves later
+    // connection attempts unanswered, as a firewall that drops packets does.
+    const listener = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket,sys,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<number>((resolve) =>
+        listener.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim()))),
       );
-      try {
-        const port = await new Promise<number>((resolve) =>
-          listener.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim()))),
-        );
-        // Fill the queue: the first connection waits in it, later ones get no SYN-ACK.
-        const { connect } = await import('node:net');
-        const fillers = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
-        for (const filler of fillers) filler.on('error', () => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        const { client } = testClient(`http://127.0.0.1:${port}`, { transportTimeouts: short });
-        const error = await rejection(client.json('GET', '/api/v1/pods'));
-        expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
-        expect(error.message).toBe(
-          `cannot reach the Kubernetes API server at http://127.0.0.1:${port}: no connection within 400ms`,
-        );
-        client.close();
-        for (const filler of fillers) filler.destroy();
-      } finally {
-        listener.kill();
-      }
-    },
-  );
+      // Fill the queue: the first connection waits in it, later ones get no SYN-ACK.
+      const { connect } = await import('node:net');
+      const fillers = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+      for (const filler of fillers) filler.on('error', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { client } = testClient(`http://127.0.0.1:${port}`, { transportTimeouts: short });
+      const error = await rejection(client.json('GET', '/api/v1/pods'));
+      expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+      expect(error.message).toBe(
+        `cannot reach the Kubernetes API server at http://127.0.0.1:${port}: no connection within 400ms`,
+      );
+      client.close();
+      for (const filler of fillers) filler.destroy();
+    } finally {
+      listener.kill();
+    }
+  });
 
   it('the defaults are kubectl transport defaults: 30s dial, 10s TLS handshake, 32s like discovery', async () => {
     const { DEFAULT_TRANSPORT_TIMEOUTS } = await import('../../src/kube/http.ts');
