@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
 import type { CliRun, ScenarioCluster } from '../helpers/cli.ts';
 import { closedPort, kubeconfigFor, mapLimit, runPlugin, startScenarioCluster } from '../helpers/cli.ts';
+import { aliasBombYaml, nestedBrackets } from '../helpers/hostile.ts';
 
 const ADMIN_TOKEN = 'admin-token-never-printed-5c1e';
 const DENIED_TOKEN = 'denied-token-never-printed-93ab';
@@ -266,20 +267,12 @@ function dumpFile(name: string): string {
   return join(DUMPS, name);
 }
 {
-  const anchors = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (const letter of 'bcdefghi') {
-    const previous = String.fromCharCode(letter.charCodeAt(0) - 1);
-    anchors.push(`${letter}: &${letter} [${Array(9).fill(`*${previous}`).join(',')}]`);
-  }
-  writeFileSync(dumpFile('bomb.yaml'), `${anchors.join('\n')}\nkind: List\nitems: *i\n`);
+  writeFileSync(dumpFile('bomb.yaml'), `${aliasBombYaml()}kind: List\nitems: *i\n`);
   writeFileSync(
     dumpFile('types.yaml'),
     'kind: List\nitems:\n- {apiVersion: apps/v1, kind: StatefulSet, metadata: {name: web}, spec: {replicas: three, volumeClaimTemplates: {a: 1}}}\n',
   );
-  writeFileSync(
-    dumpFile('deep.json'),
-    `{"kind":"List","items":${'['.repeat(200_000)}${']'.repeat(200_000)}}`,
-  );
+  writeFileSync(dumpFile('deep.json'), `{"kind":"List","items":${nestedBrackets(200_000)}}`);
 }
 
 let cluster: ScenarioCluster;

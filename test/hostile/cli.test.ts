@@ -12,6 +12,7 @@ import type { KubeEvent } from '../../src/kube/types.ts';
 import { PLUGIN_BIN, mapLimit, runPlugin, startScenarioCluster, waitForSettledSet } from '../helpers/cli.ts';
 import type { CliRun, ScenarioCluster } from '../helpers/cli.ts';
 import { startFaultyProxy } from '../helpers/faulty-proxy.ts';
+import { aliasBombYaml, nestedBrackets } from '../helpers/hostile.ts';
 import type { Fault, FaultyProxy } from '../helpers/faulty-proxy.ts';
 import { caseTitle } from './cases.ts';
 
@@ -251,12 +252,7 @@ describe('kubeconfigs: nothing in them runs, every bad one is one line', () => {
   });
 
   it(caseTitle('K07'), async () => {
-    const anchors = ['x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (const letter of 'bcdefghi') {
-      const previous = String.fromCharCode(letter.charCodeAt(0) - 1);
-      anchors.push(`x-${letter}: &${letter} [${Array(9).fill(`*${previous}`).join(',')}]`);
-    }
-    const bomb = `${anchors.join('\n')}\n`;
+    const bomb = aliasBombYaml('x-');
     // Where nothing reads it, the bomb costs nothing: aliases are shared, never expanded.
     const unread = join(dir, 'kubeconfig-bomb.yaml');
     writeFileSync(
@@ -285,7 +281,7 @@ describe('kubeconfigs: nothing in them runs, every bad one is one line', () => {
     const file = join(dir, 'kubeconfig-deep.yaml');
     writeFileSync(
       file,
-      `${stringify({ ...baseKubeconfig, preferences: undefined })}preferences: {x: ${'['.repeat(200_000)}${']'.repeat(200_000)}}\n`,
+      `${stringify({ ...baseKubeconfig, preferences: undefined })}preferences: {x: ${nestedBrackets(200_000)}}\n`,
     );
     const line = expectOneLineError(await run(['status', 'todo-db'], file), ExitCode.CONFIG);
     expect(line).toContain('nested');
@@ -597,14 +593,9 @@ describe('dumps given to -f', () => {
     runPlugin(['status', 'web', '-f', file, ...args], { env: { KUBECONFIG: '/nonexistent' } });
 
   it(caseTitle('D01'), async () => {
-    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (const letter of 'bcdefghi') {
-      const previous = String.fromCharCode(letter.charCodeAt(0) - 1);
-      lines.push(`${letter}: &${letter} [${Array(9).fill(`*${previous}`).join(',')}]`);
-    }
     const started = Date.now();
     const line = expectOneLineError(
-      await offline(dump('bomb.yaml', `${lines.join('\n')}\nkind: List\nitems: *i\n`)),
+      await offline(dump('bomb.yaml', `${aliasBombYaml()}kind: List\nitems: *i\n`)),
       ExitCode.USAGE,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -632,7 +623,7 @@ describe('dumps given to -f', () => {
   });
 
   it(caseTitle('D03'), async () => {
-    const file = dump('deep.json', `{"kind":"List","items":${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    const file = dump('deep.json', `{"kind":"List","items":${nestedBrackets(200_000)}}`);
     const line = expectOneLineError(await offline(file), ExitCode.USAGE);
     expect(line).toContain('levels deep');
   });
@@ -640,7 +631,7 @@ describe('dumps given to -f', () => {
   it(caseTitle('D04'), async () => {
     for (const [name, text] of [
       ['deep-block.yaml', `kind: List\nitems:\n${'- '.repeat(200_000)}x\n`],
-      ['deep-flow.yaml', `kind: List\nitems: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`],
+      ['deep-flow.yaml', `kind: List\nitems: ${nestedBrackets(200_000)}\n`],
     ] as const) {
       const started = Date.now();
       expectOneLineError(await offline(dump(name, text)), ExitCode.USAGE);
@@ -802,7 +793,7 @@ describe('a misbehaving network between the plugin and the API server', () => {
       fault: { kind: 'blackhole' },
       args: ['--request-timeout', '2s'],
       codes: [ExitCode.UNREACHABLE],
-      within: 8_000,
+      within: 15_000,
       says: 'timed out after 2s',
     },
     {
