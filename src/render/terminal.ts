@@ -52,21 +52,25 @@ function isPlainObject(value: object): boolean {
 export function terminalSafeDeep<T>(value: T): T {
   if (typeof value === 'string') return terminalSafe(value) as T;
   if (value === null || typeof value !== 'object') return value;
+  // Plain loops, no Object.entries: this runs over every report a table draws (1,000 pods).
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((item: unknown, index) => {
+    for (let index = 0; index < value.length; index++) {
+      const item = value[index] as unknown;
       const safe = terminalSafeDeep(item);
       if (safe !== item) (copy ??= [...(value as unknown[])])[index] = safe;
-    });
+    }
     return (copy ?? value) as T;
   }
   if (!isPlainObject(value)) return value;
+  const record = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+  for (const key in record) {
+    const item = record[key];
     const safeKey = terminalSafe(key);
     const safe = terminalSafeDeep(item);
     if (safe === item && safeKey === key) continue;
-    copy ??= { ...(value as Record<string, unknown>) };
+    copy ??= { ...record };
     if (safeKey !== key) delete copy[key];
     copy[safeKey] = safe;
   }
