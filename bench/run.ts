@@ -1,7 +1,7 @@
 // `npm run bench`: the plugin against real kubectl on the simulated cluster, side by side in one
 // run. Prints a table, writes bench/results/latest.json, and states each target as met or not.
 // Usage: npm run bench [-- --runs 9 --quick]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,26 @@ async function main(): Promise<void> {
     }
     results.requestsPerStatus = requests;
 
+    // A kubeconfig with tens of thousands of clusters, users and contexts (merged company-wide
+    // files do this): loading it must stay linear, and within 2x of kubectl.
+    const bigKubeconfigs = mkdtempSync(join(tmpdir(), 'kubectl-sts-bench-kubeconfig-'));
+    try {
+      for (const entries of values.quick ? [10_000] : [10_000, 50_000]) {
+        const file = writeLargeKubeconfig(sim.kubeconfigPath, entries, bigKubeconfigs);
+        row(
+          `status bench-3, kubeconfig with ${entries} clusters/users/contexts vs kubectl get sts,pods,pvc`,
+          ...(await measurePair(
+            ['kubectl', 'sts', 'status', `bench-${SIZES[0]}`],
+            ['kubectl', 'get', 'sts,pods,pvc', '-l', `app=bench-${SIZES[0]}`],
+            { ...env, KUBECONFIG: file },
+            { runs: Math.min(runs, 3), warmup: 0 },
+          )),
+        );
+      }
+    } finally {
+      rmSync(bigKubeconfigs, { recursive: true, force: true });
+    }
+
     // JSON at the largest size, with peak memory.
     const largest = `bench-${SIZES.at(-1)}`;
     row(
@@ -223,13 +243,20 @@ async function main(): Promise<void> {
 
     results.rows = rows;
     const memory = rows.find((r) => r.case.includes('-o json'))?.plugin.medianRssMiB;
-    const statusRatios = rows.filter((r) => r.case.startsWith('status bench') && !r.case.includes('-o json'));
+    const statusRatios = rows.filter(
+      (r) =>
+        r.case.startsWith('status bench') && !r.case.includes('-o json') && !r.case.includes('kubeconfig'),
+    );
+    const kubeconfigRatios = rows.filter((r) => r.case.includes('kubeconfig with'));
     const requestCounts = Object.values(requests);
     const watch = results.verifyPvc as { latencyMs?: number } | undefined;
     const latencyResult = results.latency as { addedMs: number; serialWouldAddMs: number };
     const targets = {
       'status within 2x of kubectl at every size': statusRatios.every((r) => (r.ratio ?? Infinity) <= 2),
       'API requests constant in replicas': new Set(requestCounts).size === 1,
+      'a kubeconfig with tens of thousands of entries within 2x of kubectl': kubeconfigRatios.every(
+        (r) => (r.ratio ?? Infinity) <= 2,
+      ),
       'peak memory < 150 MiB at the largest size': memory !== undefined && memory < 150,
       'watch latency < 100 ms': watch?.latencyMs !== undefined && watch.latencyMs < 100,
       // Serial requests would add requests x 50 ms; parallel ones add round trips x 50 ms.
@@ -279,6 +306,32 @@ async function main(): Promise<void> {
   } finally {
     await sim.stop();
   }
+}
+
+/**
+ * The simulator's kubeconfig (its context stays current) with `entries` more clusters, users and
+ * contexts each, as a merged company-wide kubeconfig has them.
+ */
+function writeLargeKubeconfig(base: string, entries: number, dir: string): string {
+  const lines = readFileSync(base, 'utf8').trimEnd().split('\n');
+  const extra = { clusters: [] as string[], users: [] as string[], contexts: [] as string[] };
+  for (let index = 0; index < entries; index++) {
+    extra.clusters.push(`- name: c${index}\n  cluster:\n    server: https://10.${index % 250}.0.1:6443`);
+    extra.users.push(`- name: u${index}\n  user:\n    token: t${index}`);
+    extra.contexts.push(
+      `- name: x${index}\n  context:\n    cluster: c${index}\n    user: u${index}\n    namespace: ns${index}`,
+    );
+  }
+  // The simulator writes one top-level key per line: append each list's entries after its key.
+  const out: string[] = [];
+  for (const line of lines) {
+    out.push(line);
+    const key = /^(clusters|users|contexts):$/.exec(line)?.[1] as keyof typeof extra | undefined;
+    if (key) out.push(...extra[key]);
+  }
+  const file = join(dir, `kubeconfig-${entries}.yaml`);
+  writeFileSync(file, `${out.join('\n')}\n`);
+  return file;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Interfaces } from '@oclif/core';
 import { normalizeArgv } from './argv.ts';
 import type { ArgvFlag } from './argv.ts';
 import { ExitCode, StsError, formatError } from './errors.ts';
+import { terminalSafe } from '../render/terminal.ts';
 import { redactText } from './redact.ts';
 
 /**
@@ -214,7 +215,8 @@ export abstract class StsCommand extends Command {
     if (stsError.exitCode === ExitCode.OK) return;
     if (this.debugEnabled) {
       const cause = stsError.cause instanceof Error ? stsError.cause : error;
-      if (cause.stack) process.stderr.write(`${redactText(cause.stack)}\n`);
+      if (cause.stack)
+        process.stderr.write(`${terminalSafe(redactText(cause.stack), { keepLayout: true })}\n`);
     }
     process.stderr.write(`${redactText(formatError(stsError))}\n`);
     process.exitCode = stsError.exitCode;

@@ -1,6 +1,7 @@
 // Every failure the user can meet is a StsError: one line of message, one line of hint,
 // and a documented exit code (README "Exit codes"). Nothing else reaches the terminal
 // unless --debug is set.
+import { terminalSafe } from '../render/terminal.ts';
 
 export const ExitCode = {
   /** Success (verify-pvc: PASS; status --wait: rollout complete). */
@@ -56,7 +57,11 @@ export function usageError(message: string, hint?: string): StsError {
   return new StsError(message, { exitCode: ExitCode.USAGE, hint });
 }
 
-/** The single line printed for an error: `error: <message>; <hint>`. */
+/**
+ * The single line printed for an error: `error: <message>; <hint>`. Messages quote the cluster
+ * (API messages, names) and the kubeconfig, so the line is terminal-safe: a control character
+ * in them is shown, not obeyed, and cannot break the line in two.
+ */
 export function formatError(error: StsError): string {
-  return error.hint ? `error: ${error.message}; ${error.hint}` : `error: ${error.message}`;
+  return terminalSafe(error.hint ? `error: ${error.message}; ${error.hint}` : `error: ${error.message}`);
 }

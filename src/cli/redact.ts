@@ -2,7 +2,7 @@
 // passwords in URLs and exec-plugin tokens are masked before anything is logged.
 
 const SENSITIVE_KEYS =
-  /^(token|id-token|refresh-token|access-token|client-key-data|client-key|password|authorization|client-secret|bearertoken)$/i;
+  /^(token|(id|refresh|access)[-_]token|client[-_]key[-_]data|client-key|password|authorization|client[-_]secret|bearertoken)$/i;
 
 export function redactHeaderValue(name: string, value: string): string {
   if (/^(authorization|proxy-authorization)$/i.test(name))
@@ -24,16 +24,27 @@ export function redactObject<T>(value: T): T {
   return value;
 }
 
-/** `token: x`, `"password":"x"`, `access_token=x`: a sensitive key followed by its value. */
+/**
+ * `token: x`, `"password":"x"`, `access_token=x`, `refresh_token=x`, `"id_token": "x"`,
+ * `client_secret=x`: a sensitive key followed by its value, in YAML, JSON, a query string or an
+ * OAuth error body, with either `-` or `_` between the words.
+ */
 const SENSITIVE_ASSIGNMENT =
-  /\b(token|id-token|refresh-token|access[-_]token|client-key-data|password|client-secret)(["']?\s*[:=]\s*["']?)(?!<redacted>)[^\s"'&,;}]+/gi;
+  /\b(token|(?:id|refresh|access)[-_]token|client[-_]key[-_]data|password|client[-_]secret)(["']?\s*[:=]\s*["']?)(?!<redacted>)[^\s"'&,;}]+/gi;
 
-/** Masks bearer/basic credentials, sensitive key-value pairs, URL passwords and PEM private keys in free text. */
+/**
+ * A JSON Web Token on its own (an OIDC id_token, a service-account token): three base64url parts,
+ * the first two JSON objects (so they start `eyJ`, base64 of `{"`).
+ */
+const BARE_JWT = /\beyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+
+/** Masks bearer/basic credentials, sensitive key-value pairs, JWTs, URL passwords and PEM private keys in free text. */
 export function redactText(text: string): string {
   return text
     .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1<redacted>')
     .replace(/(Basic\s+)[A-Za-z0-9+/=]{8,}/g, '$1<redacted>')
     .replace(SENSITIVE_ASSIGNMENT, '$1$2<redacted>')
+    .replace(BARE_JWT, '<redacted token>')
     .replace(/(\/\/[^/\s:@]+:)[^/\s@]+@/g, '$1<redacted>@')
     .replace(
       /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,

@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ExitCode, StsError, usageError } from '../cli/errors.ts';
+import { MAX_FLOW_DEPTH, exceedsFlowDepth, yamlFailureReason } from '../cli/input-limits.ts';
 import type {
   ControllerRevision,
   EndpointSlice,
@@ -21,6 +22,7 @@ import type {
 } from '../kube/types.ts';
 import { selectorMatches } from '../report/selector.ts';
 import type { SnapshotSource, StatefulSetSnapshot, Unreadable } from '../report/snapshot.ts';
+import { checkDumpObject } from './dump-schema.ts';
 
 /** Objects read from a dump, by kind, with the files they came from. */
 export interface OfflineDump {
@@ -203,19 +205,8 @@ function parseDumpFile(text: string, source: string): ParsedFile {
       documents.length = 0;
     }
   }
-  if (documents.length === 0) {
-    // Duplicate keys are accepted as kubectl accepts them: the last one wins.
-    for (const document of parseAllDocuments(text, { uniqueKeys: false })) {
-      if (document.errors.length > 0) {
-        const first = document.errors[0]!;
-        throw usageError(
-          `"${source}" is not valid YAML or JSON: ${first.message.split('\n')[0]!.replace(/:$/, '')}`,
-          'pass the output of `kubectl get … -o yaml` or `-o json`',
-        );
-      }
-      documents.push(document.toJS());
-    }
-  }
+  if (documents.length === 0) documents.push(...parseYamlDocuments(text, source));
+  for (const document of documents) checkDepth(document, source);
   const place = bundlePlace(source);
   const visit = (value: unknown, kindFromList?: string) => {
     if (value === null || value === undefined) return;
@@ -228,6 +219,12 @@ function parseDumpFile(text: string, source: string): ParsedFile {
       return;
     }
     const object = value as KubeObject & { items?: unknown[] };
+    if (object.kind !== undefined && typeof object.kind !== 'string') {
+      throw usageError(
+        `"${source}" holds an object whose kind is not a string`,
+        'pass a `kubectl get -o yaml` dump',
+      );
+    }
     if (Array.isArray(object.items) && (object.kind === undefined || object.kind.endsWith('List'))) {
       const itemKind =
         object.kind && object.kind !== 'List' ? object.kind.slice(0, -'List'.length) : place?.kind;
@@ -238,6 +235,7 @@ function parseDumpFile(text: string, source: string): ParsedFile {
     }
     if (!object.kind && kindFromList) object.kind = kindFromList;
     if (!object.kind) return;
+    checkDumpObject(object as unknown as Record<string, unknown>, source);
     result.objects.push(object);
   };
   for (const document of documents) visit(document);
@@ -245,6 +243,55 @@ function parseDumpFile(text: string, source: string): ParsedFile {
   if (place && documents.some((d) => Array.isArray(d)))
     result.listed.push(`${place.kind}/${place.namespace}`);
   return result;
+}
+
+/**
+ * How deep a dump's values may nest. Kubernetes objects go a few dozen levels deep; the limit
+ * only keeps a crafted file (200,000 nested brackets) from exhausting the stack of the code that
+ * walks the objects.
+ */
+const MAX_DEPTH = 512;
+
+/** Every document of a YAML file, with YAML's own limits (aliases) turned into usage errors. */
+function parseYamlDocuments(text: string, source: string): unknown[] {
+  const invalid = (reason: string): StsError =>
+    usageError(
+      `"${source}" is not valid YAML or JSON: ${reason}`,
+      'pass the output of `kubectl get … -o yaml` or `-o json`',
+    );
+  const documents: unknown[] = [];
+  if (exceedsFlowDepth(text)) throw invalid(`values nested more than ${MAX_FLOW_DEPTH} levels deep`);
+  try {
+    // Duplicate keys are accepted as kubectl accepts them: the last one wins.
+    for (const document of parseAllDocuments(text, { uniqueKeys: false })) {
+      if (document.errors.length > 0) {
+        throw invalid(document.errors[0]!.message.split('\n')[0]!.replace(/:$/, ''));
+      }
+      // maxAliasCount: an alias "bomb" (nested anchors, 9^9 copies) fails here, at once.
+      documents.push(document.toJS({ maxAliasCount: 1000 }));
+    }
+  } catch (error) {
+    if (error instanceof StsError) throw error;
+    // The YAML library's own refusals (an alias bomb: "Excessive alias count …"), or the stack.
+    throw invalid(yamlFailureReason(error));
+  }
+  return documents;
+}
+
+/** Walks a parsed document without recursion and refuses nesting deeper than MAX_DEPTH. */
+function checkDepth(document: unknown, source: string): void {
+  const stack: [unknown, number][] = [[document, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_DEPTH) {
+      throw usageError(
+        `"${source}" nests values more than ${MAX_DEPTH} levels deep; no Kubernetes object does`,
+        'pass the output of `kubectl get … -o yaml` or `-o json`',
+      );
+    }
+    for (const child of Object.values(value as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
 }
 
 /** Core/v1 shape for events.k8s.io/v1 events (`regarding`, `note`, `series`). */

@@ -16,6 +16,7 @@ import { outputError, sortedItems, toListOptions, toOutputOptions } from '../cli
 import type { ListFlags, ListOptions, OutputFlags, OutputOptions } from '../cli/output.ts';
 import { collectDnsInputs } from '../collect/dns.ts';
 import { connect } from '../kube/connect.ts';
+import { checkNamespaceFlag, checkObjectName } from '../kube/names.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { renderDns, renderDnsList } from '../render/dns.ts';
 import { labelColumns } from '../render/label-columns.ts';
@@ -161,6 +162,8 @@ export function dnsRequestFrom(
   env?: NodeJS.ProcessEnv,
 ): DnsRequest {
   const allNamespaces = flags['all-namespaces'] ?? false;
+  checkObjectName(args.name);
+  checkNamespaceFlag(flags.namespace);
   if (args.name !== undefined && allNamespaces) {
     throw usageError(
       'a StatefulSet NAME cannot be combined with --all-namespaces',

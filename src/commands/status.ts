@@ -24,10 +24,12 @@ import { collectOverview, collectStatusSnapshot } from '../collect/snapshot.ts';
 import { watchStatus } from '../collect/watch.ts';
 import { describeGateProgress, gateError, systemClock, waitForRollout } from '../flows/rollout-gate.ts';
 import { connect } from '../kube/connect.ts';
+import { checkNamespaceFlag, checkObjectName } from '../kube/names.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { documentRenderer } from '../render/output.ts';
 import type { PrintableDocument } from '../render/output.ts';
 import { labelColumns } from '../render/label-columns.ts';
+import { terminalSafe } from '../render/terminal.ts';
 import { hasProblems } from '../report/diagnostics/index.ts';
 import { buildOverview, healthOf } from '../report/overview.ts';
 import type { OverviewReport, StatefulSetHealth } from '../report/overview.ts';
@@ -224,7 +226,8 @@ export default class Status extends StsCommand {
         signal: controller.signal,
         onEvent: (event) => {
           if (quiet || event.type !== 'evaluated') return;
-          const line = describeGateProgress(event.evaluation);
+          const progress = describeGateProgress(event.evaluation);
+          const line = progress === undefined ? undefined : terminalSafe(progress);
           if (spinner) {
             spinner.text = line ?? 'rollout complete';
             if (!spinner.isSpinning) spinner.start();
@@ -296,7 +299,7 @@ export default class Status extends StsCommand {
           last = report;
         },
         onResync: (reason) => {
-          if (!documentFormat) process.stderr.write(`watch: ${reason}; listing again\n`);
+          if (!documentFormat) process.stderr.write(`${terminalSafe(`watch: ${reason}; listing again`)}\n`);
         },
       });
     } finally {
@@ -475,6 +478,8 @@ export function statusRequestFrom(
     ListFlags,
 ): StatusRequest {
   const allNamespaces = flags['all-namespaces'] ?? false;
+  checkObjectName(args.name);
+  checkNamespaceFlag(flags.namespace);
   if (args.name !== undefined && allNamespaces)
     throw usageError(
       'a StatefulSet NAME cannot be combined with --all-namespaces',

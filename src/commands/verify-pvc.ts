@@ -29,6 +29,7 @@ import {
   renderVerifyReport,
 } from '../render/verify-pvc.ts';
 import { renderYaml } from '../render/yaml.ts';
+import { checkNamespaceFlag, checkObjectName } from '../kube/names.ts';
 
 interface Progress {
   event(event: VerifyEvent): void;
@@ -234,6 +235,8 @@ export default class VerifyPvc extends StsCommand {
     const { args, flags } = await this.parse(VerifyPvc);
     const output = toOutputOptions(flags, process.stdout, process.env, OUTPUT_FORMATS);
     const connectionOptions = toConnectionOptions(flags);
+    checkObjectName(args.name);
+    checkNamespaceFlag(flags.namespace);
     if (flags.cleanup) {
       const clashing = (
         [

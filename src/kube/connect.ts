@@ -5,8 +5,11 @@ import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { ConnectionOptions } from '../cli/flags.ts';
 import { ExitCode, StsError } from '../cli/errors.ts';
 import { pluginVersion } from '../version.ts';
+import { redactText } from '../cli/redact.ts';
+import { terminalSafe } from '../render/terminal.ts';
 import type { ClusterGateway } from './gateway.ts';
 import { HttpGateway } from './http-gateway.ts';
+import { spawnCredentialPlugin } from './credential-plugin.ts';
 import { HttpClient } from './http.ts';
 import type { AuthMaterial, AuthSource, HttpClientOptions } from './http.ts';
 import { resolveKubeconfig, toClientNodeOptions } from './kubeconfig.ts';
@@ -35,7 +38,9 @@ export async function connect(options: ConnectionOptions, extras: ConnectExtras 
   const resolved = resolveKubeconfig(options, extras.environment);
   const trace =
     extras.trace ??
-    (options.debug ? (line: string) => void process.stderr.write(`debug: ${line}\n`) : undefined);
+    (options.debug
+      ? (line: string) => void process.stderr.write(`debug: ${terminalSafe(line)}\n`)
+      : undefined);
   trace?.(
     `kubeconfig: context "${resolved.contextName ?? ''}", cluster "${resolved.clusterName}", user "${resolved.userName ?? ''}", namespace "${resolved.namespace}" from ${resolved.files.join(', ') || '(no file)'}`,
   );
@@ -81,6 +86,7 @@ export async function clientNodeAuth(resolved: ResolvedKubeconfig): Promise<Auth
   const config = toClientNodeOptions(resolved);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions(config);
+  if (resolved.user.exec) useOwnSpawn(kubeConfig);
   const usesProxy = Boolean(resolved.cluster['proxy-url']);
 
   let cached: { at: number; material: Promise<AuthMaterial> } | undefined;
@@ -121,26 +127,59 @@ export async function clientNodeAuth(resolved: ResolvedKubeconfig): Promise<Auth
   };
 }
 
+/**
+ * client-node's ExecAuth runs plugins with its `execFn` (child_process.spawn); ours forces
+ * `shell: false` and stops the plugin when the command is interrupted. If client-node ever stops
+ * exposing it, nothing may run a plugin behind our back: fail instead.
+ */
+function useOwnSpawn(kubeConfig: object): void {
+  const authenticators = (kubeConfig as { authenticators?: unknown[] }).authenticators ?? [];
+  const execAuth = authenticators.find(
+    (authenticator): authenticator is { execFn: unknown } =>
+      typeof (authenticator as { execFn?: unknown } | null)?.execFn === 'function',
+  );
+  if (!execAuth) {
+    throw new StsError('cannot run the exec credential plugin: this client-node has no ExecAuth.execFn', {
+      exitCode: ExitCode.INTERNAL,
+      hint: 're-run with --debug and report the output',
+    });
+  }
+  execAuth.execFn = spawnCredentialPlugin;
+}
+
 function credentialError(resolved: ResolvedKubeconfig, error: unknown): StsError {
   const user = resolved.userName ?? '(none)';
   const exec = resolved.user.exec;
   const code = (error as { code?: string } | undefined)?.code;
   if (exec) {
-    const reason =
-      code === 'ENOENT'
-        ? `the exec credential plugin "${exec.command}" was not found`
-        : `the exec credential plugin "${exec.command}" failed: ${firstLine(error)}`;
+    // What a plugin prints is never shown as it is: its stdout holds the credential itself (a
+    // parse error would quote its first characters) and its stderr often an OAuth error body
+    // with tokens. The cause kept for --debug carries only the redacted text.
+    let reason: string;
+    let cause: Error;
+    if (code === 'ENOENT') {
+      reason = `the exec credential plugin "${exec.command}" was not found`;
+      cause = new Error(reason);
+    } else if (error instanceof SyntaxError) {
+      reason = `the exec credential plugin "${exec.command}" printed something that is not an ExecCredential (not JSON)`;
+      cause = new Error(reason);
+    } else {
+      const text = redactText(error instanceof Error ? error.message : String(error));
+      reason = `the exec credential plugin "${exec.command}" failed: ${firstLine(text)}`;
+      cause = new Error(text);
+    }
     return new StsError(`cannot get credentials for user "${user}": ${reason}`, {
       exitCode: ExitCode.CONFIG,
-      cause: error,
+      cause,
       hint: exec.installHint
         ? firstLine(exec.installHint)
         : 'check the plugin with `kubectl get --raw /version`',
     });
   }
-  return new StsError(`cannot get credentials for user "${user}": ${firstLine(error)}`, {
+  const text = redactText(error instanceof Error ? error.message : String(error));
+  return new StsError(`cannot get credentials for user "${user}": ${firstLine(text)}`, {
     exitCode: ExitCode.CONFIG,
-    cause: error,
+    cause: new Error(text),
     hint: 'check the user entry of the context in the kubeconfig',
   });
 }

@@ -7,6 +7,7 @@ import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ExecOptions, ExecResult } from './gateway.ts';
 import type { HttpClient } from './http.ts';
 import { KubeApiError, displayUrl } from './http.ts';
+import { checkPathSegment } from './names.ts';
 import type { ApiStatus } from './types.ts';
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
@@ -30,6 +31,8 @@ export function exitCodeFromStatus(status: ApiStatus): number | undefined {
 
 export async function execOverWebSocket(client: HttpClient, options: ExecOptions): Promise<ExecResult> {
   const wantStdin = options.stdin !== undefined;
+  checkPathSegment(options.namespace, { what: 'namespace', hint: 'give the name of a namespace' });
+  checkPathSegment(options.pod, { what: 'resource name', hint: 'give the name of a pod' });
   const url = client.url(
     `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods/${encodeURIComponent(options.pod)}/exec`,
     {
@@ -64,7 +67,7 @@ export async function execOverWebSocket(client: HttpClient, options: ExecOptions
       agent: tls.agent,
       perMessageDeflate: false,
       // --request-timeout bounds the handshake; the running command is bounded by timeoutMs.
-      handshakeTimeout: client.requestTimeoutMs || undefined,
+      handshakeTimeout: client.handshakeTimeoutMs,
     } as WebSocket.ClientOptions);
 
     const finish = (error: Error | undefined, result?: ExecResult): void => {

@@ -16,6 +16,7 @@ import type {
   WatchOptions,
 } from './gateway.ts';
 import { execOverWebSocket } from './exec.ts';
+import { checkPathSegment } from './names.ts';
 import { KubeApiError, isAbort, isKubeApiError } from './http.ts';
 import type { HttpClient } from './http.ts';
 import type {
@@ -58,14 +59,18 @@ const RESOURCES = {
   namespaces: { prefix: '/api/v1', plural: 'namespaces', namespaced: false },
 } satisfies Record<string, ResourcePath>;
 
+// Every name and namespace is checked again where it becomes a path segment, whoever passed it:
+// `..` or `a/b` must never turn a request into another (a cluster-wide list for `-n ..`).
 function collectionPath(resource: ResourcePath, namespace: NamespaceScope): string {
   if (resource.namespaced && namespace !== undefined) {
+    checkPathSegment(namespace, { what: 'namespace', hint: 'give the name of a namespace' });
     return `${resource.prefix}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`;
   }
   return `${resource.prefix}/${resource.plural}`;
 }
 
 function objectPath(resource: ResourcePath, namespace: string | undefined, name: string): string {
+  checkPathSegment(name, { what: 'resource name', hint: `give the name of one of the ${resource.plural}` });
   return `${collectionPath(resource, namespace)}/${encodeURIComponent(name)}`;
 }
 
@@ -106,7 +111,7 @@ export class HttpGateway implements ClusterGateway {
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
-  private get<T>(
+  private async get<T>(
     resource: ResourcePath,
     namespace: string | undefined,
     name: string,

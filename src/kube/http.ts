@@ -4,8 +4,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { ExitCode, StsError } from '../cli/errors.ts';
 import type { ExitCodeValue } from '../cli/errors.ts';
@@ -50,11 +54,38 @@ export interface ConnectionLabels {
   user?: string;
 }
 
+/**
+ * The limits kubectl's transport has even when --request-timeout is 0 (client-go: a 30 s dialer,
+ * net/http's 10 s TLS handshake, and 32 s for discovery, the first request every `kubectl get`
+ * sends). Without them a server that accepts the connection and never answers hangs the command
+ * for ever. docs/connecting.md has the measurements against real kubectl.
+ */
+export interface TransportTimeouts {
+  /** TCP connection to the server (client-go's net.Dialer Timeout). */
+  connectMs: number;
+  /** TLS handshake, once connected (net/http's TLSHandshakeTimeout). */
+  tlsHandshakeMs: number;
+  /**
+   * With --request-timeout 0: how long the server may stay silent while an answer is due (its
+   * headers, then each part of its body). kubectl's discovery requests give up after 32 s.
+   * Watch streams, once open, may stay silent: the server ends them itself.
+   */
+  silenceMs: number;
+}
+
+export const DEFAULT_TRANSPORT_TIMEOUTS: TransportTimeouts = {
+  connectMs: 30_000,
+  tlsHandshakeMs: 10_000,
+  silenceMs: 32_000,
+};
+
 export interface HttpClientOptions {
   server: string;
   auth: AuthSource;
-  /** Per request; 0 = no limit. */
+  /** Per request; 0 = no limit (the transport's own limits still apply). */
   requestTimeoutMs: number;
+  /** Injected in tests; kubectl's defaults otherwise. */
+  transportTimeouts?: Partial<TransportTimeouts>;
   userAgent: string;
   labels?: ConnectionLabels;
   /** Receives --debug trace lines (already redacted). */
@@ -170,6 +201,18 @@ class RequestTimeoutError extends Error {
   }
 }
 
+/** One of the transport's own limits (TransportTimeouts) ran out. */
+class TransportTimeoutError extends Error {
+  readonly phase: 'connect' | 'tls' | 'headers' | 'body';
+  readonly timeoutMs: number;
+  constructor(phase: TransportTimeoutError['phase'], timeoutMs: number) {
+    super(`${phase} timeout after ${formatDuration(timeoutMs)}`);
+    this.name = 'TransportTimeoutError';
+    this.phase = phase;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** One answer: read to the end, or (an opened watch) still streaming. */
 type Answer =
   | { status: number; headers: http.IncomingHttpHeaders; body: Buffer; stream?: undefined }
@@ -193,6 +236,7 @@ export class HttpClient {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
+  private readonly timeouts: TransportTimeouts;
   private agent: http.Agent | undefined;
   private agentKey: string | undefined;
   /** client-node's agent for a proxy-url cluster; closed with ours. */
@@ -214,6 +258,12 @@ export class HttpClient {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
+    this.timeouts = { ...DEFAULT_TRANSPORT_TIMEOUTS, ...options.transportTimeouts };
+  }
+
+  /** How long the WebSocket handshake of an exec may take: --request-timeout, else the transport's limit. */
+  get handshakeTimeoutMs(): number {
+    return this.options.requestTimeoutMs || this.timeouts.connectMs + this.timeouts.silenceMs;
   }
 
   /** --request-timeout in milliseconds; 0 = no limit. */
@@ -307,6 +357,7 @@ export class HttpClient {
       material.servername,
     ]);
     if (this.agent && this.agentKey === key) return this.agent;
+    if (this.base.protocol === 'https:') checkTlsMaterial(material, this.labels);
     this.agent?.destroy();
     const common = { keepAlive: true, maxSockets: 32 };
     this.agent =
@@ -442,18 +493,25 @@ export class HttpClient {
         const elapsed = (): string => `${Math.round(performance.now() - started)}ms`;
         if (stream && status >= 200 && status < 300) {
           if (timer) clearTimeout(timer);
+          watchdog.stop();
           this.trace(`${method} ${displayUrl(url)} ${status} (stream opened in ${elapsed()})`);
           resolve({ status, headers: response.headers, stream: decoded(response) });
           return;
         }
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        watchdog.body();
+        response.on('data', (chunk: Buffer) => {
+          watchdog.body();
+          chunks.push(chunk);
+        });
         response.on('error', (error) => {
           if (timer) clearTimeout(timer);
+          watchdog.stop();
           reject(error);
         });
         response.on('end', () => {
           if (timer) clearTimeout(timer);
+          watchdog.stop();
           const raw = Buffer.concat(chunks);
           let body: Buffer;
           try {
@@ -471,8 +529,10 @@ export class HttpClient {
       if (timeoutMs > 0) {
         timer = setTimeout(() => request.destroy(new RequestTimeoutError(timeoutMs)), timeoutMs);
       }
+      const watchdog = this.watchdog(request, timeoutMs === 0);
       request.on('error', (error) => {
         if (timer) clearTimeout(timer);
+        watchdog.stop();
         this.trace(
           `${method} ${displayUrl(url)} failed after ${Math.round(performance.now() - started)}ms: ${errorCode(error) ?? error.message}`,
         );
@@ -480,6 +540,50 @@ export class HttpClient {
       });
       request.end(body);
     });
+  }
+
+  /**
+   * The transport's own limits on one request (TransportTimeouts): connecting, the TLS handshake,
+   * and, when no --request-timeout bounds the request, the server's silence while an answer is
+   * due. A connection the agent kept alive is already through the first two.
+   */
+  private watchdog(request: http.ClientRequest, limitSilence: boolean): { body(): void; stop(): void } {
+    const { connectMs, tlsHandshakeMs, silenceMs } = this.timeouts;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const arm = (phase: TransportTimeoutError['phase'], ms: number): void => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (stopped || ms <= 0) return;
+      timer = setTimeout(() => request.destroy(new TransportTimeoutError(phase, ms)), ms);
+      timer.unref?.();
+    };
+    const awaitAnswer = (): void => {
+      if (limitSilence) arm('headers', silenceMs);
+      else arm('headers', 0);
+    };
+    request.once('socket', (socket: Socket) => {
+      if (!socket.connecting) return awaitAnswer();
+      arm('connect', connectMs);
+      socket.once('connect', () => {
+        // A TLS socket (not `instanceof`: node:tls is a stand-in in the start-up snapshot). Through
+        // a proxy agent the socket may be a plain one; then only the answer is timed.
+        if ((socket as Partial<TLSSocket>).encrypted === true) {
+          arm('tls', tlsHandshakeMs);
+          socket.once('secureConnect', awaitAnswer);
+        } else awaitAnswer();
+      });
+    });
+    return {
+      body: () => {
+        if (limitSilence) arm('body', silenceMs);
+      },
+      stop: () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+      },
+    };
   }
 
   private trace(line: string): void {
@@ -581,6 +685,36 @@ export class HttpClient {
     );
   }
 
+  private transportTimeoutError(error: TransportTimeoutError): StsError {
+    const { cluster, context } = this.labels;
+    const clusterName = cluster ? `cluster "${cluster}"` : 'the cluster';
+    const within = formatDuration(error.timeoutMs);
+    const checkServer = `check that the cluster is running and that ${clusterName}${context ? ` of context "${context}"` : ''} has the right server`;
+    switch (error.phase) {
+      case 'connect':
+        return new StsError(
+          `cannot reach the Kubernetes API server at ${this.server}: no connection within ${within}`,
+          { exitCode: ExitCode.UNREACHABLE, cause: error, hint: checkServer },
+        );
+      case 'tls':
+        return new StsError(`TLS handshake with ${this.server} did not complete within ${within}`, {
+          exitCode: ExitCode.UNREACHABLE,
+          cause: error,
+          hint: `${checkServer} (its TLS port, not another service)`,
+        });
+      case 'headers':
+      case 'body':
+        return new StsError(
+          `the server at ${this.server} ${error.phase === 'headers' ? 'accepted the connection but did not answer' : 'stopped sending its answer'} within ${within}`,
+          {
+            exitCode: ExitCode.UNREACHABLE,
+            cause: error,
+            hint: 'the API server or a proxy in front of it is not answering; check the cluster, or give --request-timeout to wait longer',
+          },
+        );
+    }
+  }
+
   /** Maps a failure to talk to the server at all (refused, DNS, TLS, timeout) to UNREACHABLE. */
   transportError(method: string, url: URL, error: unknown, attempts = 1): StsError {
     if (error instanceof StsError) return error;
@@ -592,6 +726,7 @@ export class HttpClient {
         cause: error,
       });
     }
+    if (error instanceof TransportTimeoutError) return this.transportTimeoutError(error);
     if (error instanceof RequestTimeoutError) {
       return new StsError(`request to ${this.server} ${error.message} (--request-timeout)`, {
         exitCode: ExitCode.UNREACHABLE,
@@ -632,6 +767,64 @@ export class HttpClient {
         hint: `check that the cluster is running and that ${clusterName}${context ? ` of context "${context}"` : ''} has the right server`,
       },
     );
+  }
+}
+
+/**
+ * The kubeconfig's certificates and key, checked before the first connection as kubectl checks
+ * them when it builds its transport (`tls: failed to find any PEM data in key input`, `unable to
+ * load root certificates`): otherwise a key that is not a key fails deep inside the TLS stack
+ * as an internal error, and a CA that holds no certificate looks like an untrusted server.
+ */
+function checkTlsMaterial(material: AuthMaterial, labels: ConnectionLabels): void {
+  const user = `user "${labels.user ?? '(none)'}"`;
+  const cluster = `cluster "${labels.cluster ?? '(none)'}"`;
+  const fail = (what: string, error: unknown, hint: string): never => {
+    const reason = error instanceof Error ? error.message.replace(/^error:[0-9A-F]+:/, '') : String(error);
+    throw new StsError(`${what} (${reason})`, { exitCode: ExitCode.CONFIG, cause: error, hint });
+  };
+  const userHint = `fix client-certificate(-data) and client-key(-data) of ${user} in the kubeconfig`;
+  if (material.cert) {
+    try {
+      new X509Certificate(material.cert);
+    } catch (error) {
+      fail(`the client certificate of ${user} is not a PEM certificate`, error, userHint);
+    }
+  }
+  if (material.key) {
+    try {
+      createPrivateKey(material.key);
+    } catch (error) {
+      fail(`the client key of ${user} is not a PEM private key`, error, userHint);
+    }
+  }
+  if (material.cert && material.key) {
+    try {
+      createSecureContext({ cert: material.cert, key: material.key });
+    } catch (error) {
+      fail(`the client key of ${user} does not belong to its certificate`, error, userHint);
+    }
+  }
+  const authorities = [material.ca ?? []].flat();
+  for (const authority of authorities) {
+    const blocks =
+      String(authority).match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    let usable = 0;
+    for (const block of blocks) {
+      try {
+        new X509Certificate(block);
+        usable++;
+      } catch {
+        // kubectl's loader, too, needs only one certificate it can read.
+      }
+    }
+    if (usable === 0) {
+      fail(
+        `the certificate authority of ${cluster} holds no PEM certificate`,
+        'unable to load root certificates',
+        `fix certificate-authority(-data) of ${cluster} in the kubeconfig`,
+      );
+    }
   }
 }
 
@@ -766,5 +959,12 @@ export function displayUrl(url: URL): string {
   const copy = new URL(url.href);
   copy.username = '';
   copy.password = '';
-  return decodeURIComponent(copy.href);
+  // Readable (`labelSelector=app=web`), but a malformed escape is shown as it is, not an error.
+  return copy.href.replace(/(?:%[0-9a-f]{2})+/gi, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
 }

@@ -7,6 +7,7 @@ import { paint } from './colour.ts';
 import type { Colour } from './colour.ts';
 import { renderTable } from './table.ts';
 import type { ExtraColumns } from './label-columns.ts';
+import { forTerminal } from './terminal.ts';
 
 export interface DnsRenderOptions {
   wide: boolean;
@@ -94,7 +95,10 @@ function probed(report: DnsReport): boolean {
 }
 
 /** `dns NAME`: summary lines, the per-ordinal table, diagnostics. */
-export function renderDns(report: DnsReport, options: DnsRenderOptions): string {
+export const renderDns = forTerminal(function renderDns(
+  report: DnsReport,
+  options: DnsRenderOptions,
+): string {
   const summary: [string, string][] = [
     ['StatefulSet', `${report.statefulSet.namespace}/${report.statefulSet.name}`],
     ['Service', serviceLine(report)],
@@ -125,7 +129,7 @@ export function renderDns(report: DnsReport, options: DnsRenderOptions): string 
     options.color,
   );
   return `${head}\n\n${table}\n${footer.join('\n')}\n`;
-}
+});
 
 export interface DnsListRenderOptions extends DnsRenderOptions {
   allNamespaces: boolean;
@@ -134,7 +138,10 @@ export interface DnsListRenderOptions extends DnsRenderOptions {
 }
 
 /** `dns` without NAME: every set's names in one table. */
-export function renderDnsList(reports: DnsReport[], options: DnsListRenderOptions): string {
+export const renderDnsList = forTerminal(function renderDnsList(
+  reports: DnsReport[],
+  options: DnsListRenderOptions,
+): string {
   const first = reports[0];
   const head = first ? `Cluster domain: ${first.clusterDomain} (${first.clusterDomainDetail})\n\n` : '';
   const withProbe = reports.some(probed);
@@ -169,4 +176,4 @@ export function renderDnsList(reports: DnsReport[], options: DnsListRenderOption
     })),
   );
   return `${head}${table}\n${diagnosticLines(diagnostics, options.color).join('\n')}\n`;
-}
+});

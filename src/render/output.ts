@@ -7,7 +7,7 @@ import { renderCustomColumns } from './custom-columns.ts';
 import type { GoValue } from './go-values.ts';
 import { JsonPathExecuteError, executeJsonPath } from './jsonpath.ts';
 import { renderJson } from './json.ts';
-import { terminalSafeText } from './terminal-text.ts';
+import { terminalSafeCell, terminalSafeText } from './terminal-text.ts';
 
 export interface PrintableDocument<Item> {
   /** Exactly what -o json prints. */
@@ -51,7 +51,7 @@ export async function documentRenderer<Item>(
           ? printable.items.map((item) => printable.nameOf(item))
           : [printable.nameOf(undefined)]
         )
-          .map((name) => `${resourceName(name)}\n`)
+          .map((name) => `${terminalSafeCell(resourceName(name))}\n`)
           .join('');
     case 'jsonpath': {
       const { template, source, allowMissingKeys } = output.jsonPath!;

@@ -8,6 +8,7 @@ import type { Colour } from './colour.ts';
 import { humanDuration } from '../core/duration.ts';
 import { renderTable } from './table.ts';
 import type { ExtraColumns } from './label-columns.ts';
+import { forTerminal } from './terminal.ts';
 
 export interface StatusRenderOptions {
   wide: boolean;
@@ -137,7 +138,10 @@ function volumeCells(volumes: VolumeStatus[], wide: boolean, color: boolean): st
 }
 
 /** The per-ordinal table. */
-export function renderPodTable(report: StatusReport, options: StatusRenderOptions): string {
+export const renderPodTable = forTerminal(function renderPodTable(
+  report: StatusReport,
+  options: StatusRenderOptions,
+): string {
   const { wide, color } = options;
   const templates = report.statefulSet.volumeClaimTemplates;
   const anyNotes = report.pods.some((row) => notesFor(row).length > 0);
@@ -175,7 +179,7 @@ export function renderPodTable(report: StatusReport, options: StatusRenderOption
     ...(anyNotes ? [notesFor(row).join('; ')] : []),
   ]);
   return renderTable(headers, rows, { noHeaders: options.noHeaders });
-}
+});
 
 const SEVERITY_COLOUR: Record<Diagnostic['severity'], Colour> = {
   error: 'red',
@@ -284,8 +288,11 @@ function diagnosticsLines(report: StatusReport, color: boolean): string[] {
   return lines;
 }
 
-/** The whole `status NAME` view: summary, pod table, retained claims, diagnostics. */
-export function renderStatus(report: StatusReport, options: StatusRenderOptions): string {
+/** The whole `status NAME` view: summary, pod table, diagnostics. */
+export const renderStatus = forTerminal(function renderStatus(
+  report: StatusReport,
+  options: StatusRenderOptions,
+): string {
   const summary = summaryLines(report);
   const width = Math.max(...summary.map(([label]) => label.length)) + 2;
   const offline = offlineHeader(report.source);
@@ -297,7 +304,7 @@ export function renderStatus(report: StatusReport, options: StatusRenderOptions)
   const retained = retainedLines(report);
   const middle = retained.length > 0 ? `${table}\n${retained.join('\n')}\n` : table;
   return `${head}\n\n${middle}\n${diagnosticsLines(report, options.color).join('\n')}\n`;
-}
+});
 
 function healthCell(item: StatefulSetHealth, color: boolean): string {
   const colour: Colour | undefined =
@@ -313,7 +320,7 @@ function claimsCell(item: StatefulSetHealth): string {
 }
 
 /** `status` without NAME: one line per StatefulSet. */
-export function renderOverview(
+export const renderOverview = forTerminal(function renderOverview(
   overview: OverviewReport,
   options: StatusRenderOptions & { allNamespaces: boolean; extraColumns?: ExtraColumns },
 ): string {
@@ -340,18 +347,18 @@ export function renderOverview(
     ...(options.extraColumns?.cells(item.labels) ?? []),
   ]);
   return renderTable(headers, rows, { noHeaders: options.noHeaders });
-}
+});
 
 /**
  * What the list says beside its rows (where a dump came from, what it lacks, what could not be
  * read): on stderr, so that the rows on stdout stay one line per set for scripts.
  */
-export function overviewNotes(overview: OverviewReport): string {
+export const overviewNotes = forTerminal(function overviewNotes(overview: OverviewReport): string {
   const lines = [offlineHeader(overview.source), ...unreadableLines(overview.unreadable)].filter(
     (line): line is string => line !== undefined,
   );
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
-}
+});
 
 /** `12:00:01` in the local time zone, as kubectl prints event times. */
 export function clockTime(date: Date): string {
@@ -379,7 +386,7 @@ function setLine(report: StatusReport): string {
  * The lines a non-TTY watch prints when the report changes from `previous` to `next`: one per
  * pod (or claim) whose line changed, one when the set's counters changed, one per new finding.
  */
-export function describeChanges(
+export const describeChanges = forTerminal(function describeChanges(
   previous: StatusReport | undefined,
   next: StatusReport,
   time: Date,
@@ -401,4 +408,4 @@ export function describeChanges(
     if (!known.has(`${finding.code}:${finding.message}`))
       lines.push(`${stamp} ${finding.severity} ${finding.code}: ${finding.message}`);
   return lines;
-}
+});

@@ -18,6 +18,7 @@ import { renderTable } from './table.ts';
 import { formatDuration } from '../core/duration.ts';
 import { shellLine } from '../core/shell.ts';
 import type { CleanupReport, LeftoverMarker } from '../flows/verify-pvc-cleanup.ts';
+import { forTerminal } from './terminal.ts';
 
 export interface VerifyRenderOptions {
   color: boolean;
@@ -70,7 +71,10 @@ function availabilityLine(pod: PodPlan): string {
   return `${ready}${names}${safety.degraded ? ' -- FEWER THAN THE SET EXPECTS (--allow-degraded)' : ''}`;
 }
 
-export function renderPlan(plan: VerifyPlan, options: VerifyRenderOptions): string {
+export const renderPlan = forTerminal(function renderPlan(
+  plan: VerifyPlan,
+  options: VerifyRenderOptions,
+): string {
   const lines: string[] = [];
   const warn = (text: string): void => void lines.push(painted(`warning: ${text}`, 'yellow', options.color));
   lines.push(`verify-pvc plan${plan.dryRun ? ' (dry run: nothing will be done)' : ''}:`);
@@ -133,7 +137,7 @@ export function renderPlan(plan: VerifyPlan, options: VerifyRenderOptions): stri
   for (const problem of problems) warn(`${problem}; expect FAIL`);
   for (const warning of [...new Set(warnings)]) warn(warning);
   return `${lines.join('\n')}\n`;
-}
+});
 
 const PHASE_TEXT: Record<VerifyPhase, string> = {
   preflight: 'checking the StatefulSet, pod, claims, mounts and permissions',
@@ -149,10 +153,10 @@ const PHASE_TEXT: Record<VerifyPhase, string> = {
   settle: 'waiting until every pod is Ready and stays Ready',
 };
 
-export function phaseText(phase: VerifyPhase, pod?: string): string {
+export const phaseText = forTerminal(function phaseText(phase: VerifyPhase, pod?: string): string {
   const text = PHASE_TEXT[phase];
   return pod && phase !== 'preflight' && phase !== 'confirm' ? `${pod}: ${text}` : text;
-}
+});
 
 function cleanupLine(marker: MarkerCleanup): string {
   switch (marker.status) {
@@ -178,7 +182,7 @@ function removalLines(marker: MarkerCleanup, indent: string): string[] {
 }
 
 /** A one-line description of a progress event, or undefined for events that only move the spinner. */
-export function eventLine(event: VerifyEvent): string | undefined {
+export const eventLine = forTerminal(function eventLine(event: VerifyEvent): string | undefined {
   switch (event.type) {
     case 'phase':
       return phaseText(event.phase, event.pod);
@@ -207,7 +211,7 @@ export function eventLine(event: VerifyEvent): string | undefined {
     case 'warning':
       return `warning: ${event.message}`;
   }
-}
+});
 
 function sameOrChanged(before: string | null, after: string | null): string {
   if (after === null) return before === null ? '-' : `${before} (not re-checked)`;
@@ -269,7 +273,10 @@ function renderRun(run: PodVerifyReport, options: VerifyRenderOptions): string[]
   return lines;
 }
 
-export function renderVerifyReport(report: VerifyReport, options: VerifyRenderOptions): string {
+export const renderVerifyReport = forTerminal(function renderVerifyReport(
+  report: VerifyReport,
+  options: VerifyRenderOptions,
+): string {
   if (report.result === 'DRY-RUN') return 'dry run: stopped after the plan; nothing was written or deleted\n';
   const lines: string[] = [];
   for (const run of report.runs) {
@@ -287,7 +294,7 @@ export function renderVerifyReport(report: VerifyReport, options: VerifyRenderOp
     `RESULT: ${verdict}${report.result === 'PASS' ? '' : report.reason ? ` (${report.reason})` : ''}`,
   );
   return `${lines.join('\n')}\n`;
-}
+});
 
 function leftoverLine(marker: LeftoverMarker): string {
   const where = marker.path
@@ -308,7 +315,10 @@ function leftoverLine(marker: LeftoverMarker): string {
 }
 
 /** `verify-pvc --cleanup`: one line per leftover marker, grouped by claim, then the result. */
-export function renderCleanupReport(report: CleanupReport, options: VerifyRenderOptions): string {
+export const renderCleanupReport = forTerminal(function renderCleanupReport(
+  report: CleanupReport,
+  options: VerifyRenderOptions,
+): string {
   const lines: string[] = [];
   for (const marker of report.markers) {
     const line = `${marker.claim}: ${leftoverLine(marker)}`;
@@ -324,4 +334,4 @@ export function renderCleanupReport(report: CleanupReport, options: VerifyRender
   if (lines.length > 0) lines.push('');
   lines.push(`RESULT: ${report.result} (${summary[report.result]})`);
   return `${lines.join('\n')}\n`;
-}
+});

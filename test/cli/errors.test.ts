@@ -4,10 +4,14 @@
 // (ExitCode, README "Errors and exit codes"), no stack trace, nothing on stdout, and with -o json at most one
 // valid JSON document; never a token, even with --debug.
 // Needs `npm run build` (bin/kubectl-sts runs dist/).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.ts';
 import type { CliRun, ScenarioCluster } from '../helpers/cli.ts';
 import { closedPort, kubeconfigFor, mapLimit, runPlugin, startScenarioCluster } from '../helpers/cli.ts';
+import { aliasBombYaml, nestedBrackets } from '../helpers/hostile.ts';
 
 const ADMIN_TOKEN = 'admin-token-never-printed-5c1e';
 const DENIED_TOKEN = 'denied-token-never-printed-93ab';
@@ -24,7 +28,10 @@ type Kubeconfig =
   | 'unreachable'
   | 'missing'
   | 'empty'
-  | 'invalid-yaml';
+  | 'invalid-yaml'
+  | 'gcp-provider'
+  | 'bad-escape'
+  | 'bad-key';
 
 interface Case {
   /** What the user did wrong, as the test name says it. */
@@ -90,6 +97,13 @@ function clusterCases(): Case[] {
       ...machine('unauthorized', ExitCode.AUTH, '401 unknown token'),
       ...machine('forbidden', ExitCode.AUTH, '403 RBAC denies the user'),
       ...machine('server-error', ExitCode.SERVER, '5xx after retries'),
+      { input: '-n ..', args: run(['-n', '..']), code: ExitCode.USAGE },
+      { input: '-n with a slash', args: run(['-n', 'a/b']), code: ExitCode.USAGE },
+      { input: 'NAME ..', args: [command, '..', ...extra], code: ExitCode.USAGE },
+      { input: 'NAME with a slash', args: [command, 'a/b', ...extra], code: ExitCode.USAGE },
+      ...machine('gcp-provider', ExitCode.CONFIG, 'removed gcp auth-provider (with a shell command)'),
+      ...machine('bad-escape', ExitCode.CONFIG, 'malformed %-escape in the server URL'),
+      ...machine('bad-key', ExitCode.CONFIG, 'client key that is not a key'),
     );
   }
   cases.push(
@@ -216,6 +230,21 @@ function clusterCases(): Case[] {
     {
       input: '-f file missing',
       args: ['status', 'todo-db', '-f', '/no/such/dump.yaml'],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '-f YAML alias bomb',
+      args: ['status', 'web', '-f', dumpFile('bomb.yaml')],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '-f wrong field types',
+      args: ['status', 'web', '-f', dumpFile('types.yaml')],
+      code: ExitCode.USAGE,
+    },
+    {
+      input: '-f 200,000-deep JSON',
+      args: ['status', 'web', '-f', dumpFile('deep.json')],
       code: ExitCode.USAGE,
     },
     {
@@ -363,6 +392,20 @@ function localCases(): Case[] {
   ];
 }
 
+/** Hostile dumps for -f, written once for the whole file. */
+const DUMPS = mkdtempSync(join(tmpdir(), 'kubectl-sts-errors-dumps-'));
+function dumpFile(name: string): string {
+  return join(DUMPS, name);
+}
+{
+  writeFileSync(dumpFile('bomb.yaml'), `${aliasBombYaml()}kind: List\nitems: *i\n`);
+  writeFileSync(
+    dumpFile('types.yaml'),
+    'kind: List\nitems:\n- {apiVersion: apps/v1, kind: StatefulSet, metadata: {name: web}, spec: {replicas: three, volumeClaimTemplates: {a: 1}}}\n',
+  );
+  writeFileSync(dumpFile('deep.json'), `{"kind":"List","items":${nestedBrackets(200_000)}}`);
+}
+
 let cluster: ScenarioCluster;
 const kubeconfigs = {} as Record<Kubeconfig, string>;
 
@@ -387,10 +430,32 @@ beforeAll(async () => {
   kubeconfigs.missing = `${cluster.dir}/no-such-kubeconfig.yaml`;
   kubeconfigs.empty = cluster.writeFile('empty.yaml', '');
   kubeconfigs['invalid-yaml'] = cluster.writeFile('invalid.yaml', 'clusters: [{name: c\n  server: {{{\n');
+  const admin = readFileSync(sim.kubeconfigPath, 'utf8');
+  kubeconfigs['gcp-provider'] = cluster.writeFile(
+    'gcp.yaml',
+    admin.replace(
+      `token: ${ADMIN_TOKEN}`,
+      `auth-provider: {name: gcp, config: {cmd-path: /bin/echo, cmd-args: '{"token":"x"}; touch ${cluster.dir}/PWNED'}}`,
+    ),
+  );
+  kubeconfigs['bad-escape'] = cluster.writeFile(
+    'escape.yaml',
+    admin.replace(`server: ${sim.url}`, `server: ${sim.url}/%zz`),
+  );
+  kubeconfigs['bad-key'] = cluster.writeFile(
+    'bad-key.yaml',
+    admin.replace(
+      `token: ${ADMIN_TOKEN}`,
+      `client-certificate-data: ${Buffer.from('not a cert').toString('base64')}\n    client-key-data: ${Buffer.from('not a key').toString('base64')}`,
+    ),
+  );
 }, 60_000);
 
 afterAll(async () => {
+  // Nothing in a kubeconfig ran a shell command.
+  if (cluster) expect(existsSync(`${cluster.dir}/PWNED`)).toBe(false);
   await cluster?.stop();
+  rmSync(DUMPS, { recursive: true, force: true });
 });
 
 function run(testCase: Case, extraArgs: string[] = [], viaKubectl = false): Promise<CliRun> {

@@ -174,8 +174,24 @@ describe('reads: one request each, on the right path', () => {
     const { gateway, server } = await gatewayFor((_request, response) =>
       sendJson(response, 404, status(404, 'NotFound', 'x')),
     );
-    await gateway.getPod('web', 'a/../b');
-    expect(server.requests[0]!.url.pathname).toBe('/api/v1/namespaces/web/pods/a%2F..%2Fb');
+    await gateway.getPod('web', 'a b?c#d');
+    expect(server.requests[0]!.url.pathname).toBe('/api/v1/namespaces/web/pods/a%20b%3Fc%23d');
+  });
+
+  it.each([
+    ['a name with a slash', 'web', 'a/../b'],
+    ['the name ..', 'web', '..'],
+    ['the namespace ..', '..', 'web-0'],
+    ['a namespace with %', 'a%2fb', 'web-0'],
+  ])('%s is refused before any request, as kubectl does', async (_name, namespace, pod) => {
+    const { gateway, server } = await gatewayFor((_request, response) => sendJson(response, 200, {}));
+    const error = await rejection(gateway.getPod(namespace, pod));
+    expect(error).toMatchObject({ exitCode: ExitCode.USAGE });
+    expect(error.message).toMatch(/^invalid (namespace|resource name) /);
+    await expect(gateway.listPods(namespace === 'web' ? pod : namespace)).rejects.toThrow(
+      /invalid namespace/,
+    );
+    expect(server.requests).toHaveLength(0);
   });
 });
 

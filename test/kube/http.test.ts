@@ -4,6 +4,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
 import { HttpClient, parseRetryAfter } from '../../src/kube/http.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { startFaultyProxy } from '../helpers/faulty-proxy.ts';
+import { caseTitle } from '../hostile/cases.ts';
 import { makePki, rejection, sendJson, startServer, status, testClient } from './helpers.ts';
 import type { Pki, TestServer } from './helpers.ts';
 
@@ -476,5 +479,147 @@ describe('--debug trace', () => {
     expect(text).toContain('Authorization: Bearer <redacted>');
     expect(text).not.toContain('test-token-123');
     client.close();
+  });
+});
+
+describe("kubectl's transport limits hold with --request-timeout 0 (a server that never answers)", () => {
+  let pki: Pki;
+  beforeAll(() => {
+    pki = makePki();
+  });
+  afterAll(() => pki.cleanup());
+  const short = { connectMs: 400, tlsHandshakeMs: 300, silenceMs: 300 };
+
+  it('no answer after the request: fails after the silence limit, exit 6, and sends nothing twice', async () => {
+    const target = await serve((_request, response) => sendJson(response, 200, {}));
+    const proxy = await startFaultyProxy({ host: '127.0.0.1', port: target.port }, { kind: 'blackhole' });
+    const { client } = testClient(`http://${proxy.address}`, { transportTimeouts: short });
+    const started = Date.now();
+    const error = await rejection(client.json('GET', '/api/v1/pods'));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error).toBeInstanceOf(StsError);
+    expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+    expect(formatError(error as unknown as StsError)).toBe(
+      `error: the server at http://${proxy.address} accepted the connection but did not answer within 300ms; the API server or a proxy in front of it is not answering; check the cluster, or give --request-timeout to wait longer`,
+    );
+    expect(proxy.connections).toBe(1);
+    client.close();
+    await proxy.close();
+  });
+
+  it('a TLS server that never completes the handshake: fails after the handshake limit', async () => {
+    const target = await serve((_request, response) => sendJson(response, 200, {}), pki.server);
+    const proxy = await startFaultyProxy({ host: '127.0.0.1', port: target.port }, { kind: 'blackhole' });
+    const { client } = testClient(`https://${proxy.address}`, {
+      transportTimeouts: { ...short, silenceMs: 60_000 },
+      material: { ca: pki.caCert },
+    });
+    const error = await rejection(client.json('GET', '/api/v1/pods'));
+    expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+    expect(error.message).toBe(`TLS handshake with https://${proxy.address} did not complete within 300ms`);
+    client.close();
+    await proxy.close();
+  });
+
+  it('an answer that stops half-way: fails after the silence limit instead of waiting for ever', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+      response.write('{"kind":"PodList","items":[');
+    });
+    const { client } = testClient(server.url, { transportTimeouts: short });
+    const error = await rejection(client.json('GET', '/api/v1/pods'));
+    expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+    expect(error.message).toBe(`the server at ${server.url} stopped sending its answer within 300ms`);
+    client.close();
+  });
+
+  it('a slow server that keeps sending is not cut: the limit is on silence, not on the whole answer', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      const parts = ['{"kind":"PodList",', '"items":[],', '"metadata":{}}'];
+      const next = (): void => {
+        const part = parts.shift();
+        if (part === undefined) return void response.end();
+        response.write(part);
+        setTimeout(next, 200);
+      };
+      next();
+    });
+    const { client } = testClient(server.url, { transportTimeouts: short });
+    await expect(client.json('GET', '/api/v1/pods')).resolves.toEqual({
+      kind: 'PodList',
+      items: [],
+      metadata: {},
+    });
+    client.close();
+  });
+
+  it('--request-timeout, when given, replaces the silence limit (a longer wait is honoured)', async () => {
+    const server = await serve((_request, response) => {
+      setTimeout(() => sendJson(response, 200, { ok: true }), 600);
+    });
+    const { client } = testClient(server.url, { transportTimeouts: short, requestTimeoutMs: 5000 });
+    await expect(client.json('GET', '/version')).resolves.toEqual({ ok: true });
+    client.close();
+  });
+
+  it('an open watch stream may stay silent (the server ends it)', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.flushHeaders(); // as the API server does when a watch starts
+      setTimeout(
+        () => response.end('{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}}\n'),
+        700,
+      );
+    });
+    const { client } = testClient(server.url, { transportTimeouts: short });
+    const stream = await client.openStream('/api/v1/pods', { watch: 'true' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toContain('BOOKMARK');
+    client.close();
+  });
+
+  const python = spawnSync('python3', ['-c', 'print(1)']).status === 0;
+  it.skipIf(!python)(caseTitle('N10'), async () => {
+    // Node always accepts; a listener that never calls accept() with a backlog of 0 leaves later
+    // connection attempts unanswered, as a firewall that drops packets does.
+    const listener = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket,sys,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<number>((resolve) =>
+        listener.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim()))),
+      );
+      // Fill the queue: the first connection waits in it, later ones get no SYN-ACK.
+      const { connect } = await import('node:net');
+      const fillers = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+      for (const filler of fillers) filler.on('error', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { client } = testClient(`http://127.0.0.1:${port}`, { transportTimeouts: short });
+      const error = await rejection(client.json('GET', '/api/v1/pods'));
+      expect(error.exitCode).toBe(ExitCode.UNREACHABLE);
+      expect(error.message).toBe(
+        `cannot reach the Kubernetes API server at http://127.0.0.1:${port}: no connection within 400ms`,
+      );
+      client.close();
+      for (const filler of fillers) filler.destroy();
+    } finally {
+      listener.kill();
+    }
+  });
+
+  it('the defaults are kubectl transport defaults: 30s dial, 10s TLS handshake, 32s like discovery', async () => {
+    const { DEFAULT_TRANSPORT_TIMEOUTS } = await import('../../src/kube/http.ts');
+    expect(DEFAULT_TRANSPORT_TIMEOUTS).toEqual({
+      connectMs: 30_000,
+      tlsHandshakeMs: 10_000,
+      silenceMs: 32_000,
+    });
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, StsError, formatError } from '../../src/cli/errors.ts';
 import {
   inClusterConfig,
+  kubeconfigFromDocument,
   kubeconfigSource,
   parseKubeconfigFile,
   resolveKubeconfig,
@@ -375,5 +376,160 @@ describe('inside a pod without a kubeconfig (service account), as kubectl does',
 
   it('outside a pod there is nothing to fall back to', () => {
     expect(inClusterConfig({}, { env: {}, serviceAccountDir: file('nowhere') })).toBeUndefined();
+  });
+});
+
+describe('what kubectl refuses in a kubeconfig, refused before any credential code runs', () => {
+  const kubeconfigWithUser = (name: string, user: string, server = 'https://api.example') => {
+    const kubeconfigFile = file(name);
+    writeFileSync(
+      kubeconfigFile,
+      `clusters: [{name: c, cluster: {server: "${server}"}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\nusers:\n- name: u\n  user:\n${user}`,
+    );
+    return kubeconfigFile;
+  };
+
+  it.each([
+    { provider: 'gcp', says: 'the gcp auth plugin has been removed', hint: 'gke-gcloud-auth-plugin' },
+    { provider: 'azure', says: 'the azure auth plugin has been removed', hint: 'github.com/Azure/kubelogin' },
+    { provider: 'exec', says: 'no Auth Provider found for name "exec"', hint: 'exec credential plugin' },
+    { provider: 'bogus', says: 'no Auth Provider found for name "bogus"', hint: 'exec credential plugin' },
+  ])("auth-provider $provider: CONFIG error, kubectl's words", ({ provider, says, hint }) => {
+    const kubeconfigFile = kubeconfigWithUser(
+      `provider-${provider}`,
+      `    auth-provider: {name: ${provider}, config: {cmd-path: /bin/sh, cmd-args: "-c 'touch x'"}}\n`,
+    );
+    const error = failure({ kubeconfig: kubeconfigFile });
+    expect(error.exitCode).toBe(ExitCode.CONFIG);
+    expect(error.message).toContain(says);
+    expect(error.hint).toContain(hint);
+  });
+
+  it('oidc passes, and client-node gets only its string settings (never an `exec`)', () => {
+    const kubeconfigFile = kubeconfigWithUser(
+      'provider-oidc',
+      '    auth-provider: {name: oidc, config: {client-id: k, id-token: a.b.c, exec: "touch x"}}\n',
+    );
+    const options = toClientNodeOptions(resolve({ kubeconfig: kubeconfigFile }));
+    expect(options.users[0]!.authProvider).toEqual({
+      name: 'oidc',
+      config: { 'client-id': 'k', 'id-token': 'a.b.c' },
+    });
+  });
+
+  it('over plain http the auth-provider is not used, so it is not refused (as kubectl)', () => {
+    const kubeconfigFile = kubeconfigWithUser(
+      'provider-http',
+      '    auth-provider: {name: gcp}\n',
+      'http://api.example',
+    );
+    const resolved = resolve({ kubeconfig: kubeconfigFile });
+    expect(toClientNodeOptions(resolved).users[0]!.authProvider).toBeUndefined();
+  });
+
+  it.each([
+    {
+      name: 'a number for a string',
+      user: '    token: 123\n',
+      says: 'users["u"].user.token must be a string, not a number',
+    },
+    {
+      name: 'a string for a list',
+      user: '    exec: {command: x, args: "-v"}\n',
+      says: 'user.exec.args must be a list of strings, not a string',
+    },
+    {
+      name: 'env without value',
+      user: '    exec: {command: x, env: [{name: A}]}\n',
+      says: 'user.exec.env must be a list of {name, value} string pairs',
+    },
+    {
+      name: 'a nested exec in an auth-provider',
+      user: '    auth-provider: {name: oidc, config: {exec: {command: touch}}}\n',
+      says: 'auth-provider.config.exec must be a string, not a mapping',
+    },
+    {
+      name: 'a list for a mapping',
+      user: '    exec: [x]\n',
+      says: 'user.exec must be a mapping, not a list',
+    },
+  ])('$name: CONFIG error naming the field', ({ name, user, says }) => {
+    const error = failure({ kubeconfig: kubeconfigWithUser(`types-${name.replace(/\W/g, '')}`, user) });
+    expect(error.exitCode).toBe(ExitCode.CONFIG);
+    expect(error.message).toContain(says);
+  });
+
+  it('null is unset and a YAML 1.1 boolean word is a boolean, as in client-go', () => {
+    const kubeconfigFile = file('yaml11');
+    writeFileSync(
+      kubeconfigFile,
+      'clusters: [{name: c, cluster: {server: "https://x", insecure-skip-tls-verify: yes, proxy-url: null}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n',
+    );
+    const resolved = resolve({ kubeconfig: kubeconfigFile });
+    expect(resolved.cluster['insecure-skip-tls-verify']).toBe(true);
+    expect('proxy-url' in resolved.cluster).toBe(false);
+  });
+
+  it.each(['https://api.example/%zz', 'https://api.example:6443/k8s/%4', 'https://%gg.example'])(
+    'a malformed escape in %s is a CONFIG error, not "URI malformed"',
+    (server) => {
+      const error = failure({ kubeconfig: kubeconfigWithUser('escape', '    token: t\n', server) });
+      expect(error.exitCode).toBe(ExitCode.CONFIG);
+      expect(error.message).toContain('invalid URL escape');
+    },
+  );
+
+  it.each([
+    { where: '-n', overrides: { namespace: '..' }, code: ExitCode.USAGE },
+    { where: '-n', overrides: { namespace: 'a/b' }, code: ExitCode.USAGE },
+    { where: 'the context', overrides: {}, code: ExitCode.CONFIG },
+  ])('an invalid namespace from $where is refused ($overrides.namespace)', ({ overrides, code }) => {
+    const kubeconfigFile = file('namespace');
+    writeFileSync(
+      kubeconfigFile,
+      'clusters: [{name: c, cluster: {server: "https://x"}}]\ncontexts: [{name: x, context: {cluster: c, namespace: "."}}]\ncurrent-context: x\n',
+    );
+    const error = failure({ kubeconfig: kubeconfigFile, ...overrides });
+    expect(error.exitCode).toBe(code);
+    expect(error.message).toMatch(/^invalid namespace "(\.\.|a\/b|\.)": may not /);
+  });
+
+  it('a file nested deeper than kubectl reads is refused at once', () => {
+    expect(() => parseKubeconfigFile('/deep', `x: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`)).toThrow(
+      /nested more than 10000 levels deep/,
+    );
+  });
+});
+
+describe('loading many entries takes linear time', () => {
+  // The duplicate-name check compared every entry with every earlier one: 50,000 entries took
+  // 31 s. Timing belongs to the bench; here only the growth is checked, generously: four times
+  // the entries may take at most eight times as long (quadratic growth would be sixteen).
+  const documentWith = (count: number) => ({
+    clusters: Array.from({ length: count }, (_, index) => ({
+      name: `c${index}`,
+      cluster: { server: 'https://x' },
+    })),
+    users: Array.from({ length: count }, (_, index) => ({ name: `u${index}`, user: { token: `t${index}` } })),
+    contexts: Array.from({ length: count }, (_, index) => ({
+      name: `x${index}`,
+      context: { cluster: `c${index}`, user: `u${index}` },
+    })),
+  });
+  const timeOf = (count: number): number => {
+    const documents = [documentWith(count), documentWith(count), documentWith(count)];
+    const times = documents.map((document) => {
+      const started = performance.now();
+      kubeconfigFromDocument('/big', document);
+      return performance.now() - started;
+    });
+    return Math.min(...times);
+  };
+
+  it('4x the entries, at most 8x the time', () => {
+    timeOf(2_000); // warm-up
+    const small = timeOf(10_000);
+    const large = timeOf(40_000);
+    expect(large / small).toBeLessThan(8);
   });
 });

@@ -40,6 +40,26 @@ describe('redactText', () => {
       output: 'cannot reach https://admin:<redacted>@10.0.0.1:6443/api',
     },
     {
+      name: 'OAuth refresh_token in a query or form body',
+      input: 'request body: grant_type=refresh_token&refresh_token=r3fr3sh&client_id=k',
+      output: 'request body: grant_type=refresh_token&refresh_token=<redacted>&client_id=k',
+    },
+    {
+      name: 'JSON id_token and access_token',
+      input: '{"id_token":"abc.def.ghi","access_token": "xyz"}',
+      output: '{"id_token":"<redacted>","access_token": "<redacted>"}',
+    },
+    {
+      name: 'client_secret (underscore) and client-secret',
+      input: 'client_secret=s3cr3t client-secret: other',
+      output: 'client_secret=<redacted> client-secret: <redacted>',
+    },
+    {
+      name: 'bare JWT',
+      input: 'token rejected: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtZSJ9.c2lnbmF0dXJl (expired)',
+      output: 'token rejected: <redacted token> (expired)',
+    },
+    {
       name: 'PEM private key',
       input: 'key: -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----',
       output: 'key: <redacted private key>',
@@ -53,6 +73,8 @@ describe('redactText', () => {
     'user "sim-user" uses tokenFile: /var/run/token',
     'cannot get credentials for user "u": token expired: run corp-login',
     'Authorization: Bearer <redacted>',
+    'grant_type=refresh_token',
+    'the refresh token expired; log in again',
   ])('leaves %j readable', (text) => {
     expect(redactText(text)).toBe(text);
   });
