@@ -3,7 +3,9 @@
 // retitle the window, erase or hide lines, or fake a verdict. Every string from the cluster or a
 // dump that is drawn as text has its control characters made visible, in ONE way:
 //
-//   - C0 controls and DEL in caret notation: ESC → `^[` (as kubectl writes it), CR → `^M`,
+//   - ESC → `^[` and CR → `\r`, exactly as kubectl writes them (printers.EscapeTerminal), so
+//     that our output of kubectl's formats is kubectl's byte for byte; the other C0 controls
+//     and DEL in caret notation:
 //     a newline inside a value → `^J`, TAB → `^I`, BEL → `^G`, DEL → `^?`;
 //   - invisible controls beyond ASCII (C1 such as U+009B CSI, bidi overrides and isolates,
 //     line/paragraph separators) as `<U+009B>`.
@@ -23,6 +25,7 @@ const UNSAFE_KEEP_LAYOUT =
 
 function visible(character: string): string {
   const code = character.charCodeAt(0);
+  if (character === '\r') return '\\r';
   if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
   if (code === 0x7f) return '^?';
   return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;

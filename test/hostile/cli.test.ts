@@ -663,7 +663,7 @@ describe('dumps given to -f', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).not.toMatch(RAW_CONTROL);
     expect(table.stdout).toContain(
-      'pull failed^[]0;PWNED^G^[[2K^M^[[2Jfake: all good^[[8mhidden<U+009B>31mred<U+202E>evil',
+      'pull failed^[]0;PWNED^G^[[2K\\r^[[2Jfake: all good^[[8mhidden<U+009B>31mred<U+202E>evil',
     );
     const json = await runPlugin(['status', 'web', '-n', 'diag', '-f', file, '-o', 'json'], {
       env: { KUBECONFIG: '/nonexistent' },
@@ -697,7 +697,7 @@ describe('cluster data on the terminal', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).not.toMatch(RAW_CONTROL);
     expect(table.stdout).toContain(
-      'pull failed^[]0;PWNED^G^[[2K^M^[[2Jfake: all good^[[8mhidden<U+009B>31mred<U+202E>evil',
+      'pull failed^[]0;PWNED^G^[[2K\\r^[[2Jfake: all good^[[8mhidden<U+009B>31mred<U+202E>evil',
     );
     const wide = await run(['status', 'evil', '-o', 'wide', '--color', 'always'], file);
     // Our own colour codes are the only escapes left.
@@ -731,7 +731,7 @@ describe('cluster data on the terminal', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     process.kill(-child.pid!, 'SIGINT');
     await new Promise((resolve) => child.on('exit', resolve));
-    expect(output).toContain('pull failed^[]0;PWNED^G^[[2K^M^[[2Jfake: all good');
+    expect(output).toContain('pull failed^[]0;PWNED^G^[[2K\\r^[[2Jfake: all good');
     // What remains raw is ours: the redraw (home, clear screen) and the terminal's CR before LF.
     const ours = output.replaceAll(`${ESC}[H${ESC}[2J`, '').replaceAll('\r\n', '\n');
     expect(ours).not.toMatch(RAW_CONTROL);

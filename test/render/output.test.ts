@@ -29,12 +29,12 @@ function usageMessage(run: () => unknown): string {
 }
 
 describe('text from the cluster on a terminal', () => {
-  it('a table cell shows every control character (kubectl: ESC as ^[, CR as \\r)', () => {
-    expect(terminalSafeCell(HOSTILE)).toBe('evil^[]0;pwned^G^[[2J\\r\\nnext\\tcol\\u009b31m^?');
+  it('a table cell shows every control character (as kubectl: ESC as ^[, CR as \\r; others in caret notation)', () => {
+    expect(terminalSafeCell(HOSTILE)).toBe('evil^[]0;pwned^G^[[2J\\r^Jnext^Icol<U+009B>31m^?');
   });
 
   it('jsonpath output keeps its newlines and tabs, and is untouched into a pipe', () => {
-    expect(terminalSafeText(HOSTILE, true)).toBe('evil^[]0;pwned^G^[[2J\\r\nnext\tcol\\u009b31m^?');
+    expect(terminalSafeText(HOSTILE, true)).toBe('evil^[]0;pwned^G^[[2J\\r\nnext\tcol<U+009B>31m^?');
     expect(terminalSafeText(HOSTILE, false)).toBe(HOSTILE);
   });
 
@@ -42,7 +42,7 @@ describe('text from the cluster on a terminal', () => {
     const document = { items: [{ name: HOSTILE }] };
     const printable = { document, items: document.items, nameOf: () => 'x' };
     const columns = await documentRenderer(toOutputOptions({ output: 'custom-columns=N:.name' }, {}, {}));
-    expect(columns!(printable)).toBe('N\nevil^[]0;pwned^G^[[2J\\r\\nnext\\tcol\\u009b31m^?\n');
+    expect(columns!(printable)).toBe('N\nevil^[]0;pwned^G^[[2J\\r^Jnext^Icol<U+009B>31m^?\n');
     const jsonpath = toOutputOptions({ output: 'jsonpath={.items[0].name}' }, {}, {});
     expect((await documentRenderer(jsonpath, { isTTY: true }))!(printable)).not.toContain(ESC);
     expect((await documentRenderer(jsonpath, { isTTY: false }))!(printable)).toBe(HOSTILE);

@@ -10,7 +10,7 @@ const ESC = '\u001b';
 describe('terminalSafe', () => {
   it.each([
     ['window title (OSC)', `${ESC}]0;PWNED\u0007`, '^[]0;PWNED^G'],
-    ['erase line, carriage return', `${ESC}[2K\rfake`, '^[[2K^Mfake'],
+    ['erase line, carriage return', `${ESC}[2K\rfake`, '^[[2K\\rfake'],
     ['clear screen', `${ESC}[2J${ESC}[H`, '^[[2J^[[H'],
     ['conceal', `${ESC}[8mhidden`, '^[[8mhidden'],
     ['newline and tab inside a value', 'a\nb\tc', 'a^Jb^Ic'],
@@ -28,7 +28,7 @@ describe('terminalSafe', () => {
   });
 
   it('keepLayout keeps newlines and tabs (a --debug stack), nothing else', () => {
-    expect(terminalSafe(`a\n\tb${ESC}[2J\r`, { keepLayout: true })).toBe('a\n\tb^[[2J^M');
+    expect(terminalSafe(`a\n\tb${ESC}[2J\r`, { keepLayout: true })).toBe('a\n\tb^[[2J\\r');
   });
 
   it('is idempotent: escaped text has nothing left to escape', () => {
